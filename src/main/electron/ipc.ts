@@ -1,0 +1,27 @@
+import type { IpcMain, IpcMainInvokeEvent } from 'electron'
+import { API_METHODS } from '../../shared/methods.ts'
+import type { Engine } from '../core/engine-types.ts'
+import { makeHandler, type ResultObserver } from './ipc-handler.ts'
+import { isTrustedSender, type TrustedWindow } from './sender.ts'
+
+// Registers one handler per method of the shared list; the list is the only
+// source of channel names, so the preload and main cannot drift apart.
+
+export function registerIpcHandlers(
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  engine: Pick<Engine, 'call'>,
+  trustedWindow: () => TrustedWindow | null,
+  observe?: ResultObserver,
+): () => void {
+  const isTrusted = (event: IpcMainInvokeEvent): boolean => {
+    const frame = event.senderFrame
+    return isTrustedSender(
+      { webContentsId: event.sender.id, frameUrl: frame?.url ?? null, isMainFrame: frame !== null && frame.parent === null },
+      trustedWindow(),
+    )
+  }
+  for (const method of API_METHODS) ipcMain.handle(method, makeHandler(engine, method, isTrusted, observe))
+  return () => {
+    for (const method of API_METHODS) ipcMain.removeHandler(method)
+  }
+}

@@ -1,0 +1,139 @@
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session, shell } from 'electron'
+import Store from 'electron-store'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { openEngine } from '../core/engine.ts'
+import type { Engine } from '../core/engine-types.ts'
+import { resolveDataDir } from '../core/paths.ts'
+import { createSafeStorageCipher } from './cipher.ts'
+import { contentSecurityPolicy, withContentSecurityPolicy } from './csp.ts'
+import { forwardEvents } from './events.ts'
+import { registerIpcHandlers } from './ipc.ts'
+import { menuTemplate } from './menu.ts'
+import { createTestMailWatcher } from './test-mail-watcher.ts'
+import { createMainWindow } from './window.ts'
+
+// The desktop shell: one instance per data directory, the engine opened at
+// ready and drained at quit, one window that talks to it over IPC.
+
+const APP_NAME = 'SMTP Console'
+const defaultUserData = app.getPath('userData')
+const dataDir = resolveDataDir(process.argv, process.env, defaultUserData)
+// Chromium's profile and the single-instance lock follow the data directory,
+// so two consoles on two data directories can run side by side (as tests do).
+if (dataDir !== defaultUserData) app.setPath('userData', dataDir)
+
+const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL
+const appUrl = devServerUrl ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href
+const preloadPath = join(import.meta.dirname, '../preload/preload.cjs')
+const iconPath = join(app.getAppPath(), 'assets', 'icon.png')
+
+let window: BrowserWindow | null = null
+let engineStarting: Promise<Engine | null> | null = null
+let closing = false
+
+app.enableSandbox()
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    if (window && !window.isDestroyed()) {
+      if (window.isMinimized()) window.restore()
+      window.focus()
+    } else {
+      void engineStarting?.then((engine) => engine && openWindow())
+    }
+  })
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  app.on('activate', () => {
+    if (!window || window.isDestroyed()) void engineStarting?.then((engine) => engine && openWindow())
+  })
+  app.on('before-quit', (event) => {
+    if (!engineStarting) return
+    event.preventDefault()
+    if (closing) return
+    closing = true
+    void engineStarting
+      .then((engine) => engine?.close())
+      .catch((error: unknown) => console.error('The engine did not close cleanly:', error))
+      .finally(() => app.exit(0))
+  })
+  void app.whenReady().then(() => {
+    engineStarting = start()
+  })
+}
+
+async function start(): Promise<Engine | null> {
+  lockDownSession()
+  let engine: Engine
+  try {
+    const cipher = await createSafeStorageCipher(safeStorage, process.platform)
+    // The same file the Node side opens with conf: <dataDir>/settings.json.
+    const settingsBackend = new Store<Record<string, unknown>>({ cwd: dataDir, name: 'settings' })
+    engine = await openEngine({ dataDir, settingsBackend, ...(cipher ? { cipher } : {}) })
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    dialog.showErrorBox(`${APP_NAME} cannot start`, `${message}\n\nData folder: ${dataDir}`)
+    app.exit(1)
+    return null
+  }
+
+  const watcher = createTestMailWatcher()
+  registerIpcHandlers(
+    ipcMain,
+    engine,
+    () => (window && !window.isDestroyed() ? { webContentsId: window.webContents.id, appUrl } : null),
+    (method, result) => watcher.observe(method, result),
+  )
+  forwardEvents(engine, (channel, payload) => {
+    if (window && !window.isDestroyed() && !window.webContents.isDestroyed()) window.webContents.send(channel, payload)
+  })
+  engine.on('delivery.progress', (progress) => {
+    const notice = watcher.onProgress(progress)
+    if (notice && Notification.isSupported()) new Notification(notice).show()
+  })
+
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate(
+        { isPackaged: app.isPackaged, platform: process.platform, appName: APP_NAME },
+        { about: showAbout, openDataFolder: () => void shell.openPath(dataDir) },
+      ),
+    ),
+  )
+  openWindow()
+  return engine
+}
+
+function openWindow(): void {
+  if (closing) return
+  window = createMainWindow({ preloadPath, appUrl, ...(existsSync(iconPath) ? { iconPath } : {}) })
+  window.on('closed', () => {
+    window = null
+  })
+}
+
+function lockDownSession(): void {
+  const policy = contentSecurityPolicy({ devServer: devServerUrl !== undefined })
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders, policy) })
+  })
+  // The page needs no camera, location or the like; copying a report to the clipboard is the one thing it asks for.
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => {
+    callback(permission === 'clipboard-sanitized-write')
+  })
+}
+
+function showAbout(): void {
+  const options = {
+    type: 'info' as const,
+    title: `About ${APP_NAME}`,
+    message: `${APP_NAME} ${app.getVersion()}`,
+    detail: `Data folder: ${dataDir}\nElectron ${process.versions.electron}, Chromium ${process.versions.chrome}, Node ${process.versions.node}`,
+  }
+  void (window && !window.isDestroyed() ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options))
+}

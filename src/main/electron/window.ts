@@ -1,0 +1,69 @@
+import { BrowserWindow, shell, type WebContents } from 'electron'
+import { externalTarget, isAppUrl } from './navigation.ts'
+
+// The console's one window: sandboxed, isolated, no Node in the page. It
+// shows only the renderer's page; links out open in the system's browser.
+
+export interface WindowOptions {
+  preloadPath: string
+  /** The page to show: the built index.html as a file URL, or the dev server's URL. */
+  appUrl: string
+  iconPath?: string
+}
+
+export function createMainWindow(options: WindowOptions): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 800,
+    minWidth: 960,
+    minHeight: 600,
+    show: false,
+    title: 'SMTP Console',
+    backgroundColor: '#ffffff',
+    ...(options.iconPath ? { icon: options.iconPath } : {}),
+    webPreferences: {
+      preload: options.preloadPath,
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  })
+  guardNavigation(window.webContents, options.appUrl)
+  window.once('ready-to-show', () => window.show())
+  void window.loadURL(options.appUrl)
+  return window
+}
+
+/** Keeps a webContents on the console's page; used for every webContents the app creates. */
+export function guardNavigation(contents: WebContents, appUrl: string): void {
+  const stay = (event: { preventDefault(): void }, url: string): boolean => {
+    if (isAppUrl(url, appUrl)) return true
+    event.preventDefault()
+    return false
+  }
+  // A clicked link goes to the browser; a redirect the admin did not ask for goes nowhere.
+  contents.on('will-navigate', (event) => {
+    if (!stay(event, event.url)) openOutside(event.url)
+  })
+  contents.on('will-frame-navigate', (event) => {
+    if (!event.isMainFrame) stay(event, event.url)
+  })
+  contents.on('will-redirect', (event) => {
+    stay(event, event.url)
+  })
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.setWindowOpenHandler(({ url }) => {
+    openOutside(url)
+    return { action: 'deny' }
+  })
+}
+
+function openOutside(url: string): void {
+  const target = externalTarget(url)
+  if (target) void shell.openExternal(target)
+}
