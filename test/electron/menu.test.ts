@@ -1,6 +1,8 @@
-import type { MenuItemConstructorOptions } from 'electron'
 import { describe, expect, it } from 'vitest'
 import { menuTemplate } from '../../src/main/electron/menu.ts'
+
+// The item type comes from the function, so this test needs nothing from electron.
+type MenuItemConstructorOptions = ReturnType<typeof menuTemplate>[number]
 
 const noop = { about: () => {}, openDataFolder: () => {} }
 
