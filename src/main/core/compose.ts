@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto'
+import MailComposer from 'nodemailer/lib/mail-composer'
+
+// A message is composed to RFC 5322 once, at submit; the queue keeps the
+// bytes, so every retry sends exactly what was accepted.
+
+export interface Draft {
+  fromName: string
+  fromAddress: string
+  to: string[]
+  subject: string
+  text: string
+  hostname: string
+  date: Date
+}
+
+export interface Composed {
+  raw: Buffer
+  messageId: string
+}
+
+export function newMessageId(hostname: string): string {
+  return `<${Date.now().toString(36)}.${randomBytes(8).toString('hex')}@${hostname}>`
+}
+
+export async function compose(draft: Draft): Promise<Composed> {
+  const messageId = newMessageId(draft.hostname)
+  const composer = new MailComposer({
+    from: draft.fromName ? { name: draft.fromName, address: draft.fromAddress } : draft.fromAddress,
+    to: draft.to,
+    subject: draft.subject,
+    text: draft.text,
+    messageId,
+    date: draft.date,
+    headers: { 'X-Mailer': 'SMTP Console' },
+  })
+  const raw = await composer.compile().build()
+  return { raw, messageId }
+}

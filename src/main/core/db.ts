@@ -1,0 +1,197 @@
+import { DatabaseSync } from 'node:sqlite'
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+
+// One SQLite file holds the queue and both logs. Migrations are numbered and
+// run at open; a file that is not ours is refused, never overwritten.
+
+/** 'SMTC' — marks the file as this console's, so a foreign database is not taken for ours. */
+export const APPLICATION_ID = 0x534d5443
+
+export class StorageError extends Error {
+  override name = 'StorageError'
+}
+
+const MIGRATIONS: string[] = [
+  // 1: queue, recipients, mail log, event log, transcripts
+  `
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    queue_id TEXT NOT NULL UNIQUE,
+    message_id TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    arrival_at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'active', 'deferred', 'hold')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_reason TEXT,
+    last_cause TEXT,
+    is_test INTEGER NOT NULL DEFAULT 0,
+    raw BLOB NOT NULL
+  );
+  CREATE INDEX messages_due ON messages (state, next_attempt_at);
+
+  CREATE TABLE recipients (
+    message_id INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'bounced', 'expired')),
+    dsn TEXT,
+    reply TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (message_id, address)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE mail_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    queue_id TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    status TEXT NOT NULL,
+    relay TEXT,
+    delay_ms INTEGER,
+    dsn TEXT,
+    reply TEXT,
+    size INTEGER,
+    tls TEXT,
+    cause TEXT
+  );
+  CREATE INDEX mail_log_at ON mail_log (at);
+  CREATE INDEX mail_log_status ON mail_log (status, id);
+  CREATE INDEX mail_log_queue ON mail_log (queue_id);
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error')),
+    source TEXT NOT NULL,
+    message TEXT NOT NULL,
+    details TEXT
+  );
+  CREATE INDEX events_at ON events (at);
+  CREATE INDEX events_level ON events (level, id);
+
+  -- Row counts kept by triggers, so a page knows its total without counting a million rows.
+  CREATE TABLE row_counts (tbl TEXT NOT NULL, k TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (tbl, k)) WITHOUT ROWID;
+  CREATE TRIGGER mail_log_count_ins AFTER INSERT ON mail_log BEGIN
+    INSERT INTO row_counts (tbl, k, n) VALUES ('mail_log', NEW.status, 1)
+      ON CONFLICT (tbl, k) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER mail_log_count_del AFTER DELETE ON mail_log BEGIN
+    UPDATE row_counts SET n = n - 1 WHERE tbl = 'mail_log' AND k = OLD.status;
+  END;
+  CREATE TRIGGER events_count_ins AFTER INSERT ON events BEGIN
+    INSERT INTO row_counts (tbl, k, n) VALUES ('events', NEW.level, 1)
+      ON CONFLICT (tbl, k) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER events_count_del AFTER DELETE ON events BEGIN
+    UPDATE row_counts SET n = n - 1 WHERE tbl = 'events' AND k = OLD.level;
+  END;
+
+  CREATE TABLE transcripts (
+    queue_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    lines TEXT NOT NULL,
+    PRIMARY KEY (queue_id, attempt)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+  `,
+]
+
+const SQLITE_MAGIC = 'SQLite format 3\0'
+
+function looksLikeSqlite(path: string): boolean {
+  const fd = openSync(path, 'r')
+  try {
+    const head = Buffer.alloc(16)
+    const n = readSync(fd, head, 0, 16, 0)
+    return n === 16 && head.toString('latin1') === SQLITE_MAGIC
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Opens (or creates) the console's database. Refuses, with a StorageError that
+ * says what to do, a file that is not SQLite, another program's database, or
+ * one written by a newer version of the console. Never deletes anything.
+ */
+export function openDatabase(path: string): DatabaseSync {
+  const exists = existsSync(path) && statSync(path).size > 0
+  if (exists && !looksLikeSqlite(path)) {
+    throw new StorageError(
+      `${path} is not an SMTP Console database (it is not an SQLite file; it may be damaged). ` +
+        'Nothing was changed. Move the file aside to start with an empty queue, or restore it from a backup.',
+    )
+  }
+  let db: DatabaseSync
+  try {
+    db = new DatabaseSync(path)
+    db.exec('PRAGMA busy_timeout = 5000')
+  } catch (err) {
+    throw new StorageError(`Cannot open the database ${path}: ${(err as Error).message}`)
+  }
+  try {
+    const appId = (db.prepare('PRAGMA application_id').get() as { application_id: number }).application_id
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version
+    const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as { n: number }).n
+    if (appId !== APPLICATION_ID && tables > 0) {
+      throw new StorageError(
+        `${path} is an SQLite database of another program, not of SMTP Console. Nothing was changed. ` +
+          'Point the data directory elsewhere, or move the file aside.',
+      )
+    }
+    if (version > MIGRATIONS.length) {
+      throw new StorageError(
+        `${path} was written by a newer version of SMTP Console (schema ${version}, this one knows ${MIGRATIONS.length}). ` +
+          'Nothing was changed. Use the newer version.',
+      )
+    }
+    db.exec('PRAGMA journal_mode = WAL')
+    db.exec('PRAGMA synchronous = NORMAL')
+    db.exec('PRAGMA foreign_keys = OFF')
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      db.exec('BEGIN IMMEDIATE')
+      try {
+        db.exec(MIGRATIONS[v]!)
+        db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
+        db.exec(`PRAGMA user_version = ${v + 1}`)
+        db.exec('COMMIT')
+      } catch (err) {
+        db.exec('ROLLBACK')
+        throw err
+      }
+    }
+    return db
+  } catch (err) {
+    db.close()
+    if (err instanceof StorageError) throw err
+    const message = (err as Error).message
+    if (/not a database|malformed|corrupt/i.test(message)) {
+      throw new StorageError(
+        `${path} is damaged (${message}). Nothing was changed. Move the file aside to start with an empty queue, or restore it from a backup.`,
+      )
+    }
+    throw new StorageError(`Cannot open the database ${path}: ${message}`)
+  }
+}
+
+/** Runs fn in one transaction; `durable` makes this commit reach the disk before returning (synchronous=FULL). */
+export function transaction<T>(db: DatabaseSync, fn: () => T, durable = false): T {
+  if (durable) db.exec('PRAGMA synchronous = FULL')
+  db.exec('BEGIN IMMEDIATE')
+  try {
+    const result = fn()
+    db.exec('COMMIT')
+    return result
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK')
+    throw err
+  } finally {
+    if (durable) db.exec('PRAGMA synchronous = NORMAL')
+  }
+}

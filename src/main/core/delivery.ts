@@ -1,0 +1,144 @@
+import type { RetryPolicy } from './backoff.ts'
+import type { ClaimedMessage, OutcomeSummary, Queue, RecipientOutcome } from './queue.ts'
+import type { SessionHooks } from './transport/session.ts'
+import type { Transport } from './transport/transport.ts'
+
+// The delivery worker: takes due messages from the queue with bounded
+// concurrency, hands each to the transport, records what happened. It never
+// writes the queue's tables itself; the queue does.
+
+export interface WorkerDeps {
+  queue: Queue
+  transport: () => Transport
+  policy: () => RetryPolicy
+  concurrency: () => number
+  /** Progress and transcript for a message someone is watching, or undefined. */
+  hooksFor: (msg: ClaimedMessage) => SessionHooks | undefined
+  onAttempt: (msg: ClaimedMessage, outcomes: RecipientOutcome[], summary: OutcomeSummary, hooks: SessionHooks | undefined) => void
+  onError: (err: Error) => void
+}
+
+/** The longest the worker sleeps without looking again, so a changed clock cannot strand the queue. */
+const MAX_SLEEP_MS = 60_000
+
+export class DeliveryWorker {
+  private readonly deps: WorkerDeps
+  private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>()
+  private timer: NodeJS.Timeout | null = null
+  private scheduled = false
+  private stopped = false
+
+  constructor(deps: WorkerDeps) {
+    this.deps = deps
+  }
+
+  get activeCount(): number {
+    return this.inFlight.size
+  }
+
+  /** Looks for due work soon; many calls in a row make one look. */
+  wake(): void {
+    if (this.stopped || this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    if (this.stopped) return
+    try {
+      const room = this.deps.concurrency() - this.inFlight.size
+      if (room > 0) {
+        for (const msg of this.deps.queue.claimDue(room)) this.start(msg)
+      }
+      this.scheduleNext()
+    } catch (err) {
+      this.deps.onError(err as Error)
+      this.sleep(5_000)
+    }
+  }
+
+  private scheduleNext(): void {
+    if (this.inFlight.size >= this.deps.concurrency()) return
+    const due = this.deps.queue.nextDueAt()
+    if (due === null) return this.sleep(MAX_SLEEP_MS)
+    this.sleep(Math.max(0, Math.min(due - Date.now(), MAX_SLEEP_MS)))
+  }
+
+  private sleep(ms: number): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.wake()
+    }, ms)
+    this.timer.unref()
+  }
+
+  private start(msg: ClaimedMessage): void {
+    const controller = new AbortController()
+    const done = this.run(msg, controller).finally(() => {
+      this.inFlight.delete(msg.queueId)
+      this.wake()
+    })
+    this.inFlight.set(msg.queueId, { controller, done })
+  }
+
+  private async run(msg: ClaimedMessage, controller: AbortController): Promise<void> {
+    const hooks = this.deps.hooksFor(msg)
+    let outcomes: RecipientOutcome[]
+    try {
+      outcomes = await this.deps.transport().deliver({
+        queueId: msg.queueId,
+        from: msg.sender,
+        recipients: msg.recipients,
+        raw: msg.raw,
+        signal: controller.signal,
+        ...(hooks ? { hooks } : {}),
+      })
+    } catch (err) {
+      // A fault of ours, not of the server: keep the message and say so.
+      this.deps.onError(err as Error)
+      const reply = `internal error: ${(err as Error).message}`
+      outcomes = msg.recipients.map((recipient) => ({ recipient, kind: 'defer', relay: null, reply, dsn: '4.3.0', tls: null, cause: 'internal' }))
+    }
+    try {
+      const summary = this.deps.queue.recordAttempt(msg, outcomes, this.deps.policy())
+      this.deps.onAttempt(msg, outcomes, summary, hooks)
+    } catch (err) {
+      // The database refused the outcome; the message stays active and is retried at the next start.
+      this.deps.onError(err as Error)
+    }
+  }
+
+  /** Aborts the delivery of one message, if it is in flight. */
+  abort(queueId: string): void {
+    this.inFlight.get(queueId)?.controller.abort()
+  }
+
+  abortAll(): void {
+    for (const { controller } of this.inFlight.values()) controller.abort()
+  }
+
+  /** Waits until nothing is in flight (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.all([...this.inFlight.values()].map((f) => f.done))
+  }
+
+  /** Stops taking work; lets deliveries in flight finish for up to `graceMs`, then aborts them. */
+  async stop(graceMs = 5_000): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    const all = Promise.all([...this.inFlight.values()].map((f) => f.done))
+    let timeout: NodeJS.Timeout | undefined
+    const expired = new Promise<'timeout'>((resolve) => {
+      timeout = setTimeout(() => resolve('timeout'), graceMs)
+    })
+    if ((await Promise.race([all, expired])) === 'timeout') {
+      this.abortAll()
+      await all
+    }
+    clearTimeout(timeout)
+  }
+}

@@ -1,0 +1,34 @@
+import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
+import type { SecretCipher } from './secrets.ts'
+
+/** A settings store with the shape of `conf` (and so of electron-store, its subclass). */
+export interface SettingsBackend {
+  get store(): Record<string, unknown>
+  set store(value: Record<string, unknown>)
+  readonly path: string
+}
+
+export interface EngineOptions {
+  dataDir: string
+  /** Where settings live; defaults to a `conf` file in dataDir. */
+  settingsBackend?: SettingsBackend
+  /** Defaults to the AES-256-GCM key file in dataDir. */
+  cipher?: SecretCipher
+  /** For tests: a clock in ms. */
+  now?: () => number
+  /** Start the delivery worker (default true). */
+  startWorker?: boolean
+  /** DNS servers for direct delivery, `host:port`; defaults to SMTP_CONSOLE_DNS_SERVERS or the system's. */
+  dnsServers?: string[]
+  /** Port for direct delivery; defaults to SMTP_CONSOLE_DIRECT_PORT or 25. */
+  directPort?: number
+}
+
+export interface Engine {
+  /** Calls one API method with an already-parsed request; errors come back as values. */
+  call<M extends ApiMethod>(method: M, request: ApiParsedRequest<M>): Promise<Result<ApiResponse<M>>>
+  on<E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
+  /** Stops taking work, aborts or finishes deliveries in flight, closes the database. */
+  close(): Promise<void>
+  readonly dataDir: string
+}

@@ -1,0 +1,448 @@
+import { EventEmitter } from 'node:events'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { DatabaseSync } from 'node:sqlite'
+import type { ApiError, ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
+import { effectiveRelayPort, effectiveTls, isMailbox, type SettingsFields } from '../../shared/settings.ts'
+import type { DeliveryProgress, DeliveryStage, Status } from '../../shared/types.ts'
+import { openDatabase, StorageError } from './db.ts'
+import { DeliveryWorker } from './delivery.ts'
+import type { Engine, EngineOptions } from './engine-types.ts'
+import { explainCause } from './errors/decoder.ts'
+import { EventLog } from './event-log.ts'
+import { KeyFileCipher } from './key-file-cipher.ts'
+import { MailLog } from './mail-log.ts'
+import { compose } from './compose.ts'
+import { Queue, QueueError, type ClaimedMessage, type NewMessage, type OutcomeSummary, type RecipientOutcome } from './queue.ts'
+import { dayReport } from './reports.ts'
+import { openConfBackend, SettingsRejected, SettingsStore } from './settings-store.ts'
+import { DirectTransport } from './transport/direct.ts'
+import { RelayTransport } from './transport/relay.ts'
+import type { SessionHooks } from './transport/session.ts'
+import type { Transport } from './transport/transport.ts'
+
+// The engine facade: the one place the adapters call. It wires the store,
+// the queue, the worker and the transports, turns every method of the API map
+// into a call on them, and turns their exceptions into the API's error values.
+
+export class InputError extends Error {
+  override name = 'InputError'
+  readonly fields: Record<string, string> | undefined
+  constructor(message: string, fields?: Record<string, string>) {
+    super(message)
+    this.fields = fields
+  }
+}
+
+export interface Submission {
+  to: string[]
+  subject: string
+  text: string
+  isTest?: boolean
+}
+
+type Handlers = { [M in ApiMethod]: (req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M> }
+
+/** Push events are coalesced: at most one of each kind per this many ms. */
+const EMIT_INTERVAL_MS = 150
+
+export class CoreEngine implements Engine {
+  readonly dataDir: string
+  readonly db: DatabaseSync
+  readonly queue: Queue
+  readonly mailLog: MailLog
+  readonly events: EventLog
+  readonly settings: SettingsStore
+  readonly worker: DeliveryWorker
+  private readonly emitter = new EventEmitter()
+  private readonly now: () => number
+  private readonly directPort: number
+  private readonly dnsServers: string[] | null
+  private transport: Transport | null = null
+  private pendingEmits = new Map<'queue.changed' | 'mailLog.appended' | 'events.appended', number>()
+  private emitTimer: NodeJS.Timeout | null = null
+  private pruneTimer: NodeJS.Timeout | null = null
+  /** Transcripts of watched messages, by queue id, while they are in flight. */
+  private readonly watched = new Set<string>()
+  private closed = false
+  private readonly handlers: Handlers
+
+  private constructor(options: EngineOptions, db: DatabaseSync) {
+    this.dataDir = options.dataDir
+    this.db = db
+    this.now = options.now ?? Date.now
+    this.mailLog = new MailLog(db)
+    this.events = new EventLog(db, this.now)
+    this.queue = new Queue(db, this.mailLog, this.now)
+    this.settings = new SettingsStore(options.settingsBackend ?? openConfBackend(options.dataDir), options.cipher ?? new KeyFileCipher(options.dataDir))
+    this.directPort = options.directPort ?? (Number(process.env.SMTP_CONSOLE_DIRECT_PORT) || 25)
+    const dns = options.dnsServers ?? process.env.SMTP_CONSOLE_DNS_SERVERS?.split(',').map((s) => s.trim()).filter(Boolean)
+    this.dnsServers = dns && dns.length ? dns : null
+    this.emitter.setMaxListeners(100)
+    this.worker = new DeliveryWorker({
+      queue: this.queue,
+      transport: () => this.currentTransport(),
+      policy: () => this.settings.get(),
+      concurrency: () => this.settings.get().concurrency,
+      hooksFor: (msg) => this.hooksFor(msg),
+      onAttempt: (msg, outcomes, summary, hooks) => this.afterAttempt(msg, outcomes, summary, hooks),
+      onError: (err) => this.logEvent('error', 'delivery', `Delivery worker error: ${err.message}`),
+    })
+    this.handlers = this.makeHandlers()
+  }
+
+  static async open(options: EngineOptions): Promise<CoreEngine> {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
+    const db = openDatabase(join(options.dataDir, 'queue.sqlite'))
+    let engine: CoreEngine
+    try {
+      engine = new CoreEngine(options, db)
+    } catch (err) {
+      db.close()
+      throw err
+    }
+    if (engine.settings.repairedAtLoad.length) {
+      engine.logEvent('warning', 'settings', `Invalid values in the settings file were replaced by defaults: ${engine.settings.repairedAtLoad.join(', ')}. Check Edit Settings.`)
+    }
+    const recovered = engine.queue.recoverActive()
+    engine.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: engine.queue.count() })
+    if (recovered) engine.logEvent('warning', 'queue', `${recovered} message(s) were being delivered when the console stopped; they will be retried now (a recipient may get a message twice).`)
+    engine.prune()
+    engine.pruneTimer = setInterval(() => engine.prune(), 24 * 3600 * 1000)
+    engine.pruneTimer.unref()
+    if (options.startWorker !== false) engine.worker.wake()
+    return engine
+  }
+
+  // ---- events ---------------------------------------------------------
+
+  on<E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
+    this.emitter.on(event, listener)
+    return () => this.emitter.off(event, listener)
+  }
+
+  private emitSoon(event: 'queue.changed' | 'mailLog.appended' | 'events.appended', count = 1): void {
+    this.pendingEmits.set(event, (this.pendingEmits.get(event) ?? 0) + count)
+    if (this.emitTimer) return
+    this.emitTimer = setTimeout(() => {
+      this.emitTimer = null
+      const pending = this.pendingEmits
+      this.pendingEmits = new Map()
+      for (const [name, n] of pending) {
+        if (name === 'queue.changed') this.emitter.emit(name, { reason: 'changed' })
+        else this.emitter.emit(name, { count: n })
+      }
+    }, EMIT_INTERVAL_MS)
+    this.emitTimer.unref()
+  }
+
+  logEvent(level: 'info' | 'warning' | 'error', source: string, message: string, details?: Record<string, unknown>): void {
+    try {
+      this.events.append(level, source, message, details)
+      this.emitSoon('events.appended')
+    } catch {
+      // The event log is best effort; a full disk must not stop the queue.
+    }
+  }
+
+  private progress(queueId: string, stage: DeliveryStage, detail: string, extra: Partial<DeliveryProgress> = {}): void {
+    this.emitter.emit('delivery.progress', { queueId, stage, at: this.now(), detail, ...extra } satisfies DeliveryProgress)
+  }
+
+  // ---- transports -----------------------------------------------------
+
+  private currentTransport(): Transport {
+    if (!this.transport) this.transport = this.buildTransport(this.settings.get())
+    return this.transport
+  }
+
+  private buildTransport(s: SettingsFields): Transport {
+    const base = {
+      tls: effectiveTls(s),
+      verifyCertificate: s.verifyCertificate,
+      caPem: s.caPem,
+      ehloName: s.hostname,
+      connectionTimeoutMs: s.connectionTimeoutSec * 1000,
+      greetingTimeoutMs: s.greetingTimeoutSec * 1000,
+      socketTimeoutMs: Math.max(60_000, s.connectionTimeoutSec * 2000),
+    }
+    if (s.relayHost === '') return new DirectTransport({ base, port: this.directPort, dnsServers: this.dnsServers })
+    // The password is read at delivery time: a lazy transport keeps it out of memory until needed.
+    const relay = new LazyAuthRelay(this.settings, { ...base, host: s.relayHost, port: effectiveRelayPort(s), direct: false }, s.concurrency)
+    return relay
+  }
+
+  private hooksFor(msg: ClaimedMessage): SessionHooks | undefined {
+    if (!msg.isTest && !this.watched.has(msg.queueId)) return undefined
+    return {
+      transcript: [],
+      progress: (stage, detail, extra) => this.progress(msg.queueId, stage, detail, extra?.relay ? { relay: extra.relay } : {}),
+    }
+  }
+
+  private afterAttempt(msg: ClaimedMessage, outcomes: RecipientOutcome[], summary: OutcomeSummary, hooks: SessionHooks | undefined): void {
+    this.emitSoon('queue.changed')
+    this.emitSoon('mailLog.appended', outcomes.length)
+    if (hooks?.transcript) {
+      this.db
+        .prepare('INSERT OR REPLACE INTO transcripts (queue_id, attempt, at, lines) VALUES (?, ?, ?, ?)')
+        .run(msg.queueId, msg.attempts + 1, this.now(), JSON.stringify(hooks.transcript))
+    }
+    for (const o of outcomes) {
+      if (o.kind === 'sent') continue
+      const explanation = o.cause ? explainCause(o.cause) : null
+      if (hooks || summary.expired) {
+        this.logEvent(o.kind === 'bounce' ? 'error' : 'warning', 'delivery', `${msg.queueId}: ${o.recipient} ${o.kind === 'bounce' ? 'bounced' : 'deferred'}: ${explanation?.summary ?? o.reply ?? ''}`, {
+          queueId: msg.queueId,
+          reply: o.reply,
+          relay: o.relay,
+          cause: o.cause,
+        })
+      }
+    }
+    if (hooks) {
+      for (const o of outcomes) {
+        const stage: DeliveryStage = o.kind === 'sent' ? 'sent' : o.kind === 'bounce' ? 'bounced' : summary.expired ? 'expired' : 'deferred'
+        const explanation = o.cause ? explainCause(o.cause) : null
+        const when = summary.nextAttemptAt ? `; next attempt at ${new Date(summary.nextAttemptAt).toISOString()}` : ''
+        const detail = o.kind === 'sent' ? `Delivered to ${o.recipient} via ${o.relay}` : `${stage === 'bounced' ? 'Bounced' : 'Deferred'}: ${o.recipient}${when}`
+        this.progress(msg.queueId, stage, detail, {
+          recipient: o.recipient,
+          ...(o.relay ? { relay: o.relay } : {}),
+          ...(o.reply ? { reply: o.reply } : {}),
+          ...(explanation ? { explanation } : {}),
+        })
+      }
+      this.watched.delete(msg.queueId)
+    }
+  }
+
+  // ---- operations -----------------------------------------------------
+
+  /** Validates, composes and queues messages; durable when it returns. */
+  async submit(items: Submission[]): Promise<{ queueId: string; messageId: string }[]> {
+    const s = this.settings.get()
+    const drafts: NewMessage[] = []
+    for (const item of items) {
+      if (item.to.length === 0) throw new InputError('A message needs at least one recipient.', { to: 'Enter at least one recipient.' })
+      for (const to of item.to) {
+        if (!isMailbox(to)) throw new InputError(`"${to.replace(/[\r\n]/g, '⏎')}" is not a valid email address.`, { to: 'Enter a valid email address, like admin@example.com.' })
+      }
+      if (/[\r\n]/.test(item.subject)) throw new InputError('The subject must be on one line (no line breaks).', { subject: 'The subject must be on one line (no line breaks).' })
+      const { raw, messageId } = await compose({ fromName: s.fromName, fromAddress: s.fromAddress, to: item.to, subject: item.subject, text: item.text, hostname: s.hostname, date: new Date(this.now()) })
+      if (raw.length > s.maxMessageSizeBytes) {
+        throw new InputError(
+          `The message is ${formatBytes(raw.length)}, over the limit of ${formatBytes(s.maxMessageSizeBytes)} set in Message size limit (Edit Settings, Advanced).`,
+        )
+      }
+      drafts.push({ sender: s.fromAddress, subject: item.subject, messageId, raw, recipients: [...new Set(item.to)], isTest: item.isTest ?? false })
+    }
+    const ids = this.queue.submit(drafts)
+    this.emitSoon('queue.changed')
+    this.emitSoon('mailLog.appended', ids.length)
+    this.worker.wake()
+    return ids.map((queueId, i) => ({ queueId, messageId: drafts[i]!.messageId }))
+  }
+
+  private async sendTest(to: string, subject: string | undefined): Promise<{ queueId: string; messageId: string }> {
+    const s = this.settings.get()
+    const route = s.relayHost ? `through the relay ${s.relayHost}:${effectiveRelayPort(s)}` : 'directly to the recipient’s mail servers'
+    const text = [
+      'This is a test message from SMTP Console.',
+      '',
+      `Sent by: ${s.hostname}`,
+      `Route: ${route}`,
+      `TLS: ${effectiveTls(s)}`,
+      `SASL: ${s.useSasl ? `on (${s.username})` : 'off'}`,
+      `Time: ${new Date(this.now()).toISOString()}`,
+      '',
+      'If you received it, outgoing mail works.',
+    ].join('\n')
+    const [result] = await this.submit([{ to: [to], subject: subject ?? `SMTP Console test message from ${s.hostname}`, text, isTest: true }])
+    this.progress(result!.queueId, 'queued', `Queued as ${result!.queueId} for ${to}`, { recipient: to })
+    this.logEvent('info', 'test', `Test email to ${to} queued as ${result!.queueId}`, { queueId: result!.queueId })
+    return result!
+  }
+
+  private status(): Status {
+    const s = this.settings.get()
+    return {
+      mode: s.relayHost ? 'relay' : 'direct',
+      relayHost: s.relayHost,
+      relayPort: s.relayHost ? effectiveRelayPort(s) : this.directPort,
+      tls: effectiveTls(s),
+      sasl: s.useSasl,
+      hostname: s.hostname,
+      from: s.fromName ? `${s.fromName} <${s.fromAddress}>` : s.fromAddress,
+      counts: this.queue.counts(),
+      lastDeliveryAt: this.mailLog.lastSentAt(),
+      secretStorage: this.settings.view().secretStorage,
+      dataDir: this.dataDir,
+    }
+  }
+
+  private makeHandlers(): Handlers {
+    return {
+      'status.get': () => this.status(),
+      'settings.get': () => this.settings.view(),
+      'settings.update': async (req) => {
+        const changed = await this.settings.update(req)
+        if (this.transport) {
+          this.transport.close()
+          this.transport = null
+        }
+        if (changed.length) {
+          this.logEvent('info', 'settings', `Settings saved: ${changed.join(', ')} changed.`, { fields: changed })
+          this.emitter.emit('settings.changed', { fields: changed })
+        } else {
+          this.logEvent('info', 'settings', 'Settings saved: nothing changed.')
+        }
+        this.worker.wake()
+        return this.settings.view()
+      },
+      'mail.sendTest': async (req) => this.sendTest(req.to, req.subject),
+      'mail.transcript': (req) => {
+        const row = this.db.prepare('SELECT queue_id, attempt, at, lines FROM transcripts WHERE queue_id = ? ORDER BY attempt DESC LIMIT 1').get(req.queueId) as
+          | { queue_id: string; attempt: number; at: number; lines: string }
+          | undefined
+        return row ? { queueId: row.queue_id, attempt: row.attempt, at: row.at, lines: JSON.parse(row.lines) as string[] } : null
+      },
+      'queue.list': (req) => this.queue.list({ cursor: req.cursor, limit: req.limit, state: req.state, text: req.text }),
+      'queue.summary': () => this.queue.summary(),
+      'queue.get': (req) => this.queue.get(req.queueId),
+      'queue.source': (req) => this.queue.source(req.queueId),
+      'queue.flush': () => {
+        const count = this.queue.flush()
+        this.logEvent('info', 'queue', `Flush Queue: ${count} message(s) due now.`, { count })
+        this.emitSoon('queue.changed')
+        this.worker.wake()
+        return { count }
+      },
+      'queue.deleteAll': () => {
+        const count = this.queue.deleteAll()
+        this.worker.abortAll()
+        this.logEvent('warning', 'queue', `Delete Queue: ${count} message(s) deleted by the administrator.`, { count })
+        this.emitSoon('queue.changed')
+        this.emitSoon('mailLog.appended', count)
+        return { count }
+      },
+      'queue.delete': (req) => {
+        this.queue.deleteOne(req.queueId)
+        this.worker.abort(req.queueId)
+        this.logEvent('info', 'queue', `Message ${req.queueId} deleted by the administrator.`, { queueId: req.queueId })
+        this.emitSoon('queue.changed')
+        this.emitSoon('mailLog.appended')
+        return { deleted: true }
+      },
+      'queue.hold': (req) => {
+        const entry = this.queue.hold(req.queueId)
+        this.logEvent('info', 'queue', `Message ${req.queueId} put on hold.`, { queueId: req.queueId })
+        this.emitSoon('queue.changed')
+        return entry
+      },
+      'queue.release': (req) => {
+        const entry = this.queue.release(req.queueId)
+        this.logEvent('info', 'queue', `Message ${req.queueId} released from hold.`, { queueId: req.queueId })
+        this.emitSoon('queue.changed')
+        this.worker.wake()
+        return entry
+      },
+      'queue.retry': (req) => {
+        const entry = this.queue.retry(req.queueId)
+        this.watched.add(req.queueId)
+        this.emitSoon('queue.changed')
+        this.worker.wake()
+        return entry
+      },
+      'mailLog.list': (req) => this.mailLog.list({ cursor: req.cursor, limit: req.limit, status: req.status, text: req.text }),
+      'events.list': (req) => this.events.list({ cursor: req.cursor, limit: req.limit, level: req.level, text: req.text }),
+      'reports.day': (req) => dayReport(this.db, req.date, req.top),
+    }
+  }
+
+  async call<M extends ApiMethod>(method: M, request: ApiParsedRequest<M>): Promise<Result<ApiResponse<M>>> {
+    if (this.closed) return { ok: false, error: { code: 'internal', message: 'The engine has stopped; restart SMTP Console.' } }
+    try {
+      const handler = this.handlers[method] as (req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M>
+      return { ok: true, data: await handler(request) }
+    } catch (err) {
+      return { ok: false, error: this.toApiError(method, err as Error) }
+    }
+  }
+
+  private toApiError(method: string, err: Error): ApiError {
+    if (err instanceof SettingsRejected) return { code: 'invalid_request', message: err.message, fields: err.fields }
+    if (err instanceof InputError) return { code: 'invalid_request', message: err.message, ...(err.fields ? { fields: err.fields } : {}) }
+    if (err instanceof QueueError) return { code: err.code, message: err.message }
+    if (err instanceof RangeError) return { code: 'invalid_request', message: err.message }
+    if (err instanceof StorageError) return { code: 'storage', message: err.message }
+    this.logEvent('error', 'engine', `${method} failed: ${err.message}`)
+    return { code: 'internal', message: `${method} failed: ${err.message}. See Logs for details.` }
+  }
+
+  /** Removes log rows older than the retention. */
+  prune(): void {
+    const before = this.now() - this.settings.get().logRetentionDays * 86400 * 1000
+    try {
+      const mail = this.mailLog.prune(before)
+      const events = this.events.prune(before)
+      this.db.prepare('DELETE FROM transcripts WHERE at < ?').run(before)
+      if (mail || events) this.logEvent('info', 'retention', `Removed ${mail} mail log and ${events} event log rows older than ${this.settings.get().logRetentionDays} days.`)
+    } catch (err) {
+      this.logEvent('error', 'retention', `Pruning old log rows failed: ${(err as Error).message}`)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.pruneTimer) clearInterval(this.pruneTimer)
+    await this.worker.stop()
+    this.transport?.close()
+    if (this.emitTimer) clearTimeout(this.emitTimer)
+    try {
+      this.events.append('info', 'engine', 'SMTP Console engine stopped')
+    } catch {
+      // Closing goes on even if the last event cannot be written.
+    }
+    this.db.close()
+    this.emitter.removeAllListeners()
+  }
+}
+
+/** A relay transport that reads the password when the first session needs it. */
+class LazyAuthRelay implements Transport {
+  private inner: Promise<RelayTransport> | null = null
+  private readonly settings: SettingsStore
+  private readonly target: Omit<import('./transport/session.ts').SessionTarget, 'auth'>
+  private readonly maxIdle: number
+  constructor(settings: SettingsStore, target: Omit<import('./transport/session.ts').SessionTarget, 'auth'>, maxIdle: number) {
+    this.settings = settings
+    this.target = target
+    this.maxIdle = maxIdle
+  }
+  private get(): Promise<RelayTransport> {
+    this.inner ??= (async () => {
+      const s = this.settings.get()
+      const auth = s.useSasl ? { user: s.username, pass: (await this.settings.password()) ?? '' } : null
+      return new RelayTransport({ ...this.target, auth }, this.maxIdle)
+    })()
+    return this.inner
+  }
+  async deliver(job: import('./transport/transport.ts').DeliveryJob): Promise<RecipientOutcome[]> {
+    return (await this.get()).deliver(job)
+  }
+  close(): void {
+    void this.inner?.then((t) => t.close())
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`
+}
+
+export async function openEngine(options: EngineOptions): Promise<CoreEngine> {
+  return CoreEngine.open(options)
+}

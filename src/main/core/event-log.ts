@@ -1,0 +1,77 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type { EventEntry, EventLevel, Page } from '../../shared/types.ts'
+import { keysetPage, type PageQuery } from './paging.ts'
+
+// The system event log: what the console did and what went wrong, for the
+// Logs page. Details are JSON; secrets never reach them.
+
+interface Row {
+  id: number
+  at: number
+  level: EventLevel
+  source: string
+  message: string
+  details: string | null
+}
+
+const SELECT = 'SELECT id, at, level, source, message, details FROM events'
+
+function toEntry(r: Row): EventEntry {
+  return { id: r.id, at: r.at, level: r.level, source: r.source, message: r.message, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null }
+}
+
+export class EventLog {
+  private readonly db: DatabaseSync
+  private readonly insertStmt: StatementSync
+  private readonly now: () => number
+
+  constructor(db: DatabaseSync, now: () => number) {
+    this.db = db
+    this.now = now
+    this.insertStmt = db.prepare('INSERT INTO events (at, level, source, message, details) VALUES (?, ?, ?, ?, ?)')
+  }
+
+  append(level: EventLevel, source: string, message: string, details?: Record<string, unknown>): void {
+    this.insertStmt.run(this.now(), level, source, message, details ? JSON.stringify(details) : null)
+  }
+
+  list(query: PageQuery & { level?: EventLevel | undefined; text?: string | undefined }): Page<EventEntry> {
+    const where: string[] = []
+    const params: string[] = []
+    if (query.level) {
+      where.push('level = ?')
+      params.push(query.level)
+    }
+    const text = query.text?.trim()
+    if (text) {
+      const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      where.push("(message LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\' OR details LIKE ? ESCAPE '\\')")
+      params.push(like, like, like)
+    }
+    return keysetPage<Row, EventEntry>(
+      {
+        db: this.db,
+        select: SELECT,
+        idColumn: 'id',
+        where,
+        params,
+        map: toEntry,
+        idOf: (r) => r.id,
+        countFrom: 'events',
+        ...(text ? {} : { total: () => this.count(query.level) }),
+      },
+      query,
+    )
+  }
+
+  count(level?: EventLevel): number {
+    const row = level
+      ? this.db.prepare("SELECT n FROM row_counts WHERE tbl = 'events' AND k = ?").get(level)
+      : this.db.prepare("SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE tbl = 'events'").get()
+    return (row as { n: number } | undefined)?.n ?? 0
+  }
+
+  prune(before: number): number {
+    return Number(this.db.prepare('DELETE FROM events WHERE at < ?').run(before).changes)
+  }
+}

@@ -1,0 +1,139 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type { MailLogEntry, MailLogStatus, Page } from '../../shared/types.ts'
+import { explainCause } from './errors/decoder.ts'
+import { keysetPage, type PageQuery } from './paging.ts'
+
+// The mail log: one row at arrival, one per recipient per delivery attempt,
+// and one when a message leaves by the admin's hand (deleted, held, released).
+
+export interface MailLogRecord {
+  at: number
+  queueId: string
+  sender: string
+  recipient: string
+  status: MailLogStatus
+  relay?: string | null
+  delayMs?: number | null
+  dsn?: string | null
+  reply?: string | null
+  size?: number | null
+  tls?: string | null
+  cause?: string | null
+}
+
+interface Row {
+  id: number
+  at: number
+  queue_id: string
+  sender: string
+  recipient: string
+  status: MailLogStatus
+  relay: string | null
+  delay_ms: number | null
+  dsn: string | null
+  reply: string | null
+  size: number | null
+  tls: string | null
+  cause: string | null
+}
+
+const SELECT = 'SELECT id, at, queue_id, sender, recipient, status, relay, delay_ms, dsn, reply, size, tls, cause FROM mail_log'
+
+function toEntry(r: Row): MailLogEntry {
+  return {
+    id: r.id,
+    at: r.at,
+    queueId: r.queue_id,
+    sender: r.sender,
+    recipient: r.recipient,
+    status: r.status,
+    relay: r.relay,
+    delayMs: r.delay_ms,
+    dsn: r.dsn,
+    reply: r.reply,
+    size: r.size,
+    tls: r.tls,
+    explanation: r.cause ? explainCause(r.cause) : null,
+  }
+}
+
+export class MailLog {
+  private readonly db: DatabaseSync
+  private readonly insertStmt: StatementSync
+
+  constructor(db: DatabaseSync) {
+    this.db = db
+    this.insertStmt = db.prepare(
+      'INSERT INTO mail_log (at, queue_id, sender, recipient, status, relay, delay_ms, dsn, reply, size, tls, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+  }
+
+  /** Appends one row; the caller holds the transaction it belongs to. */
+  append(r: MailLogRecord): void {
+    this.insertStmt.run(
+      r.at,
+      r.queueId,
+      r.sender,
+      r.recipient,
+      r.status,
+      r.relay ?? null,
+      r.delayMs ?? null,
+      r.dsn ?? null,
+      r.reply ?? null,
+      r.size ?? null,
+      r.tls ?? null,
+      r.cause ?? null,
+    )
+  }
+
+  list(query: PageQuery & { status?: MailLogStatus | undefined; text?: string | undefined }): Page<MailLogEntry> {
+    const where: string[] = []
+    const params: (string | number)[] = []
+    if (query.status) {
+      where.push('status = ?')
+      params.push(query.status)
+    }
+    const text = query.text?.trim()
+    if (text) {
+      where.push("(queue_id = ? OR recipient LIKE ? ESCAPE '\\' OR sender LIKE ? ESCAPE '\\')")
+      const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      params.push(text.toUpperCase(), like, like)
+    }
+    return keysetPage<Row, MailLogEntry>(
+      {
+        db: this.db,
+        select: SELECT,
+        idColumn: 'id',
+        where,
+        params,
+        map: toEntry,
+        idOf: (r) => r.id,
+        countFrom: 'mail_log',
+        ...(text ? {} : { total: () => this.count(query.status) }),
+      },
+      query,
+    )
+  }
+
+  /** Rows with this status, or all rows, from the trigger-kept counts. */
+  count(status?: MailLogStatus): number {
+    const row = status
+      ? this.db.prepare("SELECT n FROM row_counts WHERE tbl = 'mail_log' AND k = ?").get(status)
+      : this.db.prepare("SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE tbl = 'mail_log'").get()
+    return (row as { n: number } | undefined)?.n ?? 0
+  }
+
+  forQueueId(queueId: string, limit = 200): MailLogEntry[] {
+    return (this.db.prepare(`${SELECT} WHERE queue_id = ? ORDER BY id DESC LIMIT ?`).all(queueId, limit) as unknown as Row[]).map(toEntry)
+  }
+
+  lastSentAt(): number | null {
+    const row = this.db.prepare("SELECT at FROM mail_log WHERE status = 'sent' ORDER BY id DESC LIMIT 1").get() as { at: number } | undefined
+    return row?.at ?? null
+  }
+
+  /** Removes rows older than `before`; returns how many went. */
+  prune(before: number): number {
+    return Number(this.db.prepare('DELETE FROM mail_log WHERE at < ?').run(before).changes)
+  }
+}

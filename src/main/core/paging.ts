@@ -1,0 +1,111 @@
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
+import type { Page } from '../../shared/types.ts'
+
+// Keyset paging newest-first over an integer primary key: a page costs the
+// same at depth one million as at the top. A cursor carries the key it starts
+// from and the position of its first row, so "51–100 of 12,408" needs no count.
+
+export interface PageQuery {
+  cursor?: string | null | undefined
+  limit: number
+}
+
+interface Cursor {
+  direction: 'before' | 'after'
+  id: number
+  position: number
+}
+
+export function encodeCursor(c: Cursor): string {
+  return `${c.direction === 'before' ? 'b' : 'a'}.${c.id}.${c.position}`
+}
+
+export function decodeCursor(raw: string | null | undefined): Cursor | null {
+  if (!raw) return null
+  const m = /^([ab])\.(\d{1,16})\.(\d{1,16})$/.exec(raw)
+  if (!m) throw new RangeError('The page cursor is not valid; go back to the first page.')
+  return { direction: m[1] === 'b' ? 'before' : 'after', id: Number(m[2]), position: Number(m[3]) }
+}
+
+/** The most rows a filtered count reads before it settles for "more than". */
+export const COUNT_CAP = 10_000
+
+export interface KeysetSpec<Row, Item> {
+  db: DatabaseSync
+  /** `SELECT … FROM t` without WHERE/ORDER; the key column is `idColumn`. */
+  select: string
+  idColumn: string
+  /** Extra conditions, joined with AND, and their values in order. */
+  where: string[]
+  params: SQLInputValue[]
+  map: (row: Row) => Item
+  idOf: (row: Row) => number
+  /** The number of matching rows, when it can be had cheaply; otherwise counted up to COUNT_CAP. */
+  total?: () => number
+  countFrom: string
+}
+
+export function keysetPage<Row, Item>(spec: KeysetSpec<Row, Item>, query: PageQuery): Page<Item> {
+  const cursor = decodeCursor(query.cursor)
+  const limit = query.limit
+  const where = [...spec.where]
+  const params = [...spec.params]
+  let order = 'DESC'
+  if (cursor) {
+    where.push(`${spec.idColumn} ${cursor.direction === 'before' ? '<' : '>'} ?`)
+    params.push(cursor.id)
+    if (cursor.direction === 'after') order = 'ASC'
+  }
+  const clause = where.length ? ` WHERE ${where.join(' AND ')}` : ''
+  // One row more than asked tells whether there is a further page.
+  const rows = spec.db
+    .prepare(`${spec.select}${clause} ORDER BY ${spec.idColumn} ${order} LIMIT ?`)
+    .all(...params, limit + 1) as Row[]
+  const more = rows.length > limit
+  let pageRows = rows.slice(0, limit)
+  let position = 0
+  let hasNewer: boolean
+  let hasOlder: boolean
+  if (!cursor) {
+    hasNewer = false
+    hasOlder = more
+  } else if (cursor.direction === 'before') {
+    position = cursor.position
+    hasNewer = true
+    hasOlder = more
+  } else {
+    pageRows = pageRows.reverse()
+    if (!more) {
+      // Reached the newest rows: show a full first page rather than a short one.
+      return keysetPage(spec, { limit })
+    }
+    position = Math.max(0, cursor.position - limit)
+    hasNewer = true
+    hasOlder = true
+  }
+  const items = pageRows.map(spec.map)
+  let total: number
+  let totalExact = true
+  if (spec.total) {
+    total = spec.total()
+  } else {
+    const counted = (
+      spec.db
+        .prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${spec.countFrom}${spec.where.length ? ` WHERE ${spec.where.join(' AND ')}` : ''} LIMIT ${COUNT_CAP + 1})`)
+        .get(...spec.params) as { n: number }
+    ).n
+    total = Math.min(counted, COUNT_CAP)
+    totalExact = counted <= COUNT_CAP
+  }
+  total = Math.max(total, position + items.length)
+  const first = pageRows[0]
+  const last = pageRows[pageRows.length - 1]
+  return {
+    items,
+    total,
+    totalExact,
+    position,
+    nextCursor: hasOlder && last ? encodeCursor({ direction: 'before', id: spec.idOf(last), position: position + items.length }) : null,
+    prevCursor: hasNewer && first ? encodeCursor({ direction: 'after', id: spec.idOf(first), position }) : null,
+  }
+}

@@ -1,0 +1,499 @@
+import { randomBytes } from 'node:crypto'
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
+import type { Page, QueueEntry, QueueMessageDetail, QueueState, QueueSummary, RecipientDetail } from '../../shared/types.ts'
+import { QUEUE_STATES } from '../../shared/types.ts'
+import { backoffSeconds, isExpired, type RetryPolicy } from './backoff.ts'
+import { transaction } from './db.ts'
+import { explainCause } from './errors/decoder.ts'
+import type { MailLog } from './mail-log.ts'
+import { keysetPage, type PageQuery } from './paging.ts'
+
+// The mail queue as a state machine on disk. A message is `queued` until its
+// first attempt, `active` while the worker holds it, `deferred` between
+// attempts, `hold` while the admin keeps it back. It leaves the queue when no
+// recipient is pending. Every transition writes its mail-log rows in the same
+// transaction, so the log never says what the queue did not do.
+
+export class QueueError extends Error {
+  override name = 'QueueError'
+  readonly code: 'not_found' | 'conflict'
+  constructor(code: 'not_found' | 'conflict', message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+export interface NewMessage {
+  sender: string
+  subject: string
+  messageId: string
+  raw: Buffer
+  recipients: string[]
+  isTest?: boolean
+}
+
+export interface ClaimedMessage {
+  id: number
+  queueId: string
+  messageId: string
+  sender: string
+  raw: Buffer
+  size: number
+  arrivalAt: number
+  attempts: number
+  isTest: boolean
+  /** Recipients still pending, in the order they were given. */
+  recipients: string[]
+}
+
+export type OutcomeKind = 'sent' | 'defer' | 'bounce'
+
+export interface RecipientOutcome {
+  recipient: string
+  kind: OutcomeKind
+  relay: string | null
+  reply: string | null
+  dsn: string | null
+  tls: string | null
+  /** Decoder cause id, for failures. */
+  cause: string | null
+}
+
+export interface OutcomeSummary {
+  queueId: string
+  /** What became of the message: gone (delivered/bounced/expired) or deferred, or gone from under us (deleted). */
+  result: 'done' | 'deferred' | 'vanished'
+  sent: number
+  deferred: number
+  bounced: number
+  expired: number
+  nextAttemptAt: number | null
+}
+
+interface ListRow {
+  id: number
+  queue_id: string
+  message_id: string
+  sender: string
+  subject: string
+  size: number
+  arrival_at: number
+  state: QueueState
+  attempts: number
+  next_attempt_at: number | null
+  last_reason: string | null
+  last_cause: string | null
+  is_test: number
+  pending: string | null
+  pending_count: number
+}
+
+const LIST_SELECT = `SELECT m.id, m.queue_id, m.message_id, m.sender, m.subject, m.size, m.arrival_at, m.state, m.attempts,
+  m.next_attempt_at, m.last_reason, m.last_cause, m.is_test,
+  (SELECT group_concat(address, char(10)) FROM (SELECT address FROM recipients r WHERE r.message_id = m.id AND r.status = 'pending' LIMIT 20)) AS pending,
+  (SELECT count(*) FROM recipients r WHERE r.message_id = m.id AND r.status = 'pending') AS pending_count
+  FROM messages m`
+
+function toEntry(r: ListRow): QueueEntry {
+  return {
+    queueId: r.queue_id,
+    size: r.size,
+    arrivalAt: r.arrival_at,
+    sender: r.sender,
+    subject: r.subject,
+    recipients: r.pending ? r.pending.split('\n') : [],
+    recipientCount: r.pending_count,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.state === 'hold' || r.state === 'active' ? null : r.next_attempt_at,
+    reason: r.last_reason,
+    explanation: r.last_cause ? explainCause(r.last_cause) : null,
+    isTest: r.is_test === 1,
+  }
+}
+
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase()
+}
+
+/** A Postfix-like queue id: 12 upper-case hex digits. */
+export function newQueueId(): string {
+  return randomBytes(6).toString('hex').toUpperCase()
+}
+
+export class Queue {
+  private readonly db: DatabaseSync
+  private readonly log: MailLog
+  private readonly now: () => number
+
+  constructor(db: DatabaseSync, log: MailLog, now: () => number) {
+    this.db = db
+    this.log = log
+    this.now = now
+  }
+
+  /** Accepts messages durably: when this returns, they survive a crash or a power cut. */
+  submit(messages: NewMessage[]): string[] {
+    const insertMessage = this.db.prepare(
+      `INSERT INTO messages (queue_id, message_id, sender, subject, size, arrival_at, state, attempts, next_attempt_at, is_test, raw)
+       VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+    )
+    const insertRecipient = this.db.prepare(
+      "INSERT OR IGNORE INTO recipients (message_id, address, domain, status, updated_at) VALUES (?, ?, ?, 'pending', ?)",
+    )
+    return transaction(
+      this.db,
+      () => {
+        const now = this.now()
+        return messages.map((m) => {
+          const queueId = newQueueId()
+          const { lastInsertRowid } = insertMessage.run(queueId, m.messageId, m.sender, m.subject, m.raw.length, now, now, m.isTest ? 1 : 0, m.raw)
+          for (const to of m.recipients) insertRecipient.run(lastInsertRowid, to, domainOf(to), now)
+          this.log.append({
+            at: now,
+            queueId,
+            sender: m.sender,
+            recipient: summarizeRecipients(m.recipients),
+            status: 'received',
+            size: m.raw.length,
+          })
+          return queueId
+        })
+      },
+      true,
+    )
+  }
+
+  /** Takes up to `limit` due messages and marks them active. */
+  claimDue(limit: number): ClaimedMessage[] {
+    if (limit <= 0) return []
+    return transaction(this.db, () => {
+      const now = this.now()
+      const rows = this.db
+        .prepare(
+          `SELECT id, queue_id, message_id, sender, raw, size, arrival_at, attempts, is_test FROM messages
+           WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+        )
+        .all(now, limit) as {
+        id: number
+        queue_id: string
+        message_id: string
+        sender: string
+        raw: Uint8Array
+        size: number
+        arrival_at: number
+        attempts: number
+        is_test: number
+      }[]
+      if (rows.length === 0) return []
+      const activate = this.db.prepare("UPDATE messages SET state = 'active' WHERE id = ?")
+      const pending = this.db.prepare("SELECT address FROM recipients WHERE message_id = ? AND status = 'pending'")
+      return rows.map((r) => {
+        activate.run(r.id)
+        return {
+          id: r.id,
+          queueId: r.queue_id,
+          messageId: r.message_id,
+          sender: r.sender,
+          raw: Buffer.from(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength),
+          size: r.size,
+          arrivalAt: r.arrival_at,
+          attempts: r.attempts,
+          isTest: r.is_test === 1,
+          recipients: (pending.all(r.id) as { address: string }[]).map((p) => p.address),
+        }
+      })
+    })
+  }
+
+  /**
+   * Records one delivery attempt: per recipient sent, deferred or bounced.
+   * The message leaves the queue when nothing is pending; otherwise it is
+   * deferred by the backoff, or its pending recipients expire when the
+   * message has outlived the queue lifetime.
+   */
+  recordAttempt(msg: ClaimedMessage, outcomes: RecipientOutcome[], policy: RetryPolicy): OutcomeSummary {
+    return transaction(this.db, () => {
+      const now = this.now()
+      const summary: OutcomeSummary = { queueId: msg.queueId, result: 'done', sent: 0, deferred: 0, bounced: 0, expired: 0, nextAttemptAt: null }
+      const exists = this.db.prepare('SELECT state FROM messages WHERE id = ?').get(msg.id) as { state: QueueState } | undefined
+      const setRecipient = this.db.prepare('UPDATE recipients SET status = ?, dsn = ?, reply = ?, updated_at = ? WHERE message_id = ? AND address = ?')
+      const delayMs = now - msg.arrivalAt
+      for (const o of outcomes) {
+        const status = o.kind === 'sent' ? 'sent' : o.kind === 'bounce' ? 'bounced' : 'deferred'
+        if (o.kind === 'sent') summary.sent++
+        else if (o.kind === 'bounce') summary.bounced++
+        else summary.deferred++
+        this.log.append({
+          at: now,
+          queueId: msg.queueId,
+          sender: msg.sender,
+          recipient: o.recipient,
+          status,
+          relay: o.relay,
+          delayMs,
+          dsn: o.dsn,
+          reply: o.reply,
+          size: msg.size,
+          tls: o.tls,
+          cause: o.cause,
+        })
+        if (exists && o.kind !== 'defer') setRecipient.run(status, o.dsn, o.reply, now, msg.id, o.recipient)
+        if (exists && o.kind === 'defer') setRecipient.run('pending', o.dsn, o.reply, now, msg.id, o.recipient)
+      }
+      if (!exists) {
+        summary.result = 'vanished'
+        return summary
+      }
+      const pendingCount = (this.db.prepare("SELECT count(*) AS n FROM recipients WHERE message_id = ? AND status = 'pending'").get(msg.id) as { n: number }).n
+      if (pendingCount === 0) {
+        this.removeMessage(msg.id)
+        return summary
+      }
+      const attempts = msg.attempts + 1
+      const failure = outcomes.find((o) => o.kind === 'defer')
+      if (isExpired(msg.arrivalAt, now, policy)) {
+        summary.expired = this.expirePending(msg, now, failure ?? null)
+        this.removeMessage(msg.id)
+        return summary
+      }
+      const next = now + backoffSeconds(attempts, policy) * 1000
+      // A held message stays held; anything else waits for its next attempt.
+      const state = exists.state === 'hold' ? 'hold' : 'deferred'
+      this.db
+        .prepare('UPDATE messages SET state = ?, attempts = ?, next_attempt_at = ?, last_reason = ?, last_cause = ? WHERE id = ?')
+        .run(state, attempts, next, failure?.reply ?? null, failure?.cause ?? null, msg.id)
+      summary.result = 'deferred'
+      summary.nextAttemptAt = next
+      return summary
+    })
+  }
+
+  private expirePending(msg: ClaimedMessage, now: number, failure: RecipientOutcome | null): number {
+    const pending = this.db.prepare("SELECT address FROM recipients WHERE message_id = ? AND status = 'pending'").all(msg.id) as { address: string }[]
+    const lifetimeReply = `message expired after the maximal queue lifetime${failure?.reply ? `; last error: ${failure.reply}` : ''}`
+    for (const p of pending) {
+      this.log.append({
+        at: now,
+        queueId: msg.queueId,
+        sender: msg.sender,
+        recipient: p.address,
+        status: 'expired',
+        relay: failure?.relay ?? null,
+        delayMs: now - msg.arrivalAt,
+        dsn: '4.4.7',
+        reply: lifetimeReply,
+        size: msg.size,
+        cause: 'expired',
+      })
+    }
+    return pending.length
+  }
+
+  private removeMessage(id: number): void {
+    this.db.prepare('DELETE FROM recipients WHERE message_id = ?').run(id)
+    this.db.prepare('DELETE FROM messages WHERE id = ?').run(id)
+  }
+
+  /** Makes every waiting message due now; returns how many are due. */
+  flush(): number {
+    return transaction(this.db, () => {
+      const now = this.now()
+      this.db.prepare("UPDATE messages SET next_attempt_at = ? WHERE state IN ('queued', 'deferred') AND next_attempt_at > ?").run(now, now)
+      return (this.db.prepare("SELECT count(*) AS n FROM messages WHERE state IN ('queued', 'deferred')").get() as { n: number }).n
+    })
+  }
+
+  /** Removes every message in one transaction; each pending recipient gets a `deleted` log row. */
+  deleteAll(): number {
+    return transaction(this.db, () => {
+      const now = this.now()
+      this.db
+        .prepare(
+          `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
+           SELECT ?, m.queue_id, m.sender, r.address, 'deleted', ? - m.arrival_at, m.size, 'deleted by the administrator (Delete Queue)'
+           FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.status = 'pending'`,
+        )
+        .run(now, now)
+      const count = Number(this.db.prepare('DELETE FROM messages').run().changes)
+      this.db.prepare('DELETE FROM recipients').run()
+      return count
+    })
+  }
+
+  deleteOne(queueId: string): ClaimedMessage['id'] {
+    return transaction(this.db, () => {
+      const row = this.findRow(queueId)
+      const now = this.now()
+      this.db
+        .prepare(
+          `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
+           SELECT ?, m.queue_id, m.sender, r.address, 'deleted', ? - m.arrival_at, m.size, 'deleted by the administrator'
+           FROM recipients r JOIN messages m ON m.id = r.message_id WHERE m.id = ? AND r.status = 'pending'`,
+        )
+        .run(now, now, row.id)
+      this.removeMessage(row.id)
+      return row.id
+    })
+  }
+
+  hold(queueId: string): QueueEntry {
+    return transaction(this.db, () => {
+      const row = this.findRow(queueId)
+      if (row.state === 'hold') throw new QueueError('conflict', `Message ${queueId} is already on hold.`)
+      if (row.state === 'active') throw new QueueError('conflict', `Message ${queueId} is being delivered right now; try again in a moment.`)
+      this.db.prepare("UPDATE messages SET state = 'hold' WHERE id = ?").run(row.id)
+      this.logAction(row.id, 'held', 'put on hold by the administrator')
+      return this.entry(row.id)
+    })
+  }
+
+  release(queueId: string): QueueEntry {
+    return transaction(this.db, () => {
+      const row = this.findRow(queueId)
+      if (row.state !== 'hold') throw new QueueError('conflict', `Message ${queueId} is not on hold.`)
+      const now = this.now()
+      this.db.prepare("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, row.id)
+      this.logAction(row.id, 'released', 'released from hold by the administrator')
+      return this.entry(row.id)
+    })
+  }
+
+  /** Makes one message due now (a held message is released first). */
+  retry(queueId: string): QueueEntry {
+    return transaction(this.db, () => {
+      const row = this.findRow(queueId)
+      if (row.state === 'active') throw new QueueError('conflict', `Message ${queueId} is being delivered right now.`)
+      const now = this.now()
+      if (row.state === 'hold') this.logAction(row.id, 'released', 'released from hold by the administrator (retry now)')
+      this.db.prepare("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, row.id)
+      return this.entry(row.id)
+    })
+  }
+
+  /** After a crash, messages left active are due again (delivery is at least once). */
+  recoverActive(): number {
+    return transaction(this.db, () =>
+      Number(
+        this.db
+          .prepare("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE state = 'active'")
+          .run(this.now()).changes,
+      ),
+    )
+  }
+
+  /** When the next message falls due, or null when nothing waits. */
+  nextDueAt(): number | null {
+    const row = this.db.prepare("SELECT min(next_attempt_at) AS t FROM messages WHERE state IN ('queued', 'deferred')").get() as { t: number | null }
+    return row.t
+  }
+
+  list(query: PageQuery & { state?: QueueState | undefined; text?: string | undefined }): Page<QueueEntry> {
+    const where: string[] = []
+    const params: SQLInputValue[] = []
+    if (query.state) {
+      where.push('m.state = ?')
+      params.push(query.state)
+    }
+    const text = query.text?.trim()
+    if (text) {
+      const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      where.push(
+        "(m.queue_id = ? OR m.sender LIKE ? ESCAPE '\\' OR m.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.address LIKE ? ESCAPE '\\'))",
+      )
+      params.push(text.toUpperCase(), like, like, like)
+    }
+    return keysetPage<ListRow, QueueEntry>(
+      {
+        db: this.db,
+        select: LIST_SELECT,
+        idColumn: 'm.id',
+        where,
+        params,
+        map: toEntry,
+        idOf: (r) => r.id,
+        countFrom: 'messages m',
+        ...(text ? {} : { total: () => this.count(query.state) }),
+      },
+      query,
+    )
+  }
+
+  count(state?: QueueState): number {
+    const row = state
+      ? this.db.prepare('SELECT count(*) AS n FROM messages WHERE state = ?').get(state)
+      : this.db.prepare('SELECT count(*) AS n FROM messages').get()
+    return (row as { n: number }).n
+  }
+
+  counts(): Record<QueueState, number> & { total: number } {
+    const out = { queued: 0, active: 0, deferred: 0, hold: 0, total: 0 }
+    for (const r of this.db.prepare('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: QueueState; n: number }[]) {
+      out[r.state] = r.n
+      out.total += r.n
+    }
+    return out
+  }
+
+  summary(): QueueSummary {
+    const counts = this.counts()
+    const byState = Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s]])) as Record<QueueState, number>
+    const byDomain = this.db
+      .prepare("SELECT domain, count(DISTINCT message_id) AS count FROM recipients WHERE status = 'pending' GROUP BY domain ORDER BY count DESC, domain LIMIT 20")
+      .all() as { domain: string; count: number }[]
+    return { total: counts.total, byState, byDomain }
+  }
+
+  get(queueId: string): QueueMessageDetail {
+    const row = this.findRow(queueId)
+    const entry = this.entry(row.id)
+    const recipientsDetail = (
+      this.db.prepare('SELECT address, status, dsn, reply, updated_at FROM recipients WHERE message_id = ? ORDER BY address').all(row.id) as {
+        address: string
+        status: RecipientDetail['status']
+        dsn: string | null
+        reply: string | null
+        updated_at: number
+      }[]
+    ).map((r) => ({ address: r.address, status: r.status, dsn: r.dsn, reply: r.reply, updatedAt: r.updated_at }))
+    const messageId = (this.db.prepare('SELECT message_id FROM messages WHERE id = ?').get(row.id) as { message_id: string }).message_id
+    return { ...entry, messageId, recipientsDetail, attemptsLog: this.log.forQueueId(queueId) }
+  }
+
+  source(queueId: string, maxBytes = 1024 * 1024): { queueId: string; source: string; truncated: boolean } {
+    const row = this.findRow(queueId)
+    const r = this.db.prepare('SELECT substr(raw, 1, ?) AS head, length(raw) AS n FROM messages WHERE id = ?').get(maxBytes, row.id) as { head: Uint8Array; n: number }
+    return { queueId, source: Buffer.from(r.head).toString('utf8'), truncated: r.n > maxBytes }
+  }
+
+  /** Whether the message is still in the queue. */
+  has(queueId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM messages WHERE queue_id = ?').get(queueId) !== undefined
+  }
+
+  private findRow(queueId: string): { id: number; state: QueueState } {
+    const row = this.db.prepare('SELECT id, state FROM messages WHERE queue_id = ?').get(queueId) as { id: number; state: QueueState } | undefined
+    if (!row) throw new QueueError('not_found', `Message ${queueId} is not in the queue (it may have been delivered or deleted).`)
+    return row
+  }
+
+  private entry(id: number): QueueEntry {
+    return toEntry(this.db.prepare(`${LIST_SELECT} WHERE m.id = ?`).get(id) as unknown as ListRow)
+  }
+
+  private logAction(id: number, status: 'held' | 'released', reply: string): void {
+    const now = this.now()
+    this.db
+      .prepare(
+        `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
+         SELECT ?, m.queue_id, m.sender, r.address, ?, ? - m.arrival_at, m.size, ? FROM recipients r JOIN messages m ON m.id = r.message_id
+         WHERE m.id = ? AND r.status = 'pending'`,
+      )
+      .run(now, status, now, reply, id)
+  }
+}
+
+function summarizeRecipients(recipients: string[]): string {
+  const joined = recipients.join(', ')
+  return joined.length <= 500 ? joined : `${recipients[0]} and ${recipients.length - 1} more`
+}

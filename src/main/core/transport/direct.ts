@@ -1,0 +1,124 @@
+import { Resolver } from 'node:dns/promises'
+import { decodeFailure } from '../errors/decoder.ts'
+import { domainOf, type RecipientOutcome } from '../queue.ts'
+import { SessionError, SmtpSession, type SessionTarget } from './session.ts'
+import type { DeliveryJob, Transport } from './transport.ts'
+
+// Direct delivery: recipients grouped by domain, each domain's MX hosts tried
+// lowest preference first, the next when one cannot be reached; a domain
+// without MX is reached at its own A/AAAA address (RFC 5321 5.1).
+
+export interface MxHost {
+  host: string
+  addresses: string[]
+}
+
+export class DnsLookupError extends Error {
+  override name = 'DnsLookupError'
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+export async function resolveMailHosts(resolver: Resolver, domain: string): Promise<MxHost[]> {
+  let exchanges: string[]
+  try {
+    const mx = await resolver.resolveMx(domain)
+    // RFC 7505: a single "." exchange says the domain accepts no mail.
+    if (mx.length === 1 && (mx[0]!.exchange === '' || mx[0]!.exchange === '.')) {
+      throw new DnsLookupError('NULLMX', `${domain} publishes a null MX record: it accepts no mail`)
+    }
+    exchanges = mx.sort((a, b) => a.priority - b.priority).map((m) => m.exchange)
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'EDNS'
+    if (err instanceof DnsLookupError) throw err
+    if (code === 'ENODATA') exchanges = [domain]
+    else throw new DnsLookupError(code, `MX lookup for ${domain} failed: ${code}`)
+  }
+  const hosts: MxHost[] = []
+  for (const host of exchanges) {
+    const addresses: string[] = []
+    for (const family of ['resolve4', 'resolve6'] as const) {
+      try {
+        addresses.push(...(await resolver[family](host)))
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        if (code === 'ENOTFOUND' && host === domain && exchanges.length === 1) {
+          throw new DnsLookupError('ENOTFOUND', `${domain} does not exist in DNS`)
+        }
+        // A missing family is normal; the other may have the address.
+      }
+    }
+    hosts.push({ host, addresses })
+  }
+  if (hosts.every((h) => h.addresses.length === 0)) {
+    throw new DnsLookupError('ENOADDR', `no address found for the mail hosts of ${domain} (${exchanges.join(', ')})`)
+  }
+  return hosts
+}
+
+export interface DirectOptions {
+  base: Omit<SessionTarget, 'host' | 'address' | 'port' | 'direct' | 'auth'>
+  port: number
+  dnsServers: string[] | null
+}
+
+export class DirectTransport implements Transport {
+  private readonly options: DirectOptions
+  private readonly resolver: Resolver
+
+  constructor(options: DirectOptions) {
+    this.options = options
+    this.resolver = new Resolver({ timeout: 5000, tries: 2 })
+    if (options.dnsServers && options.dnsServers.length) this.resolver.setServers(options.dnsServers)
+  }
+
+  async deliver(job: DeliveryJob): Promise<RecipientOutcome[]> {
+    const byDomain = new Map<string, string[]>()
+    for (const r of job.recipients) {
+      const d = domainOf(r)
+      byDomain.set(d, [...(byDomain.get(d) ?? []), r])
+    }
+    const results = await Promise.all([...byDomain].map(([domain, rcpts]) => this.deliverDomain(job, domain, rcpts)))
+    return results.flat()
+  }
+
+  private async deliverDomain(job: DeliveryJob, domain: string, recipients: string[]): Promise<RecipientOutcome[]> {
+    let hosts: MxHost[]
+    try {
+      hosts = await resolveMailHosts(this.resolver, domain)
+    } catch (err) {
+      const e = err as DnsLookupError
+      const decoded = decodeFailure({ message: e.message, code: e.code }, { phase: 'dns', host: domain, direct: true })
+      return recipients.map((recipient) => ({ recipient, kind: decoded.disposition === 'bounce' ? 'bounce' : 'defer', relay: null, reply: e.message, dsn: decoded.dsn, tls: null, cause: decoded.cause }))
+    }
+    let last: SessionError | null = null
+    for (const mx of hosts) {
+      for (const address of mx.addresses) {
+        if (job.signal.aborted) break
+        const target: SessionTarget = { ...this.options.base, host: mx.host, address, port: this.options.port, direct: true, auth: null }
+        let session: SmtpSession
+        try {
+          session = await SmtpSession.open(target, job.hooks ?? {}, job.signal)
+        } catch (err) {
+          if (!(err instanceof SessionError)) throw err
+          last = err
+          // A 5xx greeting or EHLO is an answer, not an unreachable host: do not shop around.
+          if (err.outcome.kind === 'bounce') return recipients.map((recipient) => ({ recipient, ...err.outcome }))
+          continue
+        }
+        try {
+          return await session.send(job.from, recipients, job.raw, job.signal)
+        } finally {
+          session.close()
+        }
+      }
+    }
+    const outcome = last?.outcome ?? { kind: 'defer' as const, relay: null, reply: 'delivery aborted', dsn: '4.3.0', tls: null, cause: 'aborted' }
+    return recipients.map((recipient) => ({ recipient, ...outcome }))
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,233 @@
+import { format } from 'node:util'
+import type { TLSSocket } from 'node:tls'
+import SMTPConnection from 'nodemailer/lib/smtp-connection'
+import type { EffectiveTls } from '../../../shared/settings.ts'
+import type { DeliveryStage } from '../../../shared/types.ts'
+import { decodeFailure, toRawFailure, type FailureContext } from '../errors/decoder.ts'
+import type { RecipientOutcome } from '../queue.ts'
+
+// One SMTP session with one server: connect, greet, TLS, authenticate, then
+// any number of messages. It knows nothing of the queue; it reports per
+// recipient what the server said.
+
+export interface SessionTarget {
+  /** The name the admin knows the server by (relay host or MX host). */
+  host: string
+  /** The address to connect to; defaults to `host`. */
+  address?: string
+  port: number
+  tls: EffectiveTls
+  verifyCertificate: boolean
+  caPem?: string
+  auth?: { user: string; pass: string } | null
+  /** EHLO name: the console's Hostname. */
+  ehloName: string
+  connectionTimeoutMs: number
+  greetingTimeoutMs: number
+  socketTimeoutMs: number
+  direct: boolean
+}
+
+export interface SessionHooks {
+  progress?: (stage: DeliveryStage, detail: string, extra?: { relay?: string }) => void
+  /** Receives the SMTP dialogue, client lines `C:`, server lines `S:`, credentials redacted. */
+  transcript?: string[]
+}
+
+/** A failure that ends the session before or outside one message, with what the decoder made of it. */
+export class SessionError extends Error {
+  override name = 'SessionError'
+  readonly relay: string | null
+  readonly outcome: Omit<RecipientOutcome, 'recipient'>
+  constructor(message: string, relay: string | null, outcome: Omit<RecipientOutcome, 'recipient'>) {
+    super(message)
+    this.relay = relay
+    this.outcome = outcome
+  }
+}
+
+function phaseOf(command: string | undefined): FailureContext['phase'] {
+  if (!command) return 'unknown'
+  const c = command.toUpperCase()
+  if (c === 'CONN') return 'connect'
+  if (c.startsWith('EHLO') || c.startsWith('HELO') || c.startsWith('LHLO')) return 'ehlo'
+  if (c.startsWith('STARTTLS')) return 'tls'
+  if (c.startsWith('AUTH')) return 'auth'
+  if (c.startsWith('MAIL')) return 'mail'
+  if (c.startsWith('RCPT')) return 'rcpt'
+  if (c.startsWith('DATA')) return 'data'
+  return 'unknown'
+}
+
+export function outcomeFromError(err: unknown, target: SessionTarget, relay: string | null, tlsVersion: string | null): Omit<RecipientOutcome, 'recipient'> {
+  const raw = toRawFailure(err)
+  const decoded = decodeFailure(raw, {
+    phase: phaseOf(raw.command),
+    host: target.host,
+    port: target.port,
+    tls: target.tls,
+    direct: target.direct,
+    saslConfigured: Boolean(target.auth),
+  })
+  return {
+    kind: decoded.disposition === 'bounce' ? 'bounce' : 'defer',
+    relay,
+    reply: raw.response?.trim() || raw.message,
+    dsn: decoded.dsn,
+    tls: tlsVersion,
+    cause: decoded.cause,
+  }
+}
+
+function makeLogger(lines: string[]) {
+  const push = (entry: { tnx?: string } | undefined, message: string, args: unknown[]) => {
+    if (!entry || (entry.tnx !== 'client' && entry.tnx !== 'server')) return
+    const text = format(message, ...args)
+    for (const line of text.split(/\r?\n/)) if (line) lines.push(`${entry.tnx === 'client' ? 'C' : 'S'}: ${line}`)
+    // A transcript is for reading, not for archiving a whole mailbox.
+    if (lines.length > 500) lines.splice(200, lines.length - 400, '… (transcript shortened)')
+  }
+  const log = (entry: { tnx?: string } | undefined, message: string, ...args: unknown[]) => push(entry, message, args)
+  return { level: () => undefined, trace: log, debug: log, info: log, warn: log, error: log, fatal: log }
+}
+
+export class SmtpSession {
+  readonly target: SessionTarget
+  private readonly conn: SMTPConnection
+  private readonly hooks: SessionHooks
+  relay: string
+  tlsVersion: string | null = null
+  private closed = false
+  messagesSent = 0
+
+  private constructor(target: SessionTarget, conn: SMTPConnection, hooks: SessionHooks) {
+    this.target = target
+    this.conn = conn
+    this.hooks = hooks
+    this.relay = `${target.host}[${target.address ?? target.host}]:${target.port}`
+    conn.on('end', () => (this.closed = true))
+    conn.on('error', () => (this.closed = true))
+  }
+
+  get alive(): boolean {
+    return !this.closed
+  }
+
+  /** Opens a session: TCP (or TLS), greeting, EHLO, STARTTLS, AUTH. Throws SessionError. */
+  static async open(target: SessionTarget, hooks: SessionHooks, signal?: AbortSignal): Promise<SmtpSession> {
+    const tlsOptions: Record<string, unknown> = {
+      rejectUnauthorized: target.tls === 'opportunistic' ? false : target.verifyCertificate,
+      minVersion: 'TLSv1.2',
+    }
+    if (target.caPem && target.caPem.trim()) tlsOptions.ca = target.caPem
+    if (target.address && target.address !== target.host) tlsOptions.servername = target.host
+    const conn = new SMTPConnection({
+      host: target.address ?? target.host,
+      port: target.port,
+      secure: target.tls === 'implicit',
+      requireTLS: target.tls === 'starttls',
+      ignoreTLS: target.tls === 'none',
+      opportunisticTLS: target.tls === 'opportunistic',
+      name: target.ehloName,
+      connectionTimeout: target.connectionTimeoutMs,
+      greetingTimeout: target.greetingTimeoutMs,
+      socketTimeout: target.socketTimeoutMs,
+      allowInternalNetworkInterfaces: true,
+      tls: tlsOptions,
+      ...(hooks.transcript ? { logger: makeLogger(hooks.transcript) as never, transactionLog: true } : {}),
+    })
+    const session = new SmtpSession(target, conn, hooks)
+    const where = `${target.host}${target.address && target.address !== target.host ? `[${target.address}]` : ''}:${target.port}`
+    hooks.progress?.('connecting', `Connecting to ${where}${target.tls === 'implicit' ? ' with implicit TLS' : ''}`)
+    const onAbort = () => conn.close()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        conn.once('error', reject)
+        conn.connect(() => {
+          conn.removeListener('error', reject)
+          resolve()
+        })
+      })
+      session.noteSocket()
+      hooks.progress?.('connected', `Connected to ${session.relay}`, { relay: session.relay })
+      if (session.tlsVersion) hooks.progress?.('tls', `Encrypted with ${session.tlsVersion}`, { relay: session.relay })
+      if (target.auth) {
+        await new Promise<void>((resolve, reject) => {
+          conn.login({ user: target.auth!.user, pass: target.auth!.pass }, (err) => (err ? reject(err) : resolve()))
+        })
+        hooks.progress?.('authenticated', `Authenticated as ${target.auth.user}`, { relay: session.relay })
+      }
+      conn.on('error', () => undefined)
+      return session
+    } catch (err) {
+      conn.close()
+      const relay = session.socketKnown ? session.relay : null
+      if (signal?.aborted) throw new SessionError('aborted', relay, { kind: 'defer', relay, reply: 'delivery aborted', dsn: '4.3.0', tls: null, cause: 'aborted' })
+      throw new SessionError((err as Error).message, relay, outcomeFromError(err, target, relay, session.tlsVersion))
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private socketKnown = false
+
+  private noteSocket(): void {
+    const socket = (this.conn as unknown as { _socket?: TLSSocket })._socket
+    if (!socket) return
+    this.socketKnown = true
+    if (socket.remoteAddress) this.relay = `${this.target.host}[${socket.remoteAddress}]:${socket.remotePort ?? this.target.port}`
+    if (this.conn.secure && typeof socket.getProtocol === 'function') this.tlsVersion = socket.getProtocol()
+  }
+
+  /** Sends one message; returns one outcome per recipient. Network failures become deferrals. */
+  async send(from: string, recipients: string[], raw: Buffer, signal?: AbortSignal): Promise<RecipientOutcome[]> {
+    this.hooks.progress?.('sending', `Sending to ${recipients.length === 1 ? recipients[0] : `${recipients.length} recipients`}`, { relay: this.relay })
+    const onAbort = () => this.close()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) => {
+        this.conn.send({ from, to: recipients, size: raw.length }, raw, (err, result) => (err ? reject(err) : resolve(result!)))
+      })
+      this.messagesSent++
+      const rejected = new Map<string, unknown>()
+      for (const e of info.rejectedErrors ?? []) rejected.set((e as { recipient?: string }).recipient ?? '', e)
+      return recipients.map((recipient) => {
+        const err = rejected.get(recipient)
+        if (err) return { recipient, ...outcomeFromError(err, this.target, this.relay, this.tlsVersion) }
+        return { recipient, kind: 'sent' as const, relay: this.relay, reply: info.response.trim(), dsn: dsnOf(info.response) ?? '2.0.0', tls: this.tlsVersion, cause: null }
+      })
+    } catch (err) {
+      if (signal?.aborted) {
+        return recipients.map((recipient) => ({ recipient, kind: 'defer' as const, relay: this.relay, reply: 'delivery aborted', dsn: '4.3.0', tls: this.tlsVersion, cause: 'aborted' }))
+      }
+      const perRecipient = new Map<string, unknown>()
+      for (const e of (err as { rejectedErrors?: unknown[] }).rejectedErrors ?? []) perRecipient.set((e as { recipient?: string }).recipient ?? '', e)
+      const whole = outcomeFromError(err, this.target, this.relay, this.tlsVersion)
+      // After a failed transaction the session is in an unknown state; a fresh one is cheaper than a guess.
+      this.close()
+      return recipients.map((recipient) => {
+        const e = perRecipient.get(recipient)
+        return { recipient, ...(e ? outcomeFromError(e, this.target, this.relay, this.tlsVersion) : whole) }
+      })
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    try {
+      this.conn.quit()
+    } catch {
+      // The socket may already be gone; closing is all that is wanted.
+    }
+    this.conn.close()
+  }
+}
+
+export function dsnOf(reply: string | undefined): string | null {
+  const m = reply ? /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply.trim()) : null
+  return m ? m[1]! : null
+}

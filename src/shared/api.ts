@@ -1,0 +1,144 @@
+import { z } from 'zod'
+import { mailboxSchema, settingsUpdateSchema, type SettingsView } from './settings.ts'
+import { EVENT_LEVELS, MAIL_LOG_STATUSES, QUEUE_STATES } from './types.ts'
+import type {
+  DeleteAllResult,
+  EventEntry,
+  FlushResult,
+  MailLogEntry,
+  Page,
+  QueueEntry,
+  QueueMessageDetail,
+  QueueSummary,
+  SendTestResult,
+  Status,
+  Transcript,
+} from './types.ts'
+import type { DayReport } from './report.ts'
+import { API_METHODS, EVENT_NAMES, type ApiMethod } from './methods.ts'
+
+// The contract between the console and the engine: one entry per method,
+// its request schema and its response type. Both adapters and the renderer
+// are generic over this map, so a renamed method or a changed argument is a
+// compile error on every side.
+
+const NO_CRLF = /^[^\r\n]*$/
+
+const pageRequest = {
+  cursor: z.string().max(200).nullable().optional(),
+  limit: z.number().int().min(1).max(500).default(50),
+  text: z.string().max(200).optional(),
+}
+
+const queueIdSchema = z.object({ queueId: z.string().regex(/^[0-9A-F]{6,20}$/, 'Not a queue id.') })
+
+export const requestSchemas = {
+  'status.get': z.void(),
+  'settings.get': z.void(),
+  'settings.update': settingsUpdateSchema,
+  'mail.sendTest': z.object({
+    to: mailboxSchema('the email address to send to'),
+    subject: z
+      .string()
+      .max(200, 'The subject is limited to 200 characters.')
+      .regex(NO_CRLF, 'The subject must be on one line (no line breaks).')
+      .optional(),
+  }),
+  'mail.transcript': queueIdSchema,
+  'queue.list': z.object({ ...pageRequest, state: z.enum(QUEUE_STATES).optional() }),
+  'queue.summary': z.void(),
+  'queue.get': queueIdSchema,
+  'queue.source': queueIdSchema,
+  'queue.flush': z.void(),
+  'queue.deleteAll': z.void(),
+  'queue.delete': queueIdSchema,
+  'queue.hold': queueIdSchema,
+  'queue.release': queueIdSchema,
+  'queue.retry': queueIdSchema,
+  'mailLog.list': z.object({ ...pageRequest, status: z.enum(MAIL_LOG_STATUSES).optional() }),
+  'events.list': z.object({ ...pageRequest, level: z.enum(EVENT_LEVELS).optional() }),
+  'reports.day': z.object({
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'The day must be given as YYYY-MM-DD.'),
+    top: z.number().int().min(1).max(1000).default(20),
+  }),
+} satisfies Record<ApiMethod, z.ZodType>
+
+export interface ApiResponses {
+  'status.get': Status
+  'settings.get': SettingsView
+  'settings.update': SettingsView
+  'mail.sendTest': SendTestResult
+  'mail.transcript': Transcript | null
+  'queue.list': Page<QueueEntry>
+  'queue.summary': QueueSummary
+  'queue.get': QueueMessageDetail
+  'queue.source': { queueId: string; source: string; truncated: boolean }
+  'queue.flush': FlushResult
+  'queue.deleteAll': DeleteAllResult
+  'queue.delete': { deleted: boolean }
+  'queue.hold': QueueEntry
+  'queue.release': QueueEntry
+  'queue.retry': QueueEntry
+  'mailLog.list': Page<MailLogEntry>
+  'events.list': Page<EventEntry>
+  'reports.day': DayReport
+}
+
+export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]>
+export type ApiParsedRequest<M extends ApiMethod> = z.output<(typeof requestSchemas)[M]>
+export type ApiResponse<M extends ApiMethod> = ApiResponses[M]
+
+export const ERROR_CODES = ['invalid_request', 'not_found', 'conflict', 'storage', 'forbidden', 'internal'] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export interface ApiError {
+  code: ErrorCode
+  message: string
+  /** Per-field messages for forms, keyed by field name. */
+  fields?: Record<string, string>
+}
+
+export type Result<T> = { ok: true; data: T } | { ok: false; error: ApiError }
+
+/** The object the renderer holds: one function per method, plus push events. */
+export type ConsoleApi = {
+  [M in ApiMethod]: (request: ApiRequest<M>) => Promise<Result<ApiResponse<M>>>
+} & {
+  on<E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
+}
+
+export interface ApiEvents {
+  'queue.changed': { reason: string }
+  'mailLog.appended': { count: number }
+  'events.appended': { count: number }
+  'delivery.progress': import('./types.ts').DeliveryProgress
+  'settings.changed': { fields: string[] }
+}
+
+/** Turns a zod failure into the API's error: one message per field, the first for each. */
+export function validationError(error: z.ZodError, message = 'Some fields need attention.'): ApiError {
+  const fields: Record<string, string> = {}
+  for (const issue of error.issues) {
+    const key = issue.path.filter((p) => p !== 'settings').join('.') || '_'
+    if (!(key in fields)) fields[key] = issue.message
+  }
+  const only = Object.values(fields)
+  return { code: 'invalid_request', message: only.length === 1 ? only[0]! : message, fields }
+}
+
+export function parseRequest<M extends ApiMethod>(method: M, raw: unknown): Result<ApiParsedRequest<M>> {
+  const schema = requestSchemas[method] as z.ZodType
+  const parsed = schema.safeParse(raw === null ? undefined : raw)
+  if (!parsed.success) return { ok: false, error: validationError(parsed.error) }
+  return { ok: true, data: parsed.data as ApiParsedRequest<M> }
+}
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return (API_METHODS as readonly string[]).includes(name)
+}
+
+export { API_METHODS, EVENT_NAMES, type ApiMethod }
+
+// Every event of the map has a name in EVENT_NAMES, and no other.
+type _EventsMatch = [keyof ApiEvents] extends [(typeof EVENT_NAMES)[number]] ? ((typeof EVENT_NAMES)[number] extends keyof ApiEvents ? true : never) : never
+export const EVENTS_MATCH: _EventsMatch = true

@@ -1,0 +1,25 @@
+// The method names alone, without schemas, so the preload stays small.
+export const API_METHODS = [
+  'status.get',
+  'settings.get',
+  'settings.update',
+  'mail.sendTest',
+  'mail.transcript',
+  'queue.list',
+  'queue.summary',
+  'queue.get',
+  'queue.source',
+  'queue.flush',
+  'queue.deleteAll',
+  'queue.delete',
+  'queue.hold',
+  'queue.release',
+  'queue.retry',
+  'mailLog.list',
+  'events.list',
+  'reports.day',
+] as const
+
+export type ApiMethod = (typeof API_METHODS)[number]
+
+export const EVENT_NAMES = ['queue.changed', 'mailLog.appended', 'events.appended', 'delivery.progress', 'settings.changed'] as const

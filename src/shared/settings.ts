@@ -1,0 +1,210 @@
+import { z } from 'zod'
+
+// The settings of the SMTP page. Labels are the seed's words; the advanced
+// fields are what a mature mail tool needs beyond them.
+
+export const TLS_MODES = ['auto', 'starttls', 'implicit'] as const
+export type TlsMode = (typeof TLS_MODES)[number]
+
+/** What a connection really does once Use TLS, the mode and the port are combined. */
+export type EffectiveTls = 'none' | 'starttls' | 'implicit' | 'opportunistic'
+
+const NO_CRLF = /^[^\r\n]*$/
+const noCrlf = (label: string) =>
+  z.string().regex(NO_CRLF, `${label} must be on one line (no line breaks).`)
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i
+
+/** A fully qualified domain name: two or more labels, a non-numeric top level. */
+export function isFqdn(value: string): boolean {
+  const name = value.endsWith('.') ? value.slice(0, -1) : value
+  if (name.length === 0 || name.length > 253) return false
+  const labels = name.split('.')
+  if (labels.length < 2) return false
+  if (!labels.every((l) => LABEL.test(l))) return false
+  return !/^\d+$/.test(labels[labels.length - 1]!)
+}
+
+/** A host name of one or more labels (an internal relay may be called just "mailhub"). */
+export function isHostName(value: string): boolean {
+  if (value.length === 0 || value.length > 253) return false
+  const labels = (value.endsWith('.') ? value.slice(0, -1) : value).split('.')
+  return labels.every((l) => LABEL.test(l)) && !/^\d+$/.test(labels[labels.length - 1]!)
+}
+
+export function isIPv4(value: string): boolean {
+  const parts = value.split('.')
+  return parts.length === 4 && parts.every((p) => /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(p))
+}
+
+export function isIPv6(value: string): boolean {
+  let v = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value
+  if (!/^[0-9a-f:.]+$/i.test(v) || !v.includes(':')) return false
+  const lastColon = v.lastIndexOf(':')
+  const tail = v.slice(lastColon + 1)
+  if (tail.includes('.')) {
+    if (!isIPv4(tail)) return false
+    v = `${v.slice(0, lastColon + 1)}0:0`
+  }
+  const halves = v.split('::')
+  if (halves.length > 2) return false
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')))
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false
+  return halves.length === 2 ? groups.length < 8 : groups.length === 8
+}
+
+// RFC 5321 mailbox: a dot-atom local part (or a quoted one without CR/LF) at a domain.
+const LOCAL_DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
+const LOCAL_QUOTED = /^"([\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/
+
+export function isMailbox(value: string): boolean {
+  if (!NO_CRLF.test(value) || value.length > 254) return false
+  const at = value.lastIndexOf('@')
+  if (at <= 0) return false
+  const local = value.slice(0, at)
+  const domain = value.slice(at + 1)
+  if (local.length > 64) return false
+  if (!LOCAL_DOT_ATOM.test(local) && !LOCAL_QUOTED.test(local)) return false
+  if (domain.startsWith('[') && domain.endsWith(']')) {
+    const literal = domain.slice(1, -1)
+    return isIPv4(literal) || (literal.toLowerCase().startsWith('ipv6:') && isIPv6(literal.slice(5)))
+  }
+  return isFqdn(domain)
+}
+
+export const mailboxSchema = (label: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `Enter ${label}.`)
+    .refine(isMailbox, `${label[0]!.toUpperCase()}${label.slice(1)} must be a valid email address, like admin@example.com.`)
+
+export const settingsFieldsSchema = z.object({
+  useTls: z.boolean(),
+  hostname: noCrlf('Hostname')
+    .trim()
+    .min(1, 'Enter the Hostname, a fully qualified domain name such as mail.example.com.')
+    .refine(isFqdn, 'Hostname must be a fully qualified domain name, such as mail.example.com.'),
+  fromName: noCrlf('From Name').max(200, 'From Name is limited to 200 characters.'),
+  fromAddress: z
+    .string()
+    .trim()
+    .min(1, 'Enter the From Address.')
+    .refine((v) => NO_CRLF.test(v), 'From Address must be on one line (no line breaks).')
+    .refine(isMailbox, 'From Address must be a valid email address, like alerts@example.com.'),
+  relayHost: noCrlf('Relay Host')
+    .trim()
+    .refine(
+      (v) => v === '' || isHostName(v) || isIPv4(v) || isIPv6(v),
+      'Relay Host must be a host name, an IPv4 or IPv6 address, or blank for direct sending.',
+    )
+    .transform((v) => (v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v)),
+  relayPort: z
+    .number({ error: 'Relay Port must be a number from 1 to 65535, or blank.' })
+    .int('Relay Port must be a whole number.')
+    .min(1, 'Relay Port must be from 1 to 65535.')
+    .max(65535, 'Relay Port must be from 1 to 65535.')
+    .nullable(),
+  useSasl: z.boolean(),
+  username: noCrlf('Username').max(256, 'Username is limited to 256 characters.'),
+  tlsMode: z.enum(TLS_MODES),
+  verifyCertificate: z.boolean(),
+  caPem: z
+    .string()
+    .refine(
+      (v) => v.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v),
+      'The CA certificate must be in PEM form (-----BEGIN CERTIFICATE----- …).',
+    ),
+  minBackoffSec: z.number().int().min(10, 'Minimal backoff is at least 10 seconds.').max(86400, 'Minimal backoff is at most one day.'),
+  maxBackoffSec: z.number().int().min(10, 'Maximal backoff is at least 10 seconds.').max(7 * 86400, 'Maximal backoff is at most 7 days.'),
+  maxQueueLifetimeSec: z
+    .number()
+    .int()
+    .min(60, 'Maximal queue lifetime is at least one minute.')
+    .max(30 * 86400, 'Maximal queue lifetime is at most 30 days.'),
+  concurrency: z.number().int().min(1, 'Concurrency is at least 1.').max(100, 'Concurrency is at most 100.'),
+  connectionTimeoutSec: z.number().int().min(1, 'Connection timeout is at least 1 second.').max(600, 'Connection timeout is at most 600 seconds.'),
+  greetingTimeoutSec: z.number().int().min(1, 'Greeting timeout is at least 1 second.').max(600, 'Greeting timeout is at most 600 seconds.'),
+  maxMessageSizeBytes: z.number().int().min(1024, 'The message size limit is at least 1 KiB.').max(100 * 1024 * 1024, 'The message size limit is at most 100 MiB.'),
+  logRetentionDays: z.number().int().min(1, 'Log retention is at least 1 day.').max(3650, 'Log retention is at most 3650 days.'),
+})
+
+export type SettingsFields = z.infer<typeof settingsFieldsSchema>
+
+/** Cross-field rules; each names the field the admin must change. */
+export const settingsSchema = settingsFieldsSchema.superRefine((s, ctx) => {
+  if (s.useSasl && s.username.trim() === '') {
+    ctx.addIssue({ code: 'custom', path: ['username'], message: 'Enter the Username: Use SASL Authorization is on.' })
+  }
+  if (s.useSasl && s.relayHost === '') {
+    ctx.addIssue({ code: 'custom', path: ['useSasl'], message: 'SASL authorization is used with a relay host; enter a Relay Host or turn it off.' })
+  }
+  if (s.relayHost === '' && s.relayPort !== null) {
+    ctx.addIssue({ code: 'custom', path: ['relayPort'], message: 'Leave Relay Port blank for direct sending (port 25 is used), or enter a Relay Host.' })
+  }
+  if (s.maxBackoffSec < s.minBackoffSec) {
+    ctx.addIssue({ code: 'custom', path: ['maxBackoffSec'], message: 'Maximal backoff must not be shorter than the minimal backoff.' })
+  }
+  if (!s.verifyCertificate && s.caPem.trim() !== '') {
+    ctx.addIssue({ code: 'custom', path: ['verifyCertificate'], message: 'A CA certificate is only used when Verify certificate is on.' })
+  }
+})
+
+export const DEFAULT_SETTINGS: SettingsFields = {
+  useTls: false,
+  hostname: 'localhost.localdomain',
+  fromName: 'SMTP Console',
+  fromAddress: 'root@localhost.localdomain',
+  relayHost: '',
+  relayPort: null,
+  useSasl: false,
+  username: '',
+  tlsMode: 'auto',
+  verifyCertificate: true,
+  caPem: '',
+  minBackoffSec: 300,
+  maxBackoffSec: 4000,
+  maxQueueLifetimeSec: 5 * 86400,
+  concurrency: 10,
+  connectionTimeoutSec: 30,
+  greetingTimeoutSec: 30,
+  maxMessageSizeBytes: 10 * 1024 * 1024,
+  logRetentionDays: 90,
+}
+
+/** An update: every field, plus the password — undefined keeps it, null clears it, a string replaces it. */
+export const settingsUpdateSchema = z.object({
+  settings: settingsSchema,
+  password: z
+    .string()
+    .max(1024, 'Password is limited to 1024 characters.')
+    .regex(NO_CRLF, 'Password must be on one line (no line breaks).')
+    .nullable()
+    .optional(),
+})
+export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>
+
+export interface SettingsView {
+  settings: SettingsFields
+  hasPassword: boolean
+  /** How the password is protected: the OS keychain, or a key file beside the data (weaker). */
+  secretStorage: { kind: 'os' | 'keyfile'; description: string }
+}
+
+/** TLS as a connection will use it: Use TLS off is plain; auto picks implicit TLS on 465 and STARTTLS elsewhere. */
+export function effectiveTls(s: Pick<SettingsFields, 'useTls' | 'tlsMode' | 'relayHost' | 'relayPort'>): EffectiveTls {
+  if (s.relayHost === '') return s.useTls ? 'starttls' : 'opportunistic'
+  if (!s.useTls) return 'none'
+  if (s.tlsMode === 'implicit') return 'implicit'
+  if (s.tlsMode === 'starttls') return 'starttls'
+  return s.relayPort === 465 ? 'implicit' : 'starttls'
+}
+
+/** Relay Port as used: the given one, or 465 for implicit TLS, 587 for STARTTLS, 25 without TLS. */
+export function effectiveRelayPort(s: Pick<SettingsFields, 'useTls' | 'tlsMode' | 'relayHost' | 'relayPort'>): number {
+  if (s.relayPort !== null) return s.relayPort
+  const tls = effectiveTls(s)
+  if (tls === 'implicit') return 465
+  if (tls === 'starttls' && s.relayHost !== '') return 587
+  return 25
+}

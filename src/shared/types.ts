@@ -1,0 +1,161 @@
+// What the console shows: plain data that crosses IPC and HTTP unchanged.
+// Times are milliseconds since the epoch (UTC); the renderer formats them.
+
+import type { EffectiveTls } from './settings.ts'
+
+export const QUEUE_STATES = ['queued', 'active', 'deferred', 'hold'] as const
+export type QueueState = (typeof QUEUE_STATES)[number]
+
+export const RECIPIENT_STATUSES = ['pending', 'sent', 'bounced', 'expired'] as const
+export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number]
+
+export const MAIL_LOG_STATUSES = ['received', 'sent', 'deferred', 'bounced', 'expired', 'deleted', 'held', 'released'] as const
+export type MailLogStatus = (typeof MAIL_LOG_STATUSES)[number]
+
+export const EVENT_LEVELS = ['info', 'warning', 'error'] as const
+export type EventLevel = (typeof EVENT_LEVELS)[number]
+
+/** A failure in the admin's words: what went wrong and what to try. */
+export interface Explanation {
+  /** Stable identifier of the cause, e.g. `tls-wrong-version`, `auth-failed`. */
+  cause: string
+  summary: string
+  fix: string
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Rows that match the filter; a lower bound when `totalExact` is false. */
+  total: number
+  totalExact: boolean
+  /** Index of the first item among all matching rows, newest first (0-based). */
+  position: number
+  nextCursor: string | null
+  prevCursor: string | null
+}
+
+export interface QueueEntry {
+  queueId: string
+  size: number
+  arrivalAt: number
+  sender: string
+  subject: string
+  /** Recipients still pending delivery. */
+  recipients: string[]
+  recipientCount: number
+  state: QueueState
+  attempts: number
+  nextAttemptAt: number | null
+  reason: string | null
+  explanation: Explanation | null
+  isTest: boolean
+}
+
+export interface RecipientDetail {
+  address: string
+  status: RecipientStatus
+  dsn: string | null
+  reply: string | null
+  updatedAt: number
+}
+
+export interface QueueMessageDetail extends QueueEntry {
+  messageId: string
+  recipientsDetail: RecipientDetail[]
+  attemptsLog: MailLogEntry[]
+}
+
+export interface QueueSummary {
+  total: number
+  byState: Record<QueueState, number>
+  /** Recipient domains of pending recipients, most first (at most 20). */
+  byDomain: { domain: string; count: number }[]
+}
+
+export interface MailLogEntry {
+  id: number
+  at: number
+  queueId: string
+  sender: string
+  recipient: string
+  status: MailLogStatus
+  /** `host[ip]:port`, or null when no server was reached. */
+  relay: string | null
+  delayMs: number | null
+  dsn: string | null
+  reply: string | null
+  size: number | null
+  tls: string | null
+  explanation: Explanation | null
+}
+
+export interface EventEntry {
+  id: number
+  at: number
+  level: EventLevel
+  source: string
+  message: string
+  details: Record<string, unknown> | null
+}
+
+export const DELIVERY_STAGES = [
+  'queued',
+  'connecting',
+  'connected',
+  'tls',
+  'authenticated',
+  'sending',
+  'sent',
+  'deferred',
+  'bounced',
+  'expired',
+] as const
+export type DeliveryStage = (typeof DELIVERY_STAGES)[number]
+
+export interface DeliveryProgress {
+  queueId: string
+  stage: DeliveryStage
+  at: number
+  /** A line for the admin: "Connecting to smtp.example.com[192.0.2.1]:587". */
+  detail: string
+  recipient?: string
+  relay?: string
+  reply?: string
+  explanation?: Explanation
+}
+
+export interface Transcript {
+  queueId: string
+  attempt: number
+  at: number
+  /** SMTP dialogue, client lines `C:`, server lines `S:`; credentials redacted. */
+  lines: string[]
+}
+
+export interface Status {
+  mode: 'direct' | 'relay'
+  relayHost: string
+  relayPort: number
+  tls: EffectiveTls
+  sasl: boolean
+  hostname: string
+  from: string
+  counts: Record<QueueState, number> & { total: number }
+  lastDeliveryAt: number | null
+  secretStorage: { kind: 'os' | 'keyfile'; description: string }
+  dataDir: string
+}
+
+export interface SendTestResult {
+  queueId: string
+  messageId: string
+}
+
+export interface FlushResult {
+  /** Messages that became due now. */
+  count: number
+}
+
+export interface DeleteAllResult {
+  count: number
+}

@@ -1,0 +1,216 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { CoreEngine } from '../../src/main/core/engine.ts'
+import type { DeliveryProgress } from '../../src/shared/types.ts'
+import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
+import { closedPort, smtpError, startSilentServer, startSmtp, type TestSmtp } from '../helpers/smtp.ts'
+import { selfSignedCert } from '../helpers/tls.ts'
+
+// The engine against real SMTP servers on 127.0.0.1: what the server received,
+// and what the queue and both logs say afterwards.
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+async function setup(server: TestSmtp | { port: number; close(): Promise<void> }, settings: Parameters<typeof engineWith>[0], password?: string): Promise<CoreEngine> {
+  cleanups.push(() => server.close())
+  const engine = await engineWith({ relayHost: '127.0.0.1', relayPort: server.port, ...settings }, password !== undefined ? { password } : {})
+  cleanups.push(async () => {
+    await engine.close()
+    removeDir(engine.dataDir)
+  })
+  return engine
+}
+
+async function queueEmpty(engine: CoreEngine): Promise<void> {
+  await waitFor(() => engine.queue.count() === 0, 'an empty queue')
+}
+
+async function settled(engine: CoreEngine, queueId: string): Promise<void> {
+  await waitFor(() => {
+    const log = engine.mailLog.forQueueId(queueId)
+    return log.some((e) => e.status !== 'received') && engine.worker.activeCount === 0
+  }, `an attempt on ${queueId}`)
+}
+
+describe('relay delivery', () => {
+  it('sends through STARTTLS with AUTH PLAIN, verifying the certificate against the given CA', async () => {
+    const server = await startSmtp({ tls: 'starttls', auth: { user: 'relayuser', pass: 's3cret pass' } })
+    const engine = await setup(server, { relayHost: 'localhost', useTls: true, useSasl: true, username: 'relayuser', caPem: selfSignedCert().cert }, 's3cret pass')
+    const progress: DeliveryProgress[] = []
+    engine.on('delivery.progress', (p) => progress.push(p))
+    const { queueId, messageId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await queueEmpty(engine)
+
+    expect(server.received).toHaveLength(1)
+    const got = server.received[0]!
+    expect(got.from).toBe('alerts@example.test')
+    expect(got.to).toEqual(['admin@example.net'])
+    expect(got.user).toBe('relayuser')
+    expect(got.secure).toBe(true)
+    expect(got.raw).toMatch(/^From: Ops Console <alerts@example\.test>$/m)
+    expect(got.raw).toContain(`Message-ID: ${messageId}`)
+    expect(messageId).toMatch(/@console\.example\.test>$/)
+
+    const [sent] = engine.mailLog.forQueueId(queueId).filter((e) => e.status === 'sent')
+    expect(sent).toMatchObject({ recipient: 'admin@example.net', relay: `localhost[127.0.0.1]:${server.port}`, dsn: '2.0.0' })
+    expect(sent!.tls).toMatch(/^TLSv1\.[23]$/)
+    expect(progress.map((p) => p.stage)).toEqual(['queued', 'connecting', 'connected', 'tls', 'authenticated', 'sending', 'sent'])
+
+    const transcript = unwrap(await engine.call('mail.transcript', { queueId }))
+    expect(transcript!.lines.some((l) => l.startsWith('C: STARTTLS'))).toBe(true)
+    expect(transcript!.lines.join('\n')).not.toContain('s3cret pass')
+    expect(transcript!.lines.join('\n')).not.toContain(Buffer.from('\0relayuser\0s3cret pass').toString('base64'))
+  })
+
+  it('authenticates with AUTH LOGIN when that is all the server offers', async () => {
+    // smtp-server offers PLAIN and LOGIN by default; this one offers LOGIN only.
+    const { SMTPServer } = await import('smtp-server')
+    const received: string[] = []
+    const login = new SMTPServer({
+      key: selfSignedCert().key,
+      cert: selfSignedCert().cert,
+      authMethods: ['LOGIN'],
+      logger: false,
+      onAuth(auth, _s, cb) {
+        received.push(`${auth.method}:${auth.username}`)
+        cb(auth.password === 'p1' ? null : new Error('bad'), { user: auth.username })
+      },
+      onData(stream, _s, cb) {
+        stream.resume()
+        stream.on('end', () => cb())
+      },
+    })
+    await new Promise<void>((r) => login.listen(0, '127.0.0.1', () => r()))
+    const port = ((login as unknown as { server: import('node:net').Server }).server.address() as import('node:net').AddressInfo).port
+    const engine = await setup({ port, close: () => new Promise<void>((r) => login.close(() => r())) }, { useTls: true, useSasl: true, username: 'u1', verifyCertificate: false }, 'p1')
+    unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await queueEmpty(engine)
+    expect(received).toEqual(['LOGIN:u1'])
+  })
+
+  it('sends over implicit TLS when the mode says so', async () => {
+    const server = await startSmtp({ tls: 'implicit' })
+    const engine = await setup(server, { useTls: true, tlsMode: 'implicit', caPem: selfSignedCert().cert, relayHost: 'localhost' })
+    unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await queueEmpty(engine)
+    expect(server.received).toHaveLength(1)
+    expect(server.received[0]!.secure).toBe(true)
+  })
+
+  it('defers on a self-signed certificate with verification on, and says to give the CA', async () => {
+    const server = await startSmtp({ tls: 'starttls' })
+    const engine = await setup(server, { useTls: true, relayHost: 'localhost' })
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+    expect(server.received).toHaveLength(0)
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
+    expect(entry.state).toBe('deferred')
+    expect(entry.attempts).toBe(1)
+    expect(entry.explanation?.cause).toMatch(/self-signed/)
+    expect(entry.explanation?.fix).toMatch(/CA certificate/)
+    const log = engine.mailLog.forQueueId(queueId).find((e) => e.status === 'deferred')!
+    expect(log.explanation?.cause).toBe(entry.explanation?.cause)
+
+    // Given the certificate as CA, the same message goes out on retry.
+    const current = unwrap(await engine.call('settings.get', undefined)).settings
+    unwrap(await engine.call('settings.update', { settings: { ...current, caPem: selfSignedCert().cert } }))
+    unwrap(await engine.call('queue.retry', { queueId }))
+    await queueEmpty(engine)
+    expect(server.received).toHaveLength(1)
+  })
+
+  it('defers on a wrong password and names the credentials as the cause', async () => {
+    const server = await startSmtp({ tls: 'starttls', auth: { user: 'relayuser', pass: 'right' } })
+    const engine = await setup(server, { useTls: true, verifyCertificate: false, useSasl: true, username: 'relayuser' }, 'wrong')
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
+    expect(entry.state).toBe('deferred')
+    expect(entry.reason).toMatch(/535/)
+    expect(entry.explanation?.fix).toMatch(/Password/)
+    const events = unwrap(await engine.call('events.list', { limit: 50 })).items
+    expect(events.some((e) => e.level === 'warning' && e.message.includes(queueId))).toBe(true)
+    expect(JSON.stringify(events)).not.toContain('wrong"')
+  })
+
+  it('defers when the relay requires authentication that is not configured', async () => {
+    const server = await startSmtp({ tls: 'starttls', auth: { user: 'x', pass: 'y' } })
+    const engine = await setup(server, { useTls: true, verifyCertificate: false })
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
+    expect(entry.state).toBe('deferred')
+    expect(entry.reason).toMatch(/^530/)
+    expect(entry.explanation?.fix).toMatch(/Use SASL Authorization/)
+  })
+
+  it('defers on 451, then delivers after Flush Queue', async () => {
+    let refuse = true
+    const server = await startSmtp({ tls: 'none', onRcpt: () => (refuse ? smtpError(451, '4.7.1 Greylisted, please try again later') : null) })
+    const engine = await setup(server, {})
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
+    expect(entry.state).toBe('deferred')
+    expect(entry.nextAttemptAt! - Date.now()).toBeGreaterThan(290_000)
+    expect(entry.explanation?.cause).toMatch(/greylist/)
+    refuse = false
+    const { count } = unwrap(await engine.call('queue.flush', undefined))
+    expect(count).toBe(1)
+    await queueEmpty(engine)
+    expect(server.received).toHaveLength(1)
+    const statuses = engine.mailLog.forQueueId(queueId).map((e) => e.status).reverse()
+    expect(statuses).toEqual(['received', 'deferred', 'sent'])
+  })
+
+  it('delivers to two of three recipients and bounces the one the server refuses', async () => {
+    const server = await startSmtp({ tls: 'none', onRcpt: (a) => (a === 'nobody@example.net' ? smtpError(550, '5.1.1 <nobody@example.net>: Recipient address rejected: User unknown') : null) })
+    const engine = await setup(server, {})
+    const [{ queueId }] = (await engine.submit([{ to: ['a@example.net', 'nobody@example.net', 'b@example.org'], subject: 'three', text: 'x' }])) as [{ queueId: string }]
+    await queueEmpty(engine)
+    expect(server.received).toHaveLength(1)
+    expect(server.received[0]!.to.sort()).toEqual(['a@example.net', 'b@example.org'])
+    const log = engine.mailLog.forQueueId(queueId)
+    expect(log.filter((e) => e.status === 'sent').map((e) => e.recipient).sort()).toEqual(['a@example.net', 'b@example.org'])
+    const bounced = log.filter((e) => e.status === 'bounced')
+    expect(bounced).toHaveLength(1)
+    expect(bounced[0]).toMatchObject({ recipient: 'nobody@example.net', dsn: '5.1.1' })
+  })
+
+  it('defers when the server drops the connection during DATA, and sends on the next try', async () => {
+    const server = await startSmtp({ tls: 'none', onData: (_raw, n) => (n === 1 ? 'disconnect' : null) })
+    const engine = await setup(server, {})
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+    expect(unwrap(await engine.call('queue.get', { queueId })).state).toBe('deferred')
+    unwrap(await engine.call('queue.retry', { queueId }))
+    await queueEmpty(engine)
+    expect(server.received).toHaveLength(1)
+  })
+
+  it('gives up on a server that never greets after the greeting timeout, and says why', async () => {
+    const server = await startSilentServer()
+    const engine = await setup(server, { greetingTimeoutSec: 1 })
+    const started = Date.now()
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+    expect(Date.now() - started).toBeLessThan(8000)
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
+    expect(entry.state).toBe('deferred')
+    // Through a relay, a greeting that never comes most often means plain SMTP against an implicit-TLS port.
+    expect(entry.explanation?.cause).toBe('plain-to-implicit-tls')
+    expect(entry.explanation?.summary).toMatch(/never sent its SMTP greeting/)
+  })
+
+  it('defers on connection refused with the host and port named', async () => {
+    const port = await closedPort()
+    const engine = await setup({ port, close: async () => undefined }, {})
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
+    expect(entry.explanation?.cause).toBe('connection-refused')
+    expect(entry.reason).toMatch(/ECONNREFUSED|refused/i)
+  })
+})

@@ -1,0 +1,141 @@
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession, type SMTPServerAddress } from 'smtp-server'
+import { selfSignedCert } from './tls.ts'
+
+// Real SMTP servers on loopback for the engine to talk to: plain, STARTTLS,
+// implicit TLS, with AUTH, and with scripted replies per recipient or message.
+
+export interface Received {
+  from: string
+  to: string[]
+  raw: string
+  user: string | undefined
+  secure: boolean
+}
+
+export interface TestSmtp {
+  port: number
+  received: Received[]
+  close(): Promise<void>
+}
+
+export interface TestSmtpOptions {
+  /** 'starttls' offers STARTTLS; 'implicit' is TLS from the first byte; 'none' offers no TLS at all. */
+  tls?: 'starttls' | 'implicit' | 'none'
+  auth?: { user: string; pass: string }
+  /** Require AUTH before MAIL FROM (the default when `auth` is given). */
+  authRequired?: boolean
+  /** Return an Error with responseCode to refuse a recipient. */
+  onRcpt?: (address: string, session: SMTPServerSession) => Error | null
+  /** Return an Error with responseCode to refuse the message after DATA; 'disconnect' drops the connection mid-DATA. */
+  onData?: (raw: string, count: number) => Error | 'disconnect' | null
+  /** Delay before each DATA reply, to make a slow server. */
+  dataDelayMs?: number
+  port?: number
+  host?: string
+}
+
+export function smtpError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { responseCode: code })
+}
+
+export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
+  const received: Received[] = []
+  const cert = selfSignedCert()
+  const tls = opts.tls ?? 'starttls'
+  let dataCount = 0
+  const options: SMTPServerOptions = {
+    secure: tls === 'implicit',
+    key: cert.key,
+    cert: cert.cert,
+    ...(tls === 'none' ? { disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'] } : opts.auth ? {} : { disabledCommands: ['AUTH'] }),
+    authOptional: opts.auth ? opts.authRequired === false : true,
+    allowInsecureAuth: true,
+    logger: false,
+    banner: 'test server ready',
+    size: 50 * 1024 * 1024,
+    onAuth(auth, _session, cb) {
+      if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) return cb(null, { user: auth.username })
+      return cb(smtpError(535, '5.7.8 Authentication credentials invalid'))
+    },
+    onRcptTo(address: SMTPServerAddress, session, cb) {
+      const err = opts.onRcpt?.(address.address, session) ?? null
+      cb(err ?? undefined)
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => {
+        chunks.push(c)
+      })
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8')
+        dataCount++
+        const verdict = opts.onData?.(raw, dataCount) ?? null
+        if (verdict === 'disconnect') {
+          destroyConnection(session.id)
+          return
+        }
+        const finish = () => {
+          if (verdict) return cb(verdict)
+          received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw,
+            user: session.user as string | undefined,
+            secure: session.secure,
+          })
+          cb()
+        }
+        if (opts.dataDelayMs) setTimeout(finish, opts.dataDelayMs)
+        else finish()
+      })
+    },
+  }
+  const server = new SMTPServer(options)
+  server.on('error', () => undefined)
+  const netServer = (server as unknown as { server: NetServer }).server
+  // smtp-server keeps its connections in a set; dropping one mid-DATA needs its socket.
+  function destroyConnection(id: string): void {
+    const conns = (server as unknown as { connections: Set<{ id: string; _socket: Socket }> }).connections
+    for (const c of conns) if (c.id === id) c._socket.destroy()
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve())
+  })
+  const port = (netServer.address() as AddressInfo).port
+  return {
+    port,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+/** A TCP server that accepts connections and never says a word: a greeting that never comes. */
+export async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server = createNetServer((s) => {
+    sockets.add(s)
+    s.on('error', () => undefined)
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** A port on loopback where nothing listens (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
