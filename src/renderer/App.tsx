@@ -1,0 +1,102 @@
+import { useEffect, useRef } from 'react'
+import { DashboardPage } from './pages/Dashboard.tsx'
+import { LogsPage, MailLogPage } from './pages/LogPages.tsx'
+import { QueuePage } from './pages/QueuePage.tsx'
+import { DeleteQueuePage, FlushQueuePage } from './pages/QueueToolsPages.tsx'
+import { ReportPage } from './pages/ReportPage.tsx'
+import { SendTestPage } from './pages/SendTestPage.tsx'
+import { SettingsPage } from './pages/SettingsPage.tsx'
+import { TroubleshootingPage } from './pages/TroubleshootingPage.tsx'
+import { MENU, href, useRoute, type Route, type RoutePath } from './routes.ts'
+import { StoresContext, type Stores } from './stores/index.ts'
+
+// The SMTP Dashboard: the seed's left menu and the page it points to.
+
+export function App({ stores }: { stores: Stores }) {
+  useEffect(() => stores.connect(), [stores])
+  return (
+    <StoresContext.Provider value={stores}>
+      <Shell />
+    </StoresContext.Provider>
+  )
+}
+
+const TITLES: Record<RoutePath, string> = {
+  '/': 'SMTP Dashboard',
+  ...(Object.fromEntries(MENU.map((m) => [m.path, m.label])) as Record<(typeof MENU)[number]['path'], string>),
+}
+
+function Shell() {
+  const route = useRoute()
+  const title = TITLES[route.path]
+  const heading = useRef<HTMLHeadingElement>(null)
+  const first = useRef(true)
+
+  // A new page announces itself: the title changes and keyboard focus moves to its heading.
+  useEffect(() => {
+    document.title = `${title} — SMTP Console`
+    if (first.current) first.current = false
+    else heading.current?.focus()
+  }, [title])
+
+  return (
+    <div className="app">
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-name">SMTP Console</span>
+        </div>
+        <nav aria-label="SMTP Dashboard">
+          <ul>
+            <MenuLink path="/" label="Dashboard" current={route.path} />
+            {MENU.map((m) => (
+              <MenuLink key={m.path} path={m.path} label={m.label} current={route.path} />
+            ))}
+          </ul>
+        </nav>
+      </aside>
+      <main className="content">
+        <h1 ref={heading} tabIndex={-1}>
+          {title}
+        </h1>
+        <PageFor route={route} />
+      </main>
+    </div>
+  )
+}
+
+function MenuLink({ path, label, current }: { path: RoutePath; label: string; current: RoutePath }) {
+  return (
+    <li>
+      <a href={href(path)} aria-current={path === current ? 'page' : undefined}>
+        {label}
+      </a>
+    </li>
+  )
+}
+
+function PageFor({ route }: { route: Route }) {
+  switch (route.path) {
+    case '/':
+      return <DashboardPage />
+    case '/settings':
+      return <SettingsPage focus={route.params.get('focus')} />
+    case '/send-test':
+      return <SendTestPage />
+    case '/queue':
+      return <QueuePage />
+    case '/delete-queue':
+      return <DeleteQueuePage />
+    case '/flush-queue':
+      return <FlushQueuePage />
+    case '/mail-log':
+      return <MailLogPage />
+    case '/logs':
+      return <LogsPage />
+    case '/report/today':
+      return <ReportPage key="today" day="today" />
+    case '/report/yesterday':
+      return <ReportPage key="yesterday" day="yesterday" />
+    case '/troubleshooting':
+      return <TroubleshootingPage />
+  }
+}

@@ -1,0 +1,69 @@
+import type { Page } from '../shared/types.ts'
+
+// Display rules shared by every page: local time, humanized sizes, counts with
+// thousands separators, and the "51–100 of 12,408" position of a page.
+
+const count = new Intl.NumberFormat('en-US')
+
+export function formatCount(n: number): string {
+  return count.format(n)
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+
+/** The workstation's local time, e.g. "2026-11-27 14:03:22". */
+export function formatTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'
+  const d = new Date(ms)
+  return `${localDate(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+
+/** A local calendar day as YYYY-MM-DD, the form reports.day expects. */
+export function localDate(d: Date): string {
+  return `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+}
+
+/** The local day `offset` days from `now` (0 today, -1 yesterday); steps by calendar day, so DST does not skip one. */
+export function localDay(offset: number, now: Date = new Date()): string {
+  return localDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() + offset, 12))
+}
+
+const UNITS = ['KB', 'MB', 'GB', 'TB']
+
+/** "812 bytes", "4.2 KB", "12 MB": one decimal below 10, none above. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—'
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`
+  let value = bytes / 1024
+  let unit = 0
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024
+    unit += 1
+  }
+  const text = value < 10 ? value.toFixed(1) : Math.round(value).toString()
+  return `${text} ${UNITS[unit]}`
+}
+
+/** Delivery delay as Postfix shows it, in seconds; minutes and hours past a minute. */
+export function formatDelay(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'
+  const s = ms / 1000
+  if (s < 10) return `${s.toFixed(1)} s`
+  if (s < 60) return `${Math.round(s)} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min ${pad(Math.round(s % 60))} s`
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} min`
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`
+}
+
+/** "51–100 of 12,408"; "of more than 10,000" when the engine stopped counting. */
+export function positionText(page: Page<unknown>): string {
+  if (page.items.length === 0) return page.total === 0 ? 'No entries' : `0 of ${formatCount(page.total)}`
+  const first = page.position + 1
+  const last = page.position + page.items.length
+  const of = page.totalExact ? `of ${formatCount(page.total)}` : `of more than ${formatCount(page.total)}`
+  return `${formatCount(first)}–${formatCount(last)} ${of}`
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`
+}

@@ -1,0 +1,140 @@
+import { useEffect } from 'react'
+import type { EffectiveTls } from '../../shared/settings.ts'
+import { QUEUE_STATES, type Status } from '../../shared/types.ts'
+import { Badge } from '../components/Cells.tsx'
+import { Empty, ErrorNotice } from '../components/Notices.tsx'
+import { EventsTable, MailLogTable, QueueTable } from '../components/Tables.tsx'
+import { formatCount, formatTime } from '../format.ts'
+import { href } from '../routes.ts'
+import { useSlice, useStores } from '../stores/index.ts'
+
+// The SMTP Dashboard: the configuration at a glance and the state of the
+// queue, then the most recent Mail Queue, Mail Log and Logs entries.
+
+export const TLS_LABELS: Record<EffectiveTls, string> = {
+  none: 'Off',
+  starttls: 'STARTTLS',
+  implicit: 'Implicit TLS',
+  opportunistic: 'STARTTLS when offered',
+}
+
+export const KEYFILE_WARNING = 'The password is protected by a key file beside the data, weaker than the OS keychain.'
+
+export function DashboardPage() {
+  const { status, queue, mailLog, events } = useStores()
+  const statusState = useSlice(status, (s) => s)
+  const queueState = useSlice(queue, (s) => s)
+  const mailLogState = useSlice(mailLog, (s) => s)
+  const eventsState = useSlice(events, (s) => s)
+
+  useEffect(() => {
+    const offs = [status.getState().watch(), queue.getState().watch('recent'), mailLog.getState().watch('recent'), events.getState().watch('recent')]
+    void status.getState().load()
+    void queue.getState().loadRecent()
+    void mailLog.getState().loadRecent()
+    void events.getState().loadRecent()
+    return () => offs.forEach((off) => off())
+  }, [status, queue, mailLog, events])
+
+  const s = statusState.status
+  return (
+    <>
+      <ErrorNotice error={statusState.error} title="The status could not be read." />
+      {s && s.sasl && s.secretStorage.kind === 'keyfile' && (
+        <div className="notice notice-warning" role="note">
+          {KEYFILE_WARNING} <span className="muted">{s.secretStorage.description}</span>
+        </div>
+      )}
+      {s && <Glance status={s} />}
+
+      <section aria-labelledby="dash-queue" className="dash-section">
+        <div className="section-head">
+          <h2 id="dash-queue">Mail Queue</h2>
+          <a href={href('/queue')}>See all queued messages</a>
+        </div>
+        <ErrorNotice error={queueState.recentError} />
+        {queueState.recent &&
+          (queueState.recent.length === 0 ? (
+            <Empty>The queue is empty. Messages waiting to be sent appear here.</Empty>
+          ) : (
+            <QueueTable entries={queueState.recent} caption="Most recent Mail Queue entries" />
+          ))}
+      </section>
+
+      <section aria-labelledby="dash-maillog" className="dash-section">
+        <div className="section-head">
+          <h2 id="dash-maillog">Mail Log</h2>
+          <a href={href('/mail-log')}>See the whole log of sent messages</a>
+        </div>
+        <ErrorNotice error={mailLogState.recentError} />
+        {mailLogState.recent &&
+          (mailLogState.recent.length === 0 ? (
+            <Empty>No mail has been sent yet. Use Send Test Email to check the configuration.</Empty>
+          ) : (
+            <MailLogTable entries={mailLogState.recent} caption="Most recent Mail Log entries" />
+          ))}
+      </section>
+
+      <section aria-labelledby="dash-logs" className="dash-section">
+        <div className="section-head">
+          <h2 id="dash-logs">Logs</h2>
+          <a href={href('/logs')}>See all system events</a>
+        </div>
+        <ErrorNotice error={eventsState.recentError} />
+        {eventsState.recent &&
+          (eventsState.recent.length === 0 ? (
+            <Empty>No events yet. Settings changes, queue operations and delivery problems are recorded here.</Empty>
+          ) : (
+            <EventsTable entries={eventsState.recent} caption="Most recent Logs entries" />
+          ))}
+      </section>
+    </>
+  )
+}
+
+function Glance({ status: s }: { status: Status }) {
+  return (
+    <div className="glance">
+      <section aria-labelledby="glance-config" className="card">
+        <h2 id="glance-config">Configuration</h2>
+        <dl className="facts">
+          <dt>Delivery</dt>
+          <dd>{s.mode === 'direct' ? 'Direct delivery' : `Relay ${s.relayHost}:${s.relayPort}`}</dd>
+          <dt>TLS</dt>
+          <dd>{TLS_LABELS[s.tls]}</dd>
+          <dt>SASL</dt>
+          <dd>{s.sasl ? 'On' : 'Off'}</dd>
+          <dt>From</dt>
+          <dd className="clip" title={s.from}>
+            {s.from}
+          </dd>
+          <dt>Hostname</dt>
+          <dd className="clip" title={s.hostname}>
+            {s.hostname}
+          </dd>
+        </dl>
+        <a href={href('/settings')}>Change the settings</a>
+      </section>
+      <section aria-labelledby="glance-queue" className="card">
+        <h2 id="glance-queue">Queue</h2>
+        <dl className="facts counts">
+          {QUEUE_STATES.map((state) => (
+            <div key={state} className="count">
+              <dt>
+                <Badge value={state} />
+              </dt>
+              <dd className="num">{formatCount(s.counts[state])}</dd>
+            </div>
+          ))}
+          <div className="count">
+            <dt>total</dt>
+            <dd className="num">{formatCount(s.counts.total)}</dd>
+          </div>
+        </dl>
+        <p>
+          Last successful delivery: <strong className="time">{s.lastDeliveryAt === null ? 'none yet' : formatTime(s.lastDeliveryAt)}</strong>
+        </p>
+      </section>
+    </div>
+  )
+}

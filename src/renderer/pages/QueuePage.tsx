@@ -1,0 +1,223 @@
+import { useEffect, useState } from 'react'
+import type { ApiError } from '../../shared/api.ts'
+import { QUEUE_STATES, type QueueEntry, type QueueMessageDetail } from '../../shared/types.ts'
+import { ConfirmDialog, Dialog } from '../components/Dialog.tsx'
+import { Badge } from '../components/Cells.tsx'
+import { Empty, ErrorNotice } from '../components/Notices.tsx'
+import { Pager } from '../components/Pager.tsx'
+import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
+import { QueueTable } from '../components/Tables.tsx'
+import { formatTime, plural } from '../format.ts'
+import { useSlice, useStores } from '../stores/index.ts'
+
+// Mail Queue: every message waiting to be sent, newest first, with the
+// actions on one message. Deleting asks first.
+
+export function QueuePage() {
+  const { queue, queueSummary } = useStores()
+  const state = useSlice(queue, (s) => s)
+  const [confirm, setConfirm] = useState<QueueEntry | null>(null)
+  const [viewing, setViewing] = useState<QueueEntry | null>(null)
+  const [busy, setBusy] = useState(false)
+  const [message, setMessage] = useState<string | null>(null)
+  const [actionError, setActionError] = useState<ApiError | null>(null)
+
+  useEffect(() => {
+    const off = queue.getState().watch('page')
+    void queue.getState().load()
+    return off
+  }, [queue])
+
+  async function act(run: () => Promise<{ ok: true } | { ok: false; error: ApiError }>, done: string) {
+    setMessage(null)
+    setActionError(null)
+    const result = await run()
+    if (result.ok) setMessage(done)
+    else setActionError(result.error)
+  }
+
+  const actions = {
+    onSource: (e: QueueEntry) => setViewing(e),
+    onRetry: (e: QueueEntry) => act(() => queueSummary.getState().retry(e.queueId), `${e.queueId} is due now and being retried.`),
+    onHold: (e: QueueEntry) => act(() => queueSummary.getState().hold(e.queueId), `${e.queueId} is on hold: it will not be sent until released.`),
+    onRelease: (e: QueueEntry) => act(() => queueSummary.getState().release(e.queueId), `${e.queueId} is released and will be sent.`),
+    onDelete: (e: QueueEntry) => setConfirm(e),
+  }
+
+  async function deleteConfirmed() {
+    if (!confirm) return
+    const entry = confirm
+    setBusy(true)
+    await act(async () => {
+      const result = await queueSummary.getState().remove(entry.queueId)
+      if (result.ok && !result.data.deleted) return { ok: false, error: { code: 'not_found', message: `${entry.queueId} had already left the queue.` } }
+      return result
+    }, `Deleted ${entry.queueId}.`)
+    setBusy(false)
+    setConfirm(null)
+  }
+
+  const filtered = state.filter.state !== '' || state.filter.text.trim() !== ''
+  const page = state.page
+
+  return (
+    <div className="list-page">
+      <div className="filters">
+        <FilterSelect label="State" value={state.filter.state} options={QUEUE_STATES} onChange={(v) => void queue.getState().setFilter({ state: v })} />
+        <SearchBox value={state.filter.text} placeholder="Address or queue id" onSearch={(text) => void queue.getState().setFilter({ text })} />
+      </div>
+      <div className="messages" aria-live="polite">
+        {message && <p className="notice notice-ok">{message}</p>}
+      </div>
+      <ErrorNotice error={actionError} />
+      <ErrorNotice error={state.error} title="The queue could not be read." />
+      <div className="table-scroll">
+        {page &&
+          (page.items.length === 0 ? (
+            <Empty>
+              {filtered ? 'No queued message matches the filter. Clear the State or Search filter to see the whole queue.' : 'The queue is empty. Messages waiting to be sent appear here.'}
+            </Empty>
+          ) : (
+            <QueueTable entries={page.items} actions={actions} caption="Mail Queue" />
+          ))}
+      </div>
+      <Pager
+        page={page}
+        limit={state.limit}
+        loading={state.loading}
+        onPrev={() => void queue.getState().prev()}
+        onNext={() => void queue.getState().next()}
+        onLimit={(n) => void queue.getState().setLimit(n)}
+      />
+      {confirm && (
+        <ConfirmDialog title={`Delete ${confirm.queueId}?`} confirmLabel="Delete" danger busy={busy} onConfirm={() => void deleteConfirmed()} onCancel={() => setConfirm(null)}>
+          <p>
+            The message from {confirm.sender || '<>'} to {plural(confirm.recipientCount, 'recipient')} will be removed from the queue and never sent.
+          </p>
+        </ConfirmDialog>
+      )}
+      {viewing && <SourceDialog entry={viewing} onClose={() => setViewing(null)} />}
+    </div>
+  )
+}
+
+function SourceDialog({ entry, onClose }: { entry: QueueEntry; onClose(): void }) {
+  const { queueSummary } = useStores()
+  const [detail, setDetail] = useState<QueueMessageDetail | null>(null)
+  const [source, setSource] = useState<{ source: string; truncated: boolean } | null>(null)
+  const [error, setError] = useState<ApiError | null>(null)
+
+  useEffect(() => {
+    let live = true
+    void Promise.all([queueSummary.getState().detail(entry.queueId), queueSummary.getState().source(entry.queueId)]).then(([d, s]) => {
+      if (!live) return
+      if (d.ok) setDetail(d.data)
+      else setError(d.error)
+      if (s.ok) setSource(s.data)
+      else setError(s.error)
+    })
+    return () => {
+      live = false
+    }
+  }, [entry.queueId, queueSummary])
+
+  return (
+    <Dialog
+      title={`Message ${entry.queueId}`}
+      onClose={onClose}
+      wide
+      actions={
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      }
+    >
+      <ErrorNotice error={error} />
+      {detail && (
+        <>
+          <dl className="facts facts-inline">
+            <dt>From</dt>
+            <dd>{detail.sender || '<>'}</dd>
+            <dt>Subject</dt>
+            <dd>{detail.subject}</dd>
+            <dt>Message-ID</dt>
+            <dd className="mono">{detail.messageId}</dd>
+            <dt>State</dt>
+            <dd>
+              <Badge value={detail.state} /> {plural(detail.attempts, 'attempt')}
+              {detail.nextAttemptAt !== null && detail.state !== 'hold' && `, next at ${formatTime(detail.nextAttemptAt)}`}
+            </dd>
+          </dl>
+          <h3>Recipients</h3>
+          <table className="grid">
+            <thead>
+              <tr>
+                <th scope="col">Address</th>
+                <th scope="col">Status</th>
+                <th scope="col">DSN</th>
+                <th scope="col">Reply</th>
+                <th scope="col">Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {detail.recipientsDetail.map((r) => (
+                <tr key={r.address}>
+                  <td className="wrap">{r.address}</td>
+                  <td>
+                    <Badge value={r.status} />
+                  </td>
+                  <td className="mono">{r.dsn ?? '—'}</td>
+                  <td className="wrap">{r.reply ?? '—'}</td>
+                  <td className="time">{formatTime(r.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3>Attempts</h3>
+          {detail.attemptsLog.length === 0 ? (
+            <Empty>No delivery attempt yet.</Empty>
+          ) : (
+            <table className="grid">
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">To</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Relay</th>
+                  <th scope="col">Reply</th>
+                </tr>
+              </thead>
+              <tbody>
+                {detail.attemptsLog.map((a) => (
+                  <tr key={a.id}>
+                    <td className="time">{formatTime(a.at)}</td>
+                    <td className="wrap">{a.recipient}</td>
+                    <td>
+                      <Badge value={a.status} />
+                    </td>
+                    <td className="wrap">{a.relay ?? 'none'}</td>
+                    <td className="wrap">
+                      {a.reply ?? '—'}
+                      {a.explanation && <div className="row-explanation">{a.explanation.summary}</div>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+      <h3>Source</h3>
+      {source ? (
+        <>
+          {source.truncated && <p className="muted">Only the beginning of a large message is shown.</p>}
+          <pre className="source" tabIndex={0} aria-label={`Source of ${entry.queueId}`}>
+            {source.source}
+          </pre>
+        </>
+      ) : (
+        !error && <p className="muted">Loading…</p>
+      )}
+    </Dialog>
+  )
+}

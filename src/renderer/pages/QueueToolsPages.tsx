@@ -1,0 +1,182 @@
+import { useEffect, useState } from 'react'
+import type { ApiError } from '../../shared/api.ts'
+import { QUEUE_STATES } from '../../shared/types.ts'
+import { Badge } from '../components/Cells.tsx'
+import { ConfirmDialog } from '../components/Dialog.tsx'
+import { Empty, ErrorNotice } from '../components/Notices.tsx'
+import { formatCount, plural } from '../format.ts'
+import { href } from '../routes.ts'
+import { useSlice, useStores } from '../stores/index.ts'
+
+// Delete Queue and Flush Queue: the two operations on the whole queue. Both
+// say how many messages they touch before and after.
+
+function useSummary() {
+  const { queueSummary } = useStores()
+  const state = useSlice(queueSummary, (s) => s)
+  useEffect(() => {
+    const off = queueSummary.getState().watch()
+    void queueSummary.getState().load()
+    return off
+  }, [queueSummary])
+  return state
+}
+
+export function DeleteQueuePage() {
+  const { queueSummary } = useStores()
+  const { summary, error } = useSummary()
+  const [asking, setAsking] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [done, setDone] = useState<string | null>(null)
+  const [actionError, setActionError] = useState<ApiError | null>(null)
+
+  async function deleteAll() {
+    setBusy(true)
+    setActionError(null)
+    const result = await queueSummary.getState().deleteAll()
+    setBusy(false)
+    setAsking(false)
+    if (result.ok) setDone(`Deleted ${plural(result.data.count, 'message')}.`)
+    else setActionError(result.error)
+  }
+
+  const total = summary?.total ?? 0
+  return (
+    <>
+      <p className="lead">
+        Deleting the queue wipes out every message waiting to be sent; they are not regenerated. It can help after a large backlog from a long outage, or to start
+        troubleshooting with a clean slate. Assess the entries first in the <a href={href('/queue')}>queue</a>.
+      </p>
+      <ErrorNotice error={error} title="The queue could not be read." />
+      <div role="status" className="messages">
+        {done && <p className="notice notice-ok">{done}</p>}
+      </div>
+      <ErrorNotice error={actionError} title="The queue was not deleted." />
+      {summary && (
+        <>
+          {total === 0 ? (
+            <Empty>The queue is empty: there is nothing to delete.</Empty>
+          ) : (
+            <p className="big-count">
+              <strong className="num">{plural(total, 'message')}</strong> in the queue.
+            </p>
+          )}
+          <div className="summary-tables">
+            <table className="grid small">
+              <caption>By state</caption>
+              <thead>
+                <tr>
+                  <th scope="col">State</th>
+                  <th scope="col" className="num">
+                    Messages
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {QUEUE_STATES.map((state) => (
+                  <tr key={state}>
+                    <td>
+                      <Badge value={state} />
+                    </td>
+                    <td className="num">{formatCount(summary.byState[state])}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {summary.byDomain.length > 0 && (
+              <table className="grid small">
+                <caption>Top recipient domains</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Domain</th>
+                    <th scope="col" className="num">
+                      Recipients
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {summary.byDomain.map((d) => (
+                    <tr key={d.domain}>
+                      <td className="clip" title={d.domain}>
+                        {d.domain}
+                      </td>
+                      <td className="num">{formatCount(d.count)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
+          <div className="form-actions">
+            <button type="button" className="danger" disabled={total === 0} onClick={() => setAsking(true)}>
+              Delete Queue
+            </button>
+          </div>
+        </>
+      )}
+      {asking && (
+        <ConfirmDialog title="Delete the whole queue?" confirmLabel="Yes" danger busy={busy} onConfirm={() => void deleteAll()} onCancel={() => setAsking(false)}>
+          <p>
+            {plural(total, 'message')} will be deleted and never sent. This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  )
+}
+
+export function FlushQueuePage() {
+  const { queueSummary } = useStores()
+  const { summary, error } = useSummary()
+  const [asking, setAsking] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [done, setDone] = useState<string | null>(null)
+  const [actionError, setActionError] = useState<ApiError | null>(null)
+
+  async function flush() {
+    setBusy(true)
+    setActionError(null)
+    const result = await queueSummary.getState().flush()
+    setBusy(false)
+    setAsking(false)
+    if (result.ok) setDone(`${plural(result.data.count, 'message')} ${result.data.count === 1 ? 'is' : 'are'} due now and being retried.`)
+    else setActionError(result.error)
+  }
+
+  const deferred = summary?.byState.deferred ?? 0
+  return (
+    <>
+      <p className="lead">
+        Flushing the queue expedites sending: every deferred message is attempted again now instead of waiting for its next retry. Use it when messages were stuck
+        from a problem that is now resolved (a misconfiguration, a network outage, a service delay). Flushing does not delete messages.
+      </p>
+      <ErrorNotice error={error} title="The queue could not be read." />
+      <div role="status" className="messages">
+        {done && <p className="notice notice-ok">{done}</p>}
+      </div>
+      <ErrorNotice error={actionError} title="The queue was not flushed." />
+      {summary && (
+        <p className="big-count">
+          {deferred === 0 ? (
+            'No message is deferred: nothing is waiting for a retry.'
+          ) : (
+            <>
+              <strong className="num">{plural(deferred, 'deferred message')}</strong> waiting for a retry.
+            </>
+          )}{' '}
+          {summary.byState.hold > 0 && <span className="muted">{plural(summary.byState.hold, 'message')} on hold stay on hold.</span>}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="button" className="primary" onClick={() => setAsking(true)}>
+          Flush Queue
+        </button>
+      </div>
+      {asking && (
+        <ConfirmDialog title="Flush the queue?" confirmLabel="Yes" busy={busy} onConfirm={() => void flush()} onCancel={() => setAsking(false)}>
+          <p>Every deferred message ({formatCount(deferred)} now) will be attempted again at once.</p>
+        </ConfirmDialog>
+      )}
+    </>
+  )
+}

@@ -1,0 +1,142 @@
+import { validationError, type ApiRequest } from '../../shared/api.ts'
+import { settingsUpdateSchema, type SettingsFields, type SettingsView, type TlsMode } from '../../shared/settings.ts'
+
+// The Edit Settings draft: what the inputs hold (text for numbers, days and
+// MiB where the admin thinks in them) and its conversion to an update request.
+
+export interface Draft {
+  useTls: boolean
+  hostname: string
+  fromName: string
+  fromAddress: string
+  relayHost: string
+  relayPort: string
+  useSasl: boolean
+  username: string
+  /** A new password typed by the admin; empty keeps the saved one. */
+  password: string
+  clearPassword: boolean
+  tlsMode: TlsMode
+  verifyCertificate: boolean
+  caPem: string
+  minBackoffSec: string
+  maxBackoffSec: string
+  maxQueueLifetimeDays: string
+  concurrency: string
+  connectionTimeoutSec: string
+  greetingTimeoutSec: string
+  maxMessageSizeMiB: string
+  logRetentionDays: string
+}
+
+const DAY = 86400
+const MIB = 1024 * 1024
+
+/** Shortest decimal for a unit conversion: 5 days, 0.5 days, 10 MiB, 1.5 MiB. */
+function unitText(value: number, unit: number): string {
+  return String(Number((value / unit).toFixed(4)))
+}
+
+export function toDraft(view: SettingsView): Draft {
+  const s = view.settings
+  return {
+    useTls: s.useTls,
+    hostname: s.hostname,
+    fromName: s.fromName,
+    fromAddress: s.fromAddress,
+    relayHost: s.relayHost,
+    relayPort: s.relayPort === null ? '' : String(s.relayPort),
+    useSasl: s.useSasl,
+    username: s.username,
+    password: '',
+    clearPassword: false,
+    tlsMode: s.tlsMode,
+    verifyCertificate: s.verifyCertificate,
+    caPem: s.caPem,
+    minBackoffSec: String(s.minBackoffSec),
+    maxBackoffSec: String(s.maxBackoffSec),
+    maxQueueLifetimeDays: unitText(s.maxQueueLifetimeSec, DAY),
+    concurrency: String(s.concurrency),
+    connectionTimeoutSec: String(s.connectionTimeoutSec),
+    greetingTimeoutSec: String(s.greetingTimeoutSec),
+    maxMessageSizeMiB: unitText(s.maxMessageSizeBytes, MIB),
+    logRetentionDays: String(s.logRetentionDays),
+  }
+}
+
+type NumberField = Exclude<
+  { [K in keyof SettingsFields]: SettingsFields[K] extends number ? K : never }[keyof SettingsFields],
+  undefined
+>
+
+/** The numeric fields as the form shows them: label, the draft key, and how text becomes the stored number. */
+export const NUMBER_FIELDS: { field: NumberField; draft: keyof Draft; label: string; unit: number; whole: boolean }[] = [
+  { field: 'minBackoffSec', draft: 'minBackoffSec', label: 'Minimal backoff', unit: 1, whole: true },
+  { field: 'maxBackoffSec', draft: 'maxBackoffSec', label: 'Maximal backoff', unit: 1, whole: true },
+  { field: 'maxQueueLifetimeSec', draft: 'maxQueueLifetimeDays', label: 'Maximal queue lifetime', unit: DAY, whole: false },
+  { field: 'concurrency', draft: 'concurrency', label: 'Concurrency', unit: 1, whole: true },
+  { field: 'connectionTimeoutSec', draft: 'connectionTimeoutSec', label: 'Connection timeout', unit: 1, whole: true },
+  { field: 'greetingTimeoutSec', draft: 'greetingTimeoutSec', label: 'Greeting timeout', unit: 1, whole: true },
+  { field: 'maxMessageSizeBytes', draft: 'maxMessageSizeMiB', label: 'Message size limit', unit: MIB, whole: false },
+  { field: 'logRetentionDays', draft: 'logRetentionDays', label: 'Log retention', unit: 1, whole: true },
+]
+
+export type FieldErrors = Record<string, string>
+
+/** The password part of the request: undefined keeps the saved one, null clears it, a string replaces it. */
+export function passwordOf(draft: Draft, hasPassword: boolean): string | null | undefined {
+  if (hasPassword && draft.clearPassword) return null
+  return draft.password === '' ? undefined : draft.password
+}
+
+/** Builds the request and checks it with the shared schema, as main will. */
+export function buildUpdate(draft: Draft, hasPassword: boolean): { update: ApiRequest<'settings.update'> | null; errors: FieldErrors } {
+  const errors: FieldErrors = {}
+  const numbers: Partial<Record<NumberField, number>> = {}
+  for (const { field, draft: key, label, unit, whole } of NUMBER_FIELDS) {
+    const text = String(draft[key]).trim()
+    if (text === '') errors[field] = `Enter the ${label}.`
+    else if (whole ? !/^\d+$/.test(text) : !/^\d+(\.\d+)?$/.test(text)) errors[field] = `${label} must be ${whole ? 'a whole number' : 'a number'}.`
+    else numbers[field] = Math.round(Number(text) * unit)
+  }
+  let relayPort: number | null = null
+  const portText = draft.relayPort.trim()
+  if (portText !== '') {
+    if (!/^\d+$/.test(portText)) errors.relayPort = 'Relay Port must be a number from 1 to 65535, or blank.'
+    else relayPort = Number(portText)
+  }
+  const settings = {
+    useTls: draft.useTls,
+    hostname: draft.hostname,
+    fromName: draft.fromName,
+    fromAddress: draft.fromAddress,
+    relayHost: draft.relayHost,
+    relayPort,
+    useSasl: draft.useSasl,
+    username: draft.username,
+    tlsMode: draft.tlsMode,
+    verifyCertificate: draft.verifyCertificate,
+    caPem: draft.caPem,
+    // Fields that did not parse are reported above; a valid stand-in keeps the schema's other checks meaningful.
+    minBackoffSec: numbers.minBackoffSec ?? 300,
+    maxBackoffSec: numbers.maxBackoffSec ?? Math.max(4000, numbers.minBackoffSec ?? 0),
+    maxQueueLifetimeSec: numbers.maxQueueLifetimeSec ?? 5 * DAY,
+    concurrency: numbers.concurrency ?? 10,
+    connectionTimeoutSec: numbers.connectionTimeoutSec ?? 30,
+    greetingTimeoutSec: numbers.greetingTimeoutSec ?? 30,
+    maxMessageSizeBytes: numbers.maxMessageSizeBytes ?? 10 * MIB,
+    logRetentionDays: numbers.logRetentionDays ?? 90,
+  }
+  const password = passwordOf(draft, hasPassword)
+  const request = password === undefined ? { settings } : { settings, password }
+  const parsed = settingsUpdateSchema.safeParse(request)
+  if (!parsed.success) {
+    for (const [key, message] of Object.entries(validationError(parsed.error).fields ?? {})) if (!(key in errors)) errors[key] = message
+  }
+  if (Object.keys(errors).length > 0) return { update: null, errors }
+  // The request carries what the admin typed; main trims and normalizes with the same schema.
+  return { update: request, errors }
+}
+
+/** Fields that live in the collapsed Advanced section. */
+export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'caPem', ...NUMBER_FIELDS.map((f) => f.field)])

@@ -1,0 +1,262 @@
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
+import { effectiveRelayPort, effectiveTls, type TlsMode } from '../../shared/settings.ts'
+import { ErrorNotice } from '../components/Notices.tsx'
+import { useSlice, useStores } from '../stores/index.ts'
+import { KEYFILE_WARNING, TLS_LABELS } from './Dashboard.tsx'
+import { ADVANCED_FIELDS, buildUpdate, toDraft, type Draft, type FieldErrors } from './SettingsForm.ts'
+
+// Edit Settings: the seed's fields, then the collapsed Advanced section.
+// Checked with the shared schema before Submit; main's field errors shown the same way.
+
+const TLS_MODE_LABELS: Record<TlsMode, string> = {
+  auto: 'Automatic by port',
+  starttls: 'STARTTLS',
+  implicit: 'Implicit TLS',
+}
+
+export function SettingsPage({ focus }: { focus?: string | null }) {
+  const { settings } = useStores()
+  const { view, error: loadError } = useSlice(settings, (s) => s)
+  const [draft, setDraft] = useState<Draft | null>(null)
+  const [errors, setErrors] = useState<FieldErrors>({})
+  const [formError, setFormError] = useState<string | null>(null)
+  const [saved, setSaved] = useState(false)
+  const [saving, setSaving] = useState(false)
+  const [advancedOpen, setAdvancedOpen] = useState(false)
+  const formRef = useRef<HTMLFormElement>(null)
+
+  useEffect(() => {
+    void settings.getState().load()
+  }, [settings])
+
+  // The draft starts from what is saved; later pushes do not overwrite the admin's edits.
+  useEffect(() => {
+    if (view && !draft) setDraft(toDraft(view))
+  }, [view, draft])
+
+  // A link from Troubleshooting names the field to look at.
+  const ready = draft !== null
+  useEffect(() => {
+    if (!draft || !focus) return
+    if (ADVANCED_FIELDS.has(focus)) setAdvancedOpen(true)
+    requestAnimationFrame(() => document.getElementById(`settings-${focus}`)?.focus())
+  }, [focus, ready])
+
+  if (!draft || !view) {
+    return loadError ? <ErrorNotice error={loadError} title="The settings could not be read." /> : <p className="muted">Loading settings…</p>
+  }
+
+  const hasPassword = view.hasPassword
+
+  function change<K extends keyof Draft>(key: K, value: Draft[K]) {
+    setDraft((d) => (d ? { ...d, [key]: value } : d))
+    setSaved(false)
+    const field = key === 'clearPassword' ? 'password' : key === 'maxQueueLifetimeDays' ? 'maxQueueLifetimeSec' : key === 'maxMessageSizeMiB' ? 'maxMessageSizeBytes' : key
+    if (errors[field]) setErrors(({ [field]: _, ...rest }) => rest)
+  }
+
+  function showErrors(found: FieldErrors) {
+    setErrors(found)
+    if (Object.keys(found).some((k) => ADVANCED_FIELDS.has(k))) setAdvancedOpen(true)
+    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault()
+    if (!draft || saving) return
+    setSaved(false)
+    setFormError(null)
+    const { update, errors: found } = buildUpdate(draft, hasPassword)
+    if (!update) {
+      showErrors(found)
+      return
+    }
+    setSaving(true)
+    const result = await settings.getState().save(update)
+    setSaving(false)
+    if (!result.ok) {
+      const fields = result.error.fields ?? {}
+      const onForm = (k: string) => formRef.current?.querySelector(`#settings-${k}`) != null
+      const elsewhere = Object.entries(fields).filter(([k, m]) => !onForm(k) && m !== result.error.message).map(([, m]) => m)
+      const allOnForm = Object.keys(fields).length > 0 && elsewhere.length === 0 && Object.keys(fields).every(onForm)
+      setFormError(allOnForm ? 'Some fields need attention: see the messages under them.' : [result.error.message, ...elsewhere].join(' '))
+      showErrors(fields)
+      return
+    }
+    setErrors({})
+    setDraft(toDraft(result.data))
+    setSaved(true)
+  }
+
+  const input = (key: string) => ({
+    id: `settings-${key}`,
+    'aria-invalid': errors[key] ? true : undefined,
+    'aria-describedby': [errors[key] ? `settings-${key}-error` : null, `settings-${key}-hint`].filter(Boolean).join(' '),
+  })
+
+  const portNumber = /^\d+$/.test(draft.relayPort.trim()) ? Number(draft.relayPort) : null
+  const connection = { useTls: draft.useTls, tlsMode: draft.tlsMode, relayHost: draft.relayHost.trim(), relayPort: portNumber }
+  const tls = effectiveTls(connection)
+  const blankPort = effectiveRelayPort({ ...connection, relayPort: null })
+  const portHint =
+    connection.relayHost === ''
+      ? 'Blank for direct sending: port 25 of each recipient’s mail server.'
+      : `blank = ${blankPort} with ${tls === 'none' ? 'no TLS' : tls === 'implicit' ? 'implicit TLS' : 'STARTTLS'}. Usual ports: 25 (unencrypted), 587 (STARTTLS), 465 (implicit TLS).`
+
+  return (
+    <form ref={formRef} className="settings-form" noValidate onSubmit={submit} aria-label="Edit Settings">
+      {formError && (
+        <div className="notice notice-error" role="alert">
+          {formError}
+        </div>
+      )}
+
+      <Row label="Use TLS" htmlFor="settings-useTls" error={errors.useTls} field="useTls" hint={`Connections use: ${TLS_LABELS[tls]}.`} check>
+        <input type="checkbox" {...input('useTls')} checked={draft.useTls} onChange={(e) => change('useTls', e.target.checked)} />
+      </Row>
+      <Row label="Hostname" htmlFor="settings-hostname" error={errors.hostname} field="hostname" hint="A fully qualified domain name that resolves to this system, used in EHLO and the Message-ID.">
+        <input type="text" {...input('hostname')} value={draft.hostname} onChange={(e) => change('hostname', e.target.value)} autoComplete="off" spellCheck={false} />
+      </Row>
+      <Row label="From Name" htmlFor="settings-fromName" error={errors.fromName} field="fromName" hint="The display name in the From header.">
+        <input type="text" {...input('fromName')} value={draft.fromName} onChange={(e) => change('fromName', e.target.value)} autoComplete="off" />
+      </Row>
+      <Row label="From Address" htmlFor="settings-fromAddress" error={errors.fromAddress} field="fromAddress" hint="The address messages come from.">
+        <input type="email" {...input('fromAddress')} value={draft.fromAddress} onChange={(e) => change('fromAddress', e.target.value)} autoComplete="off" spellCheck={false} />
+      </Row>
+      <Row label="Relay Host" htmlFor="settings-relayHost" error={errors.relayHost} field="relayHost" hint="Address of the relay server; blank for direct sending to each recipient’s mail server.">
+        <input type="text" {...input('relayHost')} value={draft.relayHost} onChange={(e) => change('relayHost', e.target.value)} autoComplete="off" spellCheck={false} />
+      </Row>
+      <Row label="Relay Port" htmlFor="settings-relayPort" error={errors.relayPort} field="relayPort" hint={portHint}>
+        <input type="text" inputMode="numeric" className="short" {...input('relayPort')} value={draft.relayPort} onChange={(e) => change('relayPort', e.target.value)} autoComplete="off" />
+      </Row>
+      <Row
+        label="Use SASL Authorization"
+        htmlFor="settings-useSasl"
+        error={errors.useSasl}
+        field="useSasl"
+        hint="Log in to the relay with a username and password."
+        check
+      >
+        <input type="checkbox" {...input('useSasl')} checked={draft.useSasl} onChange={(e) => change('useSasl', e.target.checked)} />
+      </Row>
+      <Row label="Username" htmlFor="settings-username" error={errors.username} field="username" hint={draft.useSasl ? '' : 'Used only with Use SASL Authorization.'}>
+        <input type="text" {...input('username')} value={draft.username} disabled={!draft.useSasl} onChange={(e) => change('username', e.target.value)} autoComplete="off" spellCheck={false} />
+      </Row>
+      {hasPassword ? (
+        <>
+          <div className="row">
+            <span className="label">Password</span>
+            <div className="row-control">
+              <p className="password-set">A password is set.</p>
+            </div>
+          </div>
+          <Row label="Replace password" htmlFor="settings-password" error={errors.password} field="password" hint="The saved password is never shown. Type a new one to replace it, or leave blank to keep it.">
+            <input
+              type="password"
+              {...input('password')}
+              value={draft.password}
+              disabled={!draft.useSasl || draft.clearPassword}
+              onChange={(e) => change('password', e.target.value)}
+              autoComplete="new-password"
+            />
+          </Row>
+          <Row label="Clear password" htmlFor="settings-clearPassword" field="clearPassword" hint="Removes the saved password when you Submit." check>
+            <input type="checkbox" {...input('clearPassword')} checked={draft.clearPassword} onChange={(e) => change('clearPassword', e.target.checked)} />
+          </Row>
+        </>
+      ) : (
+        <Row label="Password" htmlFor="settings-password" error={errors.password} field="password" hint={draft.useSasl ? 'No password is set.' : 'Used only with Use SASL Authorization.'}>
+          <input type="password" {...input('password')} value={draft.password} disabled={!draft.useSasl} onChange={(e) => change('password', e.target.value)} autoComplete="new-password" />
+        </Row>
+      )}
+      {draft.useSasl && view.secretStorage.kind === 'keyfile' && (
+        <p className="notice notice-warning" role="note">
+          {KEYFILE_WARNING}
+        </p>
+      )}
+
+      <details className="advanced" open={advancedOpen} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}>
+        <summary>Advanced</summary>
+        <Row label="TLS mode" htmlFor="settings-tlsMode" error={errors.tlsMode} field="tlsMode" hint="Automatic: implicit TLS on port 465, STARTTLS on any other port.">
+          <select {...input('tlsMode')} value={draft.tlsMode} onChange={(e) => change('tlsMode', e.target.value as TlsMode)}>
+            {(Object.keys(TLS_MODE_LABELS) as TlsMode[]).map((mode) => (
+              <option key={mode} value={mode}>
+                {TLS_MODE_LABELS[mode]}
+              </option>
+            ))}
+          </select>
+        </Row>
+        <Row label="Verify certificate" htmlFor="settings-verifyCertificate" error={errors.verifyCertificate} field="verifyCertificate" hint="Refuse servers whose certificate is not trusted. Give a CA certificate rather than turning this off." check>
+          <input type="checkbox" {...input('verifyCertificate')} checked={draft.verifyCertificate} onChange={(e) => change('verifyCertificate', e.target.checked)} />
+        </Row>
+        <Row label="CA certificate" htmlFor="settings-caPem" error={errors.caPem} field="caPem" hint="PEM of a private certificate authority that signed the relay’s certificate; blank for the system’s trusted CAs.">
+          <textarea {...input('caPem')} rows={4} value={draft.caPem} onChange={(e) => change('caPem', e.target.value)} spellCheck={false} placeholder="-----BEGIN CERTIFICATE-----" />
+        </Row>
+        <NumberRow label="Minimal backoff (seconds)" field="minBackoffSec" draftKey="minBackoffSec" draft={draft} errors={errors} input={input} change={change} hint="Wait before the first retry of a deferred message." />
+        <NumberRow label="Maximal backoff (seconds)" field="maxBackoffSec" draftKey="maxBackoffSec" draft={draft} errors={errors} input={input} change={change} hint="The wait doubles after each attempt, up to this." />
+        <NumberRow label="Maximal queue lifetime (days)" field="maxQueueLifetimeSec" draftKey="maxQueueLifetimeDays" draft={draft} errors={errors} input={input} change={change} hint="After this, undelivered recipients are bounced as expired." />
+        <NumberRow label="Concurrency" field="concurrency" draftKey="concurrency" draft={draft} errors={errors} input={input} change={change} hint="Messages delivered at the same time." />
+        <NumberRow label="Connection timeout (seconds)" field="connectionTimeoutSec" draftKey="connectionTimeoutSec" draft={draft} errors={errors} input={input} change={change} hint="" />
+        <NumberRow label="Greeting timeout (seconds)" field="greetingTimeoutSec" draftKey="greetingTimeoutSec" draft={draft} errors={errors} input={input} change={change} hint="Wait for the server’s 220 greeting." />
+        <NumberRow label="Message size limit (MiB)" field="maxMessageSizeBytes" draftKey="maxMessageSizeMiB" draft={draft} errors={errors} input={input} change={change} hint="" />
+        <NumberRow label="Log retention (days)" field="logRetentionDays" draftKey="logRetentionDays" draft={draft} errors={errors} input={input} change={change} hint="Mail Log and Logs entries older than this are removed." />
+      </details>
+
+      <div className="form-actions">
+        <button type="submit" className="primary" disabled={saving}>
+          Submit
+        </button>
+        <span role="status" className="saved">
+          {saved ? 'Settings saved.' : saving ? 'Saving…' : ''}
+        </span>
+      </div>
+    </form>
+  )
+}
+
+function Row({ label, htmlFor, field, error, hint, check, children }: { label: string; htmlFor: string; field: string; error?: string; hint?: string; check?: boolean; children: ReactNode }) {
+  return (
+    <div className={check ? 'row row-check' : 'row'}>
+      <label htmlFor={htmlFor}>{label}</label>
+      <div className="row-control">
+        {children}
+        {error && (
+          <p id={`settings-${field}-error`} className="field-error">
+            {error}
+          </p>
+        )}
+        <p id={`settings-${field}-hint`} className="hint">
+          {hint}
+        </p>
+      </div>
+    </div>
+  )
+}
+
+type InputProps = (key: string) => { id: string; 'aria-invalid': boolean | undefined; 'aria-describedby': string }
+
+function NumberRow({
+  label,
+  field,
+  draftKey,
+  draft,
+  errors,
+  input,
+  change,
+  hint,
+}: {
+  label: string
+  field: string
+  draftKey: keyof Draft
+  draft: Draft
+  errors: FieldErrors
+  input: InputProps
+  change<K extends keyof Draft>(key: K, value: Draft[K]): void
+  hint: string
+}) {
+  return (
+    <Row label={label} htmlFor={`settings-${field}`} field={field} error={errors[field]} hint={hint}>
+      <input type="text" inputMode="decimal" className="short" {...input(field)} value={String(draft[draftKey])} onChange={(e) => change(draftKey, e.target.value as never)} autoComplete="off" />
+    </Row>
+  )
+}
