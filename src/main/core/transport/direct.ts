@@ -91,6 +91,10 @@ export class DirectTransport implements Transport {
       hosts = await resolveMailHosts(this.resolver, domain)
     } catch (err) {
       const e = err as DnsLookupError
+      if (e.code === 'NULLMX') {
+        // RFC 7505 3.2: a null MX is a permanent "no mail here", reported with 5.1.10.
+        return recipients.map((recipient) => ({ recipient, kind: 'bounce' as const, relay: null, reply: e.message, dsn: '5.1.10', tls: null, cause: 'recipient-domain-not-found' }))
+      }
       const decoded = decodeFailure({ message: e.message, code: e.code }, { phase: 'dns', host: domain, direct: true })
       return recipients.map((recipient) => ({ recipient, kind: decoded.disposition === 'bounce' ? 'bounce' : 'defer', relay: null, reply: e.message, dsn: decoded.dsn, tls: null, cause: decoded.cause }))
     }

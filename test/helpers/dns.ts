@@ -1,0 +1,77 @@
+import dns2 from 'dns2'
+import { closedPort } from './smtp.ts'
+
+// A real DNS server on loopback (UDP and TCP on one port) answering from a
+// small zone: unknown names get NXDOMAIN, known names without the asked type
+// an empty NOERROR answer, as a real authoritative server does.
+
+export interface ZoneEntry {
+  A?: string[]
+  AAAA?: string[]
+  MX?: { exchange: string; priority: number }[]
+  TXT?: string[]
+  PTR?: string[]
+}
+
+export interface TestDns {
+  port: number
+  server: string
+  close(): Promise<void>
+}
+
+const { Packet } = dns2
+
+/** TXT strings are at most 255 bytes each (RFC 1035 3.3.14): long records are split. */
+function txtChunks(value: string): string[] {
+  const out: string[] = []
+  for (let i = 0; i < value.length; i += 255) out.push(value.slice(i, i + 255))
+  return out.length ? out : ['']
+}
+
+export async function startDns(zone: Record<string, ZoneEntry>): Promise<TestDns> {
+  const lookup = (name: string) => zone[name.toLowerCase().replace(/\.$/, '')]
+  const server = dns2.createServer({
+    udp: true,
+    tcp: true,
+    handle: (request, send) => {
+      const response = Packet.createResponseFromRequest(request)
+      const [question] = request.questions
+      if (!question) return send(response)
+      const entry = lookup(question.name)
+      if (!entry) {
+        response.header.rcode = Packet.RCODE.NXDOMAIN
+        return send(response)
+      }
+      const base = { name: question.name, class: Packet.CLASS.IN, ttl: 60 }
+      switch (question.type) {
+        case Packet.TYPE.A:
+          for (const address of entry.A ?? []) response.answers.push({ ...base, type: Packet.TYPE.A, address })
+          break
+        case Packet.TYPE.AAAA:
+          for (const address of entry.AAAA ?? []) response.answers.push({ ...base, type: Packet.TYPE.AAAA, address })
+          break
+        case Packet.TYPE.MX:
+          for (const mx of entry.MX ?? []) response.answers.push({ ...base, type: Packet.TYPE.MX, exchange: mx.exchange, priority: mx.priority })
+          break
+        case Packet.TYPE.TXT:
+          for (const data of entry.TXT ?? []) response.answers.push({ ...base, type: Packet.TYPE.TXT, data: txtChunks(data) })
+          break
+        case Packet.TYPE.PTR:
+          for (const domain of entry.PTR ?? []) response.answers.push({ ...base, type: Packet.TYPE.PTR, domain })
+          break
+      }
+      send(response)
+    },
+  })
+  server.on('requestError', () => undefined)
+  // UDP and TCP must share the port (a truncated answer is asked again over TCP).
+  for (let attempt = 0; ; attempt++) {
+    const port = await closedPort()
+    try {
+      await server.listen({ udp: { port, address: '127.0.0.1' }, tcp: { port, address: '127.0.0.1' } })
+      return { port, server: `127.0.0.1:${port}`, close: async () => void (await server.close()) }
+    } catch (err) {
+      if (attempt >= 5) throw err
+    }
+  }
+}
