@@ -37,7 +37,8 @@ export const testSettings = (over: Partial<SettingsFields> = {}): SettingsFields
 /** An engine on a fresh data directory, configured with `settings`. */
 export async function engineWith(settings: Partial<SettingsFields>, options: Partial<EngineOptions> & { password?: string } = {}): Promise<CoreEngine> {
   const dataDir = options.dataDir ?? tempDir()
-  const engine = await openEngine({ dataDir, ...options })
+  // Direct delivery in tests asks a DNS server on loopback, never the machine's resolver.
+  const engine = await openEngine({ dataDir, dnsServers: ['127.0.0.1:9'], ...options })
   const result = await engine.call('settings.update', { settings: testSettings(settings), ...(options.password !== undefined ? { password: options.password } : {}) })
   if (!result.ok) throw new Error(`settings rejected: ${JSON.stringify(result.error)}`)
   return engine

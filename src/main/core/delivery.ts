@@ -27,9 +27,17 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | null = null
   private scheduled = false
   private stopped = false
+  private paused: boolean
 
-  constructor(deps: WorkerDeps) {
+  constructor(deps: WorkerDeps, options: { paused?: boolean } = {}) {
     this.deps = deps
+    this.paused = options.paused ?? false
+  }
+
+  /** Starts (or resumes) taking work from the queue. */
+  start(): void {
+    this.paused = false
+    this.wake()
   }
 
   get activeCount(): number {
@@ -38,7 +46,7 @@ export class DeliveryWorker {
 
   /** Looks for due work soon; many calls in a row make one look. */
   wake(): void {
-    if (this.stopped || this.scheduled) return
+    if (this.stopped || this.paused || this.scheduled) return
     this.scheduled = true
     setImmediate(() => {
       this.scheduled = false
@@ -47,7 +55,7 @@ export class DeliveryWorker {
   }
 
   private pump(): void {
-    if (this.stopped) return
+    if (this.stopped || this.paused) return
     try {
       const room = this.deps.concurrency() - this.inFlight.size
       if (room > 0) {

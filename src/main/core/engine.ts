@@ -87,7 +87,7 @@ export class CoreEngine implements Engine {
       hooksFor: (msg) => this.hooksFor(msg),
       onAttempt: (msg, outcomes, summary, hooks) => this.afterAttempt(msg, outcomes, summary, hooks),
       onError: (err) => this.logEvent('error', 'delivery', `Delivery worker error: ${err.message}`),
-    })
+    }, { paused: options.startWorker === false })
     this.handlers = this.makeHandlers()
   }
 
@@ -110,7 +110,7 @@ export class CoreEngine implements Engine {
     engine.prune()
     engine.pruneTimer = setInterval(() => engine.prune(), 24 * 3600 * 1000)
     engine.pruneTimer.unref()
-    if (options.startWorker !== false) engine.worker.wake()
+    engine.worker.wake()
     return engine
   }
 
