@@ -1,0 +1,85 @@
+// @vitest-environment jsdom
+import { screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { describe, expect, it } from 'vitest'
+import { createFakeApi, eventEntry, mailLogEntry } from './fake-api.ts'
+import { renderConsole } from './render.tsx'
+
+describe('Mail Log', () => {
+  it('follows new entries on page one', async () => {
+    const fake = createFakeApi({ mailLog: 60 })
+    renderConsole(fake, '#/mail-log')
+    await screen.findByText('1–50 of 60')
+    fake.mailLog = [mailLogEntry(-1, { recipient: 'newest@example.org' }), ...fake.mailLog]
+    fake.emit('mailLog.appended', { count: 1 })
+    await screen.findByText('1–50 of 61')
+    expect(screen.getByText('newest@example.org')).toBeTruthy()
+    expect(fake.callsOf('mailLog.list').at(-1)).toMatchObject({ cursor: null })
+  })
+
+  it('stays on a deeper page and offers the newest entries instead', async () => {
+    const fake = createFakeApi({ mailLog: 120 })
+    renderConsole(fake, '#/mail-log')
+    const user = userEvent.setup()
+    await screen.findByText('1–50 of 120')
+    await user.click(screen.getByRole('button', { name: 'Next' }))
+    await screen.findByText('51–100 of 120')
+    const calls = fake.callsOf('mailLog.list').length
+
+    fake.mailLog = [mailLogEntry(-2), mailLogEntry(-1), ...fake.mailLog]
+    fake.emit('mailLog.appended', { count: 2 })
+    fake.emit('mailLog.appended', { count: 1 })
+    const banner = await screen.findByRole('button', { name: '3 new entries — go to newest' })
+    expect(screen.getByText('51–100 of 120')).toBeTruthy()
+    expect(fake.callsOf('mailLog.list')).toHaveLength(calls)
+
+    await user.click(banner)
+    await screen.findByText('1–50 of 122')
+    expect(screen.queryByText(/new entries/)).toBeNull()
+  })
+
+  it('filters by status and by address, and explains failed rows', async () => {
+    const fake = createFakeApi()
+    fake.mailLog = [
+      mailLogEntry(0, {
+        status: 'bounced',
+        recipient: 'nobody@example.org',
+        dsn: '5.1.1',
+        reply: '550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown in virtual mailbox table',
+        explanation: { cause: 'recipient-unknown', summary: 'The recipient’s server says this address does not exist.', fix: 'Check the address.' },
+      }),
+      mailLogEntry(1),
+    ]
+    renderConsole(fake, '#/mail-log')
+    const user = userEvent.setup()
+    await screen.findByText('1–2 of 2')
+    expect(screen.getByText('The recipient’s server says this address does not exist.')).toBeTruthy()
+    const reply = screen.getByText(/^550 5\.1\.1/)
+    expect(reply.getAttribute('title')).toContain('User unknown')
+    await user.selectOptions(screen.getByLabelText('Status'), 'bounced')
+    await screen.findByText('1–1 of 1')
+    expect(fake.callsOf('mailLog.list').at(-1)).toMatchObject({ status: 'bounced' })
+    await user.type(screen.getByLabelText('Search'), 'zzz')
+    expect(await screen.findByText(/No entry matches the filter/)).toBeTruthy()
+  })
+})
+
+describe('Logs', () => {
+  it('filters by level, expands details and follows page one', async () => {
+    const fake = createFakeApi()
+    fake.events = [eventEntry(0, { level: 'error', message: 'Relay refused the login', details: { relay: 'relay.example.com:587' } }), eventEntry(1)]
+    renderConsole(fake, '#/logs')
+    const user = userEvent.setup()
+    await screen.findByText('1–2 of 2')
+    await user.click(screen.getByText('Relay refused the login'))
+    expect(screen.getByText(/"relay": "relay.example.com:587"/)).toBeTruthy()
+    await user.selectOptions(screen.getByLabelText('Level'), 'error')
+    await screen.findByText('1–1 of 1')
+    expect(fake.callsOf('events.list').at(-1)).toMatchObject({ level: 'error', cursor: null })
+
+    fake.events = [eventEntry(-1, { level: 'error', message: 'Certificate expired' }), ...fake.events]
+    fake.emit('events.appended', { count: 1 })
+    await screen.findByText('Certificate expired')
+    await waitFor(() => expect(within(screen.getByRole('table', { name: 'Logs' })).getAllByRole('row')).toHaveLength(3))
+  })
+})

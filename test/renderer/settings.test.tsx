@@ -1,0 +1,143 @@
+// @vitest-environment jsdom
+import { screen, waitFor } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { describe, expect, it } from 'vitest'
+import { createFakeApi } from './fake-api.ts'
+import { renderConsole } from './render.tsx'
+
+async function openSettings(fake = createFakeApi()) {
+  renderConsole(fake, '#/settings')
+  await screen.findByLabelText('Hostname')
+  return { fake, user: userEvent.setup() }
+}
+
+function describedText(input: HTMLElement): string {
+  return (input.getAttribute('aria-describedby') ?? '')
+    .split(' ')
+    .map((id) => document.getElementById(id)?.textContent ?? '')
+    .join(' ')
+}
+
+describe('Edit Settings', () => {
+  it('has the seed labels and the collapsed Advanced section', async () => {
+    await openSettings()
+    for (const label of ['Use TLS', 'Hostname', 'From Name', 'From Address', 'Relay Host', 'Relay Port', 'Use SASL Authorization', 'Username', 'Password']) {
+      expect(screen.getByLabelText(label)).toBeTruthy()
+    }
+    const advanced = screen.getByText('Advanced').closest('details')!
+    expect(advanced.open).toBe(false)
+    expect((screen.getByLabelText('Maximal queue lifetime (days)') as HTMLInputElement).value).toBe('5')
+    expect((screen.getByLabelText('Message size limit (MiB)') as HTMLInputElement).value).toBe('10')
+    // SASL off: its credentials cannot be typed.
+    expect((screen.getByLabelText('Username') as HTMLInputElement).disabled).toBe(true)
+    expect((screen.getByLabelText('Password') as HTMLInputElement).disabled).toBe(true)
+  })
+
+  it('shows field errors from the shared schema before Submit and sends nothing', async () => {
+    const { fake, user } = await openSettings()
+    const hostname = screen.getByLabelText('Hostname')
+    await user.clear(hostname)
+    await user.type(hostname, 'mailhost')
+    await user.clear(screen.getByLabelText('Relay Port'))
+    await user.type(screen.getByLabelText('Relay Port'), '587')
+    await user.click(screen.getByRole('checkbox', { name: 'Use SASL Authorization' }))
+    await user.click(screen.getByRole('button', { name: 'Submit' }))
+
+    await waitFor(() => expect(hostname.getAttribute('aria-invalid')).toBe('true'))
+    expect(describedText(hostname)).toContain('Hostname must be a fully qualified domain name')
+    const port = screen.getByLabelText('Relay Port')
+    expect(port.getAttribute('aria-invalid')).toBe('true')
+    expect(describedText(port)).toContain('Leave Relay Port blank for direct sending')
+    expect(describedText(screen.getByLabelText('Username'))).toContain('Enter the Username')
+    expect(fake.callsOf('settings.update')).toHaveLength(0)
+    expect(screen.queryByText('Settings saved.')).toBeNull()
+  })
+
+  it('opens Advanced to show an error there and converts days back to seconds', async () => {
+    const { fake, user } = await openSettings()
+    await user.click(screen.getByText('Advanced'))
+    const lifetime = screen.getByLabelText('Maximal queue lifetime (days)')
+    await user.clear(lifetime)
+    await user.type(lifetime, '31')
+    await user.click(screen.getByText('Advanced'))
+    await user.click(screen.getByRole('button', { name: 'Submit' }))
+    await waitFor(() => expect(describedText(lifetime)).toContain('at most 30 days'))
+    expect(lifetime.closest('details')!.open).toBe(true)
+    expect(fake.callsOf('settings.update')).toHaveLength(0)
+
+    await user.clear(lifetime)
+    await user.type(lifetime, '2.5')
+    await user.click(screen.getByRole('button', { name: 'Submit' }))
+    await screen.findByText('Settings saved.')
+    expect(fake.callsOf('settings.update')[0]!.settings.maxQueueLifetimeSec).toBe(216_000)
+  })
+
+  it('shows the field errors main sends back', async () => {
+    const { fake, user } = await openSettings()
+    fake.handle('settings.update', () => ({
+      ok: false,
+      error: { code: 'invalid_request', message: 'Some fields need attention.', fields: { relayHost: 'Relay Host does not resolve: no such host relay.invalid.' } },
+    }))
+    await user.type(screen.getByLabelText('Relay Host'), 'relay.invalid')
+    await user.click(screen.getByRole('button', { name: 'Submit' }))
+    const relayHost = screen.getByLabelText('Relay Host')
+    await waitFor(() => expect(relayHost.getAttribute('aria-invalid')).toBe('true'))
+    expect(describedText(relayHost)).toContain('Relay Host does not resolve')
+    expect(fake.callsOf('settings.update')).toHaveLength(1)
+    expect(screen.queryByText('Settings saved.')).toBeNull()
+  })
+
+  it('saves and says so; the blank relay port hint follows Use TLS', async () => {
+    const { fake, user } = await openSettings()
+    await user.type(screen.getByLabelText('Relay Host'), 'smtp.example.net')
+    expect(screen.getByText(/blank = 25 with no TLS/)).toBeTruthy()
+    await user.click(screen.getByRole('checkbox', { name: 'Use TLS' }))
+    expect(screen.getByText(/blank = 587 with STARTTLS/)).toBeTruthy()
+    await user.click(screen.getByRole('button', { name: 'Submit' }))
+    await screen.findByText('Settings saved.')
+    const [request] = fake.callsOf('settings.update')
+    expect(request!.settings).toMatchObject({ relayHost: 'smtp.example.net', relayPort: null, useTls: true })
+  })
+
+  describe('the write-only password', () => {
+    const withPassword = () =>
+      createFakeApi({
+        view: {
+          settings: { ...createFakeApi().view.settings, relayHost: 'relay.example.com', useSasl: true, username: 'mailer' },
+          hasPassword: true,
+        },
+      })
+
+    it('keeps the saved password when untouched', async () => {
+      const { fake, user } = await openSettings(withPassword())
+      expect(screen.getByText('A password is set.')).toBeTruthy()
+      expect((screen.getByLabelText('Replace password') as HTMLInputElement).value).toBe('')
+      await user.click(screen.getByRole('button', { name: 'Submit' }))
+      await screen.findByText('Settings saved.')
+      const [request] = fake.callsOf('settings.update')
+      expect(request!.password).toBeUndefined()
+      expect('password' in request!).toBe(false)
+    })
+
+    it('clears it with Clear password', async () => {
+      const { fake, user } = await openSettings(withPassword())
+      await user.click(screen.getByRole('checkbox', { name: 'Clear password' }))
+      expect((screen.getByLabelText('Replace password') as HTMLInputElement).disabled).toBe(true)
+      await user.click(screen.getByRole('button', { name: 'Submit' }))
+      await screen.findByText('Settings saved.')
+      expect(fake.callsOf('settings.update')[0]!.password).toBeNull()
+      // Once cleared, the form offers a plain Password field again.
+      expect(await screen.findByLabelText('Password')).toBeTruthy()
+      expect(screen.queryByText('A password is set.')).toBeNull()
+    })
+
+    it('replaces it with what is typed, and never shows it', async () => {
+      const { fake, user } = await openSettings(withPassword())
+      await user.type(screen.getByLabelText('Replace password'), 's3cret pass')
+      await user.click(screen.getByRole('button', { name: 'Submit' }))
+      await screen.findByText('Settings saved.')
+      expect(fake.callsOf('settings.update')[0]!.password).toBe('s3cret pass')
+      expect((screen.getByLabelText('Replace password') as HTMLInputElement).value).toBe('')
+    })
+  })
+})
