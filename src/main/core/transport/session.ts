@@ -59,10 +59,18 @@ function phaseOf(command: string | undefined): FailureContext['phase'] {
   return 'unknown'
 }
 
-export function outcomeFromError(err: unknown, target: SessionTarget, relay: string | null, tlsVersion: string | null): Omit<RecipientOutcome, 'recipient'> {
+export function outcomeFromError(
+  err: unknown,
+  target: SessionTarget,
+  relay: string | null,
+  tlsVersion: string | null,
+  sending = false,
+): Omit<RecipientOutcome, 'recipient'> {
   const raw = toRawFailure(err)
+  // nodemailer names every socket failure 'CONN'; once a message is under way, it happened while sending.
+  const phase = sending && raw.command === 'CONN' ? 'data' : phaseOf(raw.command)
   const decoded = decodeFailure(raw, {
-    phase: phaseOf(raw.command),
+    phase,
     host: target.host,
     port: target.port,
     tls: target.tls,
@@ -203,7 +211,7 @@ export class SmtpSession {
       }
       const perRecipient = new Map<string, unknown>()
       for (const e of (err as { rejectedErrors?: unknown[] }).rejectedErrors ?? []) perRecipient.set((e as { recipient?: string }).recipient ?? '', e)
-      const whole = outcomeFromError(err, this.target, this.relay, this.tlsVersion)
+      const whole = outcomeFromError(err, this.target, this.relay, this.tlsVersion, true)
       // After a failed transaction the session is in an unknown state; a fresh one is cheaper than a guess.
       this.close()
       return recipients.map((recipient) => {
