@@ -122,6 +122,8 @@ export interface DeliveryProgress {
   relay?: string
   reply?: string
   explanation?: Explanation
+  /** For a deferral: when the next attempt is due. */
+  nextAttemptAt?: number
 }
 
 export interface Transcript {

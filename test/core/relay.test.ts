@@ -168,7 +168,8 @@ describe('relay delivery', () => {
   it('delivers to two of three recipients and bounces the one the server refuses', async () => {
     const server = await startSmtp({ tls: 'none', onRcpt: (a) => (a === 'nobody@example.net' ? smtpError(550, '5.1.1 <nobody@example.net>: Recipient address rejected: User unknown') : null) })
     const engine = await setup(server, {})
-    const [{ queueId }] = (await engine.submit([{ to: ['a@example.net', 'nobody@example.net', 'b@example.org'], subject: 'three', text: 'x' }])) as [{ queueId: string }]
+    const [submitted] = await engine.submit([{ to: ['a@example.net', 'nobody@example.net', 'b@example.org'], subject: 'three', text: 'x' }])
+    const queueId = submitted!.queueId
     await queueEmpty(engine)
     expect(server.received).toHaveLength(1)
     expect(server.received[0]!.to.sort()).toEqual(['a@example.net', 'b@example.org'])

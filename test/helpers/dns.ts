@@ -43,21 +43,23 @@ export async function startDns(zone: Record<string, ZoneEntry>): Promise<TestDns
         return send(response)
       }
       const base = { name: question.name, class: Packet.CLASS.IN, ttl: 60 }
+      // The typings ask for a class instance; dns2 encodes plain records, as its own examples push them.
+      const answers = response.answers as unknown as object[]
       switch (question.type) {
         case Packet.TYPE.A:
-          for (const address of entry.A ?? []) response.answers.push({ ...base, type: Packet.TYPE.A, address })
+          for (const address of entry.A ?? []) answers.push({ ...base, type: Packet.TYPE.A, address })
           break
         case Packet.TYPE.AAAA:
-          for (const address of entry.AAAA ?? []) response.answers.push({ ...base, type: Packet.TYPE.AAAA, address })
+          for (const address of entry.AAAA ?? []) answers.push({ ...base, type: Packet.TYPE.AAAA, address })
           break
         case Packet.TYPE.MX:
-          for (const mx of entry.MX ?? []) response.answers.push({ ...base, type: Packet.TYPE.MX, exchange: mx.exchange, priority: mx.priority })
+          for (const mx of entry.MX ?? []) answers.push({ ...base, type: Packet.TYPE.MX, exchange: mx.exchange, priority: mx.priority })
           break
         case Packet.TYPE.TXT:
-          for (const data of entry.TXT ?? []) response.answers.push({ ...base, type: Packet.TYPE.TXT, data: txtChunks(data) })
+          for (const data of entry.TXT ?? []) answers.push({ ...base, type: Packet.TYPE.TXT, data: txtChunks(data) })
           break
         case Packet.TYPE.PTR:
-          for (const domain of entry.PTR ?? []) response.answers.push({ ...base, type: Packet.TYPE.PTR, domain })
+          for (const domain of entry.PTR ?? []) answers.push({ ...base, type: Packet.TYPE.PTR, domain })
           break
       }
       send(response)

@@ -59,7 +59,7 @@ export class DeliveryWorker {
     try {
       const room = this.deps.concurrency() - this.inFlight.size
       if (room > 0) {
-        for (const msg of this.deps.queue.claimDue(room)) this.start(msg)
+        for (const msg of this.deps.queue.claimDue(room)) this.launch(msg)
       }
       this.scheduleNext()
     } catch (err) {
@@ -84,7 +84,7 @@ export class DeliveryWorker {
     this.timer.unref()
   }
 
-  private start(msg: ClaimedMessage): void {
+  private launch(msg: ClaimedMessage): void {
     const controller = new AbortController()
     const done = this.run(msg, controller).finally(() => {
       this.inFlight.delete(msg.queueId)

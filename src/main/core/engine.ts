@@ -204,10 +204,17 @@ export class CoreEngine implements Engine {
       for (const o of outcomes) {
         const stage: DeliveryStage = o.kind === 'sent' ? 'sent' : o.kind === 'bounce' ? 'bounced' : summary.expired ? 'expired' : 'deferred'
         const explanation = o.cause ? explainCause(o.cause) : null
-        const when = summary.nextAttemptAt ? `; next attempt at ${new Date(summary.nextAttemptAt).toISOString()}` : ''
-        const detail = o.kind === 'sent' ? `Delivered to ${o.recipient} via ${o.relay}` : `${stage === 'bounced' ? 'Bounced' : 'Deferred'}: ${o.recipient}${when}`
+        const detail =
+          o.kind === 'sent'
+            ? `Delivered to ${o.recipient} via ${o.relay}`
+            : stage === 'bounced'
+              ? `${o.recipient} bounced: the message will not be retried`
+              : stage === 'expired'
+                ? `${o.recipient} expired: the message outlived the maximal queue lifetime`
+                : `${o.recipient} deferred: the message stays in the queue and is retried`
         this.progress(msg.queueId, stage, detail, {
           recipient: o.recipient,
+          ...(stage === 'deferred' && summary.nextAttemptAt ? { nextAttemptAt: summary.nextAttemptAt } : {}),
           ...(o.relay ? { relay: o.relay } : {}),
           ...(o.reply ? { reply: o.reply } : {}),
           ...(explanation ? { explanation } : {}),
