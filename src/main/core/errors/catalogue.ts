@@ -447,6 +447,13 @@ export const CATALOGUE: Record<string, CauseEntry> = {
   },
 
   // ── Stored by the delivery code itself, never decoded from an error ──
+  expired: {
+    summary: () => 'The message outlived the maximal queue lifetime without being delivered, and was returned as undeliverable.',
+    fix: () =>
+      'Read the earlier deferrals of this message in the Mail Log: their cause is what kept it from leaving. To keep messages longer, raise Maximal queue lifetime under Advanced in Edit Settings.',
+    disposition: 'bounce',
+    dsn: '4.4.7',
+  },
   aborted: {
     summary: () => 'The delivery was stopped before it finished: the message was deleted or held, or SMTP Console was stopping.',
     fix: () => 'Nothing to do: a message that is still in the queue is sent again later; a deleted one is gone.',
