@@ -151,6 +151,7 @@ export function openDatabase(path: string): DatabaseSync {
           'Nothing was changed. Use the newer version.',
       )
     }
+    if (tables > 0) checkIntegrity(db, exists ? statSync(path).size : 0)
     db.exec('PRAGMA journal_mode = WAL')
     db.exec('PRAGMA synchronous = NORMAL')
     db.exec('PRAGMA foreign_keys = OFF')
@@ -177,6 +178,36 @@ export function openDatabase(path: string): DatabaseSync {
       )
     }
     throw new StorageError(`Cannot open the database ${path}: ${message}`)
+  }
+}
+
+/** Files up to this size get a full structural check at open; larger ones a probe of every table. */
+const FULL_CHECK_BYTES = 64 * 1024 * 1024
+
+/**
+ * Refuses a damaged file before anything is written to it. A full check
+ * reads every page, so a large database only has each table and index read
+ * at both ends (its root and edge pages); damage deeper in surfaces as a
+ * storage error on the query that meets it.
+ */
+function checkIntegrity(db: DatabaseSync, size: number): void {
+  if (size <= FULL_CHECK_BYTES) {
+    const rows = db.prepare('PRAGMA quick_check(5)').all() as { quick_check: string }[]
+    if (rows.length !== 1 || rows[0]!.quick_check !== 'ok') throw new Error(`database disk image is malformed: ${rows.map((r) => r.quick_check).join('; ')}`)
+    return
+  }
+  const objects = db.prepare("SELECT type, name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").all() as { type: string; name: string; tbl_name: string }[]
+  for (const o of objects) {
+    const q = (s: string) => `"${s.replace(/"/g, '""')}"`
+    if (o.type === 'table') {
+      db.prepare(`SELECT * FROM ${q(o.name)} LIMIT 1`).all()
+    } else {
+      const cols = (db.prepare(`PRAGMA index_info(${q(o.name)})`).all() as { name: string | null }[]).map((c) => c.name).filter((c): c is string => c !== null)
+      if (cols.length) {
+        db.prepare(`SELECT ${cols.map(q).join(', ')} FROM ${q(o.tbl_name)} INDEXED BY ${q(o.name)} ORDER BY ${cols.map(q).join(', ')} LIMIT 1`).all()
+        db.prepare(`SELECT ${cols.map(q).join(', ')} FROM ${q(o.tbl_name)} INDEXED BY ${q(o.name)} ORDER BY ${cols.map((c) => `${q(c)} DESC`).join(', ')} LIMIT 1`).all()
+      }
+    }
   }
 }
 

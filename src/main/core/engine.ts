@@ -101,17 +101,30 @@ export class CoreEngine implements Engine {
       db.close()
       throw err
     }
-    if (engine.settings.repairedAtLoad.length) {
-      engine.logEvent('warning', 'settings', `Invalid values in the settings file were replaced by defaults: ${engine.settings.repairedAtLoad.join(', ')}. Check Edit Settings.`)
+    try {
+      engine.start(options)
+    } catch (err) {
+      db.close()
+      const message = (err as Error).message
+      if (/malformed|not a database|corrupt/i.test(message)) {
+        throw new StorageError(`${join(options.dataDir, 'queue.sqlite')} is damaged (${message}). Nothing was changed. Move the file aside to start with an empty queue, or restore it from a backup.`)
+      }
+      throw err
     }
-    const recovered = engine.queue.recoverActive()
-    engine.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: engine.queue.count() })
-    if (recovered) engine.logEvent('warning', 'queue', `${recovered} message(s) were being delivered when the console stopped; they will be retried now (a recipient may get a message twice).`)
-    engine.prune()
-    engine.pruneTimer = setInterval(() => engine.prune(), 24 * 3600 * 1000)
-    engine.pruneTimer.unref()
-    engine.worker.wake()
     return engine
+  }
+
+  private start(options: EngineOptions): void {
+    if (this.settings.repairedAtLoad.length) {
+      this.logEvent('warning', 'settings', `Invalid values in the settings file were replaced by defaults: ${this.settings.repairedAtLoad.join(', ')}. Check Edit Settings.`)
+    }
+    const recovered = this.queue.recoverActive()
+    this.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: this.queue.count() })
+    if (recovered) this.logEvent('warning', 'queue', `${recovered} message(s) were being delivered when the console stopped; they will be retried now (a recipient may get a message twice).`)
+    this.prune()
+    this.pruneTimer = setInterval(() => this.prune(), 24 * 3600 * 1000)
+    this.pruneTimer.unref()
+    this.worker.wake()
   }
 
   // ---- events ---------------------------------------------------------

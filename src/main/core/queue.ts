@@ -42,7 +42,7 @@ export interface ClaimedMessage {
   arrivalAt: number
   attempts: number
   isTest: boolean
-  /** Recipients still pending, in the order they were given. */
+  /** Recipients still pending, in address order. */
   recipients: string[]
 }
 
