@@ -30,10 +30,10 @@ export function localDay(offset: number, now: Date = new Date()): string {
 
 const UNITS = ['KB', 'MB', 'GB', 'TB']
 
-/** "812 bytes", "4.2 KB", "12 MB": one decimal below 10, none above. */
+/** "812 B", "4.2 KB", "12 MB" (units of 1024): one decimal below 10, none above. */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—'
-  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`
+  if (bytes < 1024) return `${bytes} B`
   let value = bytes / 1024
   let unit = 0
   while (value >= 1024 && unit < UNITS.length - 1) {

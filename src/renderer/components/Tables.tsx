@@ -20,12 +20,12 @@ export function QueueTable({ entries, actions, caption }: { entries: QueueEntry[
       <colgroup>
         <col className="w-id" />
         <col className="w-size" />
-        <col className="w-time" />
-        <col className="w-address" />
+        <col className="w-split-time" />
+        <col className="w-sender" />
         <col className="w-address" />
         <col className="w-state" />
         <col className="w-attempts" />
-        <col className="w-time" />
+        <col className="w-split-time" />
         <col />
         {actions && <col className="w-actions" />}
       </colgroup>
@@ -64,19 +64,18 @@ export function QueueTable({ entries, actions, caption }: { entries: QueueEntry[
               )}
             </td>
             <td className="num">{formatBytes(e.size)}</td>
-            <td className="time">{formatTime(e.arrivalAt)}</td>
+            <td className="time split">{formatTime(e.arrivalAt)}</td>
             <td>
               <Clip text={e.sender || '<>'} />
             </td>
             <td>
               <Clip text={recipientsText(e)} title={e.recipients.join('\n')} />
             </td>
-            <td>
+            <td title={e.isTest ? 'A test message from Send Test Email' : undefined}>
               <Badge value={e.state} />
-              {e.isTest && <span className="tag">test</span>}
             </td>
             <td className="num">{e.attempts}</td>
-            <td className="time">{e.state === 'hold' ? 'on hold' : formatTime(e.nextAttemptAt)}</td>
+            <td className="time split">{e.state === 'hold' ? 'on hold' : formatTime(e.nextAttemptAt)}</td>
             <td>
               <Reason summary={e.explanation?.summary ?? null} raw={e.reason} />
             </td>
@@ -115,12 +114,12 @@ function Reason({ summary, raw }: { summary: string | null; raw: string | null }
 
 export function MailLogTable({ entries, caption }: { entries: MailLogEntry[]; caption: string }) {
   return (
-    <table className="grid maillog-table">
+    <table className="grid grouped maillog-table">
       <caption className="visually-hidden">{caption}</caption>
       <colgroup>
         <col className="w-time" />
         <col className="w-id" />
-        <col className="w-address" />
+        <col className="w-sender" />
         <col className="w-address" />
         <col className="w-state" />
         <col className="w-relay" />
@@ -145,45 +144,54 @@ export function MailLogTable({ entries, caption }: { entries: MailLogEntry[]; ca
           <th scope="col">Reply</th>
         </tr>
       </thead>
-      <tbody>
-        {entries.map((e) => (
-          <MailLogRow key={e.id} entry={e} />
-        ))}
-      </tbody>
+      {entries.map((e) => (
+        <MailLogRow key={e.id} entry={e} />
+      ))}
     </table>
   )
 }
 
 const FAILED = new Set(['deferred', 'bounced', 'expired'])
 
+// One entry is one tbody: its row, and under a failed row the decoded cause across the table.
 function MailLogRow({ entry: e }: { entry: MailLogEntry }) {
-  const failed = FAILED.has(e.status)
+  const explained = FAILED.has(e.status) && e.explanation
   return (
-    <tr className={`row-${e.status}`}>
-      <td className="time">{formatTime(e.at)}</td>
-      <td className="mono">{e.queueId}</td>
-      <td>
-        <Clip text={e.sender || '<>'} />
-      </td>
-      <td>
-        <Clip text={e.recipient} />
-      </td>
-      <td>
-        <Badge value={e.status} />
-      </td>
-      <td>
-        <Clip text={e.relay ?? 'none'} />
-      </td>
-      <td className="num">{formatDelay(e.delayMs)}</td>
-      <td className="mono">{e.dsn ?? '—'}</td>
-      <td>
-        <Clip text={e.tls ?? '—'} />
-      </td>
-      <td>
-        <Clip text={e.reply ?? '—'} />
-        {failed && e.explanation && <div className="row-explanation">{e.explanation.summary}</div>}
-      </td>
-    </tr>
+    <tbody>
+      <tr className={`row-${e.status}`}>
+        <td className="time">{formatTime(e.at)}</td>
+        <td className="mono">{e.queueId}</td>
+        <td>
+          <Clip text={e.sender || '<>'} />
+        </td>
+        <td>
+          <Clip text={e.recipient} />
+        </td>
+        <td>
+          <Badge value={e.status} />
+        </td>
+        <td>
+          <Clip text={e.relay ?? '—'} />
+        </td>
+        <td className="num">{formatDelay(e.delayMs)}</td>
+        <td className="mono">{e.dsn ?? '—'}</td>
+        <td>
+          <Clip text={e.tls ?? '—'} />
+        </td>
+        <td>
+          <Clip text={e.reply ?? '—'} />
+        </td>
+      </tr>
+      {explained && (
+        <tr className={`explain-row explain-${e.status}`}>
+          <td colSpan={10}>
+            <span className="row-explanation" title={e.explanation!.fix}>
+              {e.explanation!.summary}
+            </span>
+          </td>
+        </tr>
+      )}
+    </tbody>
   )
 }
 

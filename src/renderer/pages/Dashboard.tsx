@@ -41,8 +41,8 @@ export function DashboardPage() {
     <>
       <ErrorNotice error={statusState.error} title="The status could not be read." />
       {s && s.sasl && s.secretStorage.kind === 'keyfile' && (
-        <div className="notice notice-warning" role="note">
-          {KEYFILE_WARNING} <span className="muted">{s.secretStorage.description}</span>
+        <div className="notice notice-warning" role="note" title={s.secretStorage.description}>
+          {KEYFILE_WARNING}
         </div>
       )}
       {s && <Glance status={s} />}

@@ -27,6 +27,12 @@ const FINAL: ReadonlySet<DeliveryStage> = new Set(['sent', 'deferred', 'bounced'
 
 const EMPTY: DeliveryProgress[] = []
 
+/** "Deferred: …" once, whether or not the engine's line already starts with the stage. */
+function titled(p: DeliveryProgress): string {
+  const label = STAGE_LABELS[p.stage]
+  return p.detail.toLowerCase().startsWith(label.toLowerCase()) ? p.detail : `${label}: ${p.detail}`
+}
+
 export function SendTestPage() {
   const { delivery } = useStores()
   const state = useSlice(delivery, (s) => s)
@@ -93,16 +99,14 @@ export function SendTestPage() {
           </h2>
           {failure && (
             <div className={`outcome outcome-${failure.stage}`} role="alert">
-              <p className="outcome-title">
-                {STAGE_LABELS[failure.stage]}: {failure.detail}
-              </p>
+              <p className="outcome-title">{titled(failure)}</p>
               <ExplanationBox explanation={failure.explanation} reply={failure.reply} />
               {failure.stage === 'deferred' && <p className="muted">The message stays in the Mail Queue and is retried; Flush Queue retries it now.</p>}
             </div>
           )}
           {sent && (
             <div className="outcome outcome-sent" role="status">
-              <p className="outcome-title">Sent: {sent.detail}</p>
+              <p className="outcome-title">{titled(sent)}</p>
               {sent.reply && (
                 <p>
                   <strong>Server reply: </strong>
@@ -135,9 +139,13 @@ export function SendTestPage() {
                 <p className="muted">
                   Attempt {state.transcript.attempt} at {formatTime(state.transcript.at)}; credentials are redacted.
                 </p>
-                <pre className="transcript-text" aria-label="SMTP transcript">
-                  {state.transcript.lines.join('\n')}
-                </pre>
+                {state.transcript.lines.length === 0 ? (
+                  <p className="muted">The transcript is empty: no server answered, so no SMTP was spoken. The cause is above.</p>
+                ) : (
+                  <pre className="transcript-text" aria-label="SMTP transcript">
+                    {state.transcript.lines.join('\n')}
+                  </pre>
+                )}
               </>
             )}
           </div>
