@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test as base, expect, type APIRequestContext } from '@playwright/test'
+
+// Each test gets the console as an admin gets it from `npm run serve`: a
+// fresh data directory, a child process, and the URL it prints.
+
+export interface ConsoleServer {
+  url: string
+  origin: string
+  token: string
+  dataDir: string
+  /** Calls the console's API directly, for setting up a scene (e.g. 120 queued messages). */
+  api<T = unknown>(method: string, body?: unknown): Promise<T>
+}
+
+const ROOT = join(import.meta.dirname, '..', '..')
+
+async function startConsole(request: APIRequestContext): Promise<{ server: ConsoleServer; child: ChildProcess }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'smtp-console-e2e-'))
+  // Direct delivery must never reach out of the machine: point DNS at a dead loopback port.
+  const child = spawn(process.execPath, [join(ROOT, 'src/main/web/cli.ts'), '--port', '0', '--data-dir', dataDir], {
+    cwd: ROOT,
+    env: { ...process.env, SMTP_CONSOLE_DNS_SERVERS: '127.0.0.1:9' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the console did not start in 20 s:\n${output}`)), 20_000)
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString()
+      const m = /SMTP Console: (\S+)/.exec(output)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    })
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+    child.once('exit', (code) => reject(new Error(`the console exited with ${code}:\n${output}`)))
+  })
+  const parsed = new URL(url)
+  const token = parsed.searchParams.get('token')!
+  const server: ConsoleServer = {
+    url,
+    origin: parsed.origin,
+    token,
+    dataDir,
+    async api<T>(method: string, body?: unknown): Promise<T> {
+      const res = await request.post(`${parsed.origin}/api/${method}`, { headers: { 'x-smtp-console-token': token }, data: body === undefined ? '' : body })
+      const json = (await res.json()) as { ok: boolean; data?: T; error?: unknown }
+      if (!json.ok) throw new Error(`${method}: ${JSON.stringify(json.error)}`)
+      return json.data as T
+    },
+  }
+  return { server, child }
+}
+
+export const test = base.extend<{ consoleServer: ConsoleServer }>({
+  consoleServer: async ({ request }, use) => {
+    const { server, child } = await startConsole(request)
+    await use(server)
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
+    rmSync(server.dataDir, { recursive: true, force: true })
+  },
+})
+
+export { expect }
