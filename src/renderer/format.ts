@@ -44,15 +44,16 @@ export function formatBytes(bytes: number | null | undefined): string {
   return `${text} ${UNITS[unit]}`
 }
 
-/** Delivery delay as Postfix shows it, in seconds; minutes and hours past a minute. */
+/** Delivery delay, compact for a narrow column: "0.9 s", "36 s", "6m 44s", "3h 01m", "2d 03h". */
 export function formatDelay(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'
   const s = ms / 1000
   if (s < 10) return `${s.toFixed(1)} s`
-  if (s < 60) return `${Math.round(s)} s`
-  if (s < 3600) return `${Math.floor(s / 60)} min ${pad(Math.round(s % 60))} s`
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} min`
-  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`
+  if (s < 60) return `${Math.floor(s)} s`
+  const whole = Math.floor(s)
+  if (whole < 3600) return `${Math.floor(whole / 60)}m ${pad(whole % 60)}s`
+  if (whole < 86400) return `${Math.floor(whole / 3600)}h ${pad(Math.floor((whole % 3600) / 60))}m`
+  return `${Math.floor(whole / 86400)}d ${pad(Math.floor((whole % 86400) / 3600))}h`
 }
 
 /** "51–100 of 12,408"; "of more than 10,000" when the engine stopped counting. */

@@ -17,8 +17,10 @@ describe('display rules', () => {
 
   it('writes delays in seconds, then minutes and hours', () => {
     expect(formatDelay(860)).toBe('0.9 s')
-    expect(formatDelay(125_000)).toBe('2 min 05 s')
-    expect(formatDelay(3 * 3600_000 + 60_000)).toBe('3 h 01 min')
+    expect(formatDelay(59_999)).toBe('59 s')
+    expect(formatDelay(125_000)).toBe('2m 05s')
+    expect(formatDelay(3 * 3600_000 + 60_000)).toBe('3h 01m')
+    expect(formatDelay(2 * 86_400_000 + 3 * 3600_000)).toBe('2d 03h')
   })
 
   it('says where a page is among all rows', () => {

@@ -62,6 +62,13 @@ describe('Mail Queue', () => {
     await user.click(await screen.findByRole('button', { name: `Delete ${id}` }))
     const dialog = screen.getByRole('dialog', { name: `Delete ${id}?` })
     expect(fake.callsOf('queue.delete')).toHaveLength(0)
+    // Cancel has the focus, and Tab stays inside the dialog.
+    const cancel = within(dialog).getByRole('button', { name: 'Cancel' })
+    expect(document.activeElement).toBe(cancel)
+    await user.tab()
+    expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Delete' }))
+    await user.tab({ shift: true })
+    expect(document.activeElement).toBe(cancel)
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }))
     expect(screen.queryByRole('dialog')).toBeNull()
     expect(fake.callsOf('queue.delete')).toHaveLength(0)
