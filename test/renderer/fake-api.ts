@@ -1,6 +1,6 @@
 import { API_METHODS, parseRequest, type ApiEvents, type ApiMethod, type ApiRequest, type ApiResponse, type ConsoleApi, type Result } from '../../src/shared/api.ts'
 import { DEFAULT_SETTINGS, type SettingsView } from '../../src/shared/settings.ts'
-import type { DayReport } from '../../src/shared/report.ts'
+import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
 import type { EventEntry, MailLogEntry, Page, QueueEntry, QueueState, Status } from '../../src/shared/types.ts'
 
 // An in-memory stand-in for the engine behind the console's own API object:
@@ -31,6 +31,23 @@ export interface FakeApi {
 const ok = <T>(data: T): Result<T> => ({ ok: true, data })
 
 const BASE = Date.UTC(2026, 10, 27, 12, 0, 0)
+
+const EMPTY_TOTALS: ReportTotals = {
+  received: 0,
+  delivered: 0,
+  deferred: 0,
+  deferrals: 0,
+  bounced: 0,
+  expired: 0,
+  held: 0,
+  deleted: 0,
+  bytesReceived: 0,
+  bytesDelivered: 0,
+  senders: 0,
+  recipients: 0,
+  senderDomains: 0,
+  recipientDomains: 0,
+}
 
 /** Cursor paging over a newest-first array; the cursor is the offset, opaque to the renderer. */
 export function pageOf<T>(items: T[], cursor: string | null | undefined, limit: number): Page<T> {
@@ -178,6 +195,17 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
         recipientsByCount: [{ key: 'ops@example.org', count: 6, bytes: 20_480 }],
         warnings: 3,
         errors: 1,
+        top: 20,
+        hours: [],
+        domains: [],
+        sendersBySize: [],
+        recipientsBySize: [],
+        deferralDetail: { total: 0, byCause: [], byDomain: [] },
+        bounceDetail: { total: 0, byCause: [], byDomain: [] },
+        events: [],
+        eventLimit: 50,
+        previous: { date: '2026-11-26', totals: EMPTY_TOTALS },
+        change: EMPTY_TOTALS,
       }),
   }
 
