@@ -101,7 +101,11 @@ export function SendTestPage() {
             <div className={`outcome outcome-${failure.stage}`} role="alert">
               <p className="outcome-title">{titled(failure)}</p>
               <ExplanationBox explanation={failure.explanation} reply={failure.reply} />
-              {failure.stage === 'deferred' && <p className="muted">The message stays in the Mail Queue and is retried; Flush Queue retries it now.</p>}
+              {failure.stage === 'deferred' && (
+                <p className="muted">
+                  The message stays in the Mail Queue and is retried{failure.nextAttemptAt ? ` at ${formatTime(failure.nextAttemptAt)}` : ''}; Flush Queue retries it now.
+                </p>
+              )}
             </div>
           )}
           {sent && (
