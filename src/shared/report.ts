@@ -73,7 +73,7 @@ export interface CauseGroup extends CauseCount {
   /** The decoder's words for the cause, and what to do about it. */
   summary: string
   fix: string
-  /** The server's last reply for this cause that day. */
+  /** One reply a server gave for this cause that day. */
   sample: string | null
   /** Affected recipient domains, most first. */
   domains: { domain: string; count: number }[]

@@ -64,7 +64,7 @@ function problemSections(out: string[], name: string, detail: ProblemDetail): vo
     for (const c of detail.byCause) {
       out.push(`  ${c.cause}: ${c.summary} (total: ${c.count})\n`)
       for (const d of c.domains) out.push(`    ${int(d.count)}  ${d.domain}\n`)
-      if (c.sample) out.push(`    last reply: ${c.sample}\n`)
+      if (c.sample) out.push(`    reply: ${c.sample}\n`)
     }
   }
   const byDomain = `${name} (by domain)`
@@ -219,7 +219,7 @@ export function reportToCsv(r: DayReport): string {
   ] as const) {
     section(
       `${name}_by_cause`,
-      ['cause', 'count', 'summary', 'last_reply'],
+      ['cause', 'count', 'summary', 'sample_reply'],
       detail.byCause.map((c) => [c.cause, c.count, c.summary, c.sample]),
     )
     section(

@@ -38,6 +38,7 @@ function rollupTables(prefix: string): string {
     status TEXT NOT NULL,
     n INTEGER NOT NULL,
     bytes INTEGER NOT NULL,
+    at_sum INTEGER NOT NULL,
     PRIMARY KEY (slot, status)
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS ${prefix}report_keys (
@@ -49,6 +50,7 @@ function rollupTables(prefix: string): string {
     bytes INTEGER NOT NULL,
     delay_sum INTEGER NOT NULL,
     delay_max INTEGER NOT NULL,
+    at_sum INTEGER NOT NULL DEFAULT 0,
     sample TEXT,
     PRIMARY KEY (day, kind, status, key)
   ) WITHOUT ROWID;`
@@ -63,14 +65,14 @@ function rollupTables(prefix: string): string {
  */
 export const REPORT_ROLLUP_MIGRATION = `${rollupTables('')}
   CREATE TRIGGER report_rollup_ins AFTER INSERT ON mail_log BEGIN
-    INSERT INTO report_slots (slot, status, n, bytes) VALUES (NEW.at / ${SLOT_MS}, NEW.status, 1, coalesce(NEW.size, 0))
-      ON CONFLICT (slot, status) DO UPDATE SET n = n + 1, bytes = bytes + excluded.bytes;
-    INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max)
+    INSERT INTO report_slots (slot, status, n, bytes, at_sum) VALUES (NEW.at / ${SLOT_MS}, NEW.status, 1, coalesce(NEW.size, 0), NEW.at / 1000)
+      ON CONFLICT (slot, status) DO UPDATE SET n = n + 1, bytes = bytes + excluded.bytes, at_sum = at_sum + excluded.at_sum;
+    INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max, at_sum)
       VALUES (date(NEW.at / 1000, 'unixepoch', 'localtime'), 'addr', NEW.status,
         CASE NEW.status WHEN 'received' THEN NEW.sender ELSE NEW.recipient END,
-        1, coalesce(NEW.size, 0), coalesce(NEW.delay_ms, 0), coalesce(NEW.delay_ms, 0))
+        1, coalesce(NEW.size, 0), coalesce(NEW.delay_ms, 0), coalesce(NEW.delay_ms, 0), NEW.at / 1000)
       ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + 1, bytes = bytes + excluded.bytes,
-        delay_sum = delay_sum + excluded.delay_sum, delay_max = max(delay_max, excluded.delay_max);
+        delay_sum = delay_sum + excluded.delay_sum, delay_max = max(delay_max, excluded.delay_max), at_sum = at_sum + excluded.at_sum;
   END;
   CREATE TRIGGER report_rollup_ins_queue AFTER INSERT ON mail_log WHEN NEW.status IN ('deferred', 'held') BEGIN
     INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max)
@@ -85,12 +87,12 @@ export const REPORT_ROLLUP_MIGRATION = `${rollupTables('')}
   END;
   -- Pruning: slots stay exact; a day losing rows loses its key rows and is summed again when asked for.
   CREATE TRIGGER report_rollup_del AFTER DELETE ON mail_log BEGIN
-    UPDATE report_slots SET n = n - 1, bytes = bytes - coalesce(OLD.size, 0) WHERE slot = OLD.at / ${SLOT_MS} AND status = OLD.status;
+    UPDATE report_slots SET n = n - 1, bytes = bytes - coalesce(OLD.size, 0), at_sum = at_sum - OLD.at / 1000 WHERE slot = OLD.at / ${SLOT_MS} AND status = OLD.status;
     DELETE FROM report_slots WHERE slot = OLD.at / ${SLOT_MS} AND status = OLD.status AND n <= 0;
     DELETE FROM report_keys WHERE day = date(OLD.at / 1000, 'unixepoch', 'localtime');
   END;
-  INSERT INTO report_slots (slot, status, n, bytes)
-    SELECT at / ${SLOT_MS}, status, count(*), coalesce(sum(size), 0) FROM mail_log GROUP BY 1, 2;
+  INSERT INTO report_slots (slot, status, n, bytes, at_sum)
+    SELECT at / ${SLOT_MS}, status, count(*), coalesce(sum(size), 0), sum(at / 1000) FROM mail_log GROUP BY 1, 2;
 `
 
 export interface DayReportOptions {
@@ -165,24 +167,26 @@ const aligned = (t: number) => t % SLOT_MS === 0
 interface StatusSum {
   n: number
   bytes: number
+  /** Sum of the rows' times in seconds: tells one set of rows from another of the same size. */
+  atSum: number
 }
 
 /** Rows and bytes per status between two instants: from the slots when the range falls on quarter hours, else from the log. */
 function statusSums(db: DatabaseSync, t: Tables, from: number, to: number): Map<string, StatusSum> {
   const rows =
     aligned(from) && aligned(to)
-      ? db.prepare(`SELECT status, sum(n) AS n, sum(bytes) AS bytes FROM ${t.slots} WHERE slot >= ? AND slot < ? GROUP BY status`).all(from / SLOT_MS, to / SLOT_MS)
-      : db.prepare('SELECT status, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM mail_log WHERE at >= ? AND at < ? GROUP BY status').all(from, to)
-  return new Map((rows as { status: string; n: number; bytes: number }[]).map((r) => [r.status, { n: r.n, bytes: r.bytes }]))
+      ? db.prepare(`SELECT status, sum(n) AS n, sum(bytes) AS bytes, sum(at_sum) AS atSum FROM ${t.slots} WHERE slot >= ? AND slot < ? GROUP BY status`).all(from / SLOT_MS, to / SLOT_MS)
+      : db.prepare('SELECT status, count(*) AS n, coalesce(sum(size), 0) AS bytes, sum(at / 1000) AS atSum FROM mail_log WHERE at >= ? AND at < ? GROUP BY status').all(from, to)
+  return new Map((rows as { status: string; n: number; bytes: number; atSum: number }[]).map((r) => [r.status, { n: r.n, bytes: r.bytes, atSum: r.atSum }]))
 }
 
 /** Sums one day of the log into key rows, replacing what the table held for that day. */
 function sumDayFromLog(db: DatabaseSync, t: Tables, day: string, from: number, to: number): void {
   db.prepare(`DELETE FROM ${t.keys} WHERE day = ?`).run(day)
   db.prepare(
-    `INSERT INTO ${t.keys} (day, kind, status, key, n, bytes, delay_sum, delay_max)
+    `INSERT INTO ${t.keys} (day, kind, status, key, n, bytes, delay_sum, delay_max, at_sum)
      SELECT ?, 'addr', status, CASE status WHEN 'received' THEN sender ELSE recipient END AS k,
-       count(*), coalesce(sum(size), 0), coalesce(sum(delay_ms), 0), coalesce(max(delay_ms), 0)
+       count(*), coalesce(sum(size), 0), coalesce(sum(delay_ms), 0), coalesce(max(delay_ms), 0), sum(at / 1000)
      FROM mail_log WHERE at >= ? AND at < ? GROUP BY status, k`,
   ).run(day, from, to)
   db.prepare(
@@ -199,11 +203,22 @@ function sumDayFromLog(db: DatabaseSync, t: Tables, day: string, from: number, t
   ).run(day, from, to)
 }
 
-/** Makes the key rows of a day agree with the slots (and so with the log); sums the day again when they do not. */
+/**
+ * Makes the key rows of a day agree with the slots (and so with the log);
+ * sums the day again when they do not. Counts alone are not enough: after a
+ * change of zone, rows that left the day and rows that came in can be as
+ * many, so the sums of their times are compared too.
+ */
 function ensureDay(db: DatabaseSync, t: Tables, day: string, from: number, to: number): void {
   const expected = statusSums(db, t, from, to)
-  const held = db.prepare(`SELECT status, sum(n) AS n FROM ${t.keys} WHERE day = ? AND kind = 'addr' GROUP BY status`).all(day) as { status: string; n: number }[]
-  const agree = held.length === [...expected.values()].filter((s) => s.n > 0).length && held.every((r) => expected.get(r.status)?.n === r.n)
+  const held = db.prepare(`SELECT status, sum(n) AS n, sum(at_sum) AS atSum FROM ${t.keys} WHERE day = ? AND kind = 'addr' GROUP BY status`).all(day) as {
+    status: string
+    n: number
+    atSum: number
+  }[]
+  const agree =
+    held.length === [...expected.values()].filter((s) => s.n > 0).length &&
+    held.every((r) => expected.get(r.status)?.n === r.n && expected.get(r.status)?.atSum === r.atSum)
   if (agree) return
   db.exec('SAVEPOINT report_day')
   try {
@@ -221,7 +236,9 @@ function prepareScratch(db: DatabaseSync, days: { day: string; from: number; to:
   db.exec(`DELETE FROM ${SCRATCH.slots}; DELETE FROM ${SCRATCH.keys};`)
   const from = Math.min(...days.map((d) => d.from))
   const to = Math.max(...days.map((d) => d.to))
-  db.prepare(`INSERT INTO ${SCRATCH.slots} (slot, status, n, bytes) SELECT at / ${SLOT_MS}, status, count(*), coalesce(sum(size), 0) FROM mail_log WHERE at >= ? AND at < ? GROUP BY 1, 2`).run(
+  db.prepare(
+    `INSERT INTO ${SCRATCH.slots} (slot, status, n, bytes, at_sum) SELECT at / ${SLOT_MS}, status, count(*), coalesce(sum(size), 0), sum(at / 1000) FROM mail_log WHERE at >= ? AND at < ? GROUP BY 1, 2`,
+  ).run(
     from,
     to,
   )
