@@ -105,6 +105,7 @@ describe('the file where the database should be', () => {
     await close(engine)
     const path = join(dir, 'queue.sqlite')
     const db = new DatabaseSync(path)
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version
     db.exec('PRAGMA user_version = 99')
     db.close()
     const error = await refused(dir, /written by a newer version of SMTP Console/)
@@ -112,7 +113,7 @@ describe('the file where the database should be', () => {
 
     // Put back, the same file opens with the message still queued.
     const fix = new DatabaseSync(path)
-    fix.exec('PRAGMA user_version = 1')
+    fix.exec(`PRAGMA user_version = ${version}`)
     fix.close()
     const again = await open(dir)
     expect(again.queue.has(queued!.queueId)).toBe(true)

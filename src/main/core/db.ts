@@ -100,6 +100,10 @@ const MIGRATIONS: string[] = [
 
   CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // 2: the Mail Queue filtered by state pages newest-first without sorting the whole state
+  `
+  CREATE INDEX messages_state_id ON messages (state, id);
+  `,
 ]
 
 const SQLITE_MAGIC = 'SQLite format 3\0'
@@ -213,6 +217,8 @@ function checkIntegrity(db: DatabaseSync, size: number): void {
 
 /** Runs fn in one transaction; `durable` makes this commit reach the disk before returning (synchronous=FULL). */
 export function transaction<T>(db: DatabaseSync, fn: () => T, durable = false): T {
+  // Nested: the outer transaction commits for both.
+  if (db.isTransaction) return fn()
   if (durable) db.exec('PRAGMA synchronous = FULL')
   db.exec('BEGIN IMMEDIATE')
   try {

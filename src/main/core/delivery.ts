@@ -28,6 +28,8 @@ export class DeliveryWorker {
   private scheduled = false
   private stopped = false
   private paused: boolean
+  private finished: { msg: ClaimedMessage; outcomes: RecipientOutcome[]; hooks: SessionHooks | undefined; resolve: () => void }[] = []
+  private recordScheduled = false
 
   constructor(deps: WorkerDeps, options: { paused?: boolean } = {}) {
     this.deps = deps
@@ -86,10 +88,7 @@ export class DeliveryWorker {
 
   private launch(msg: ClaimedMessage): void {
     const controller = new AbortController()
-    const done = this.run(msg, controller).finally(() => {
-      this.inFlight.delete(msg.queueId)
-      this.wake()
-    })
+    const done = this.run(msg, controller)
     this.inFlight.set(msg.queueId, { controller, done })
   }
 
@@ -111,13 +110,35 @@ export class DeliveryWorker {
       const reply = `internal error: ${(err as Error).message}`
       outcomes = msg.recipients.map((recipient) => ({ recipient, kind: 'defer', relay: null, reply, dsn: '4.3.0', tls: null, cause: 'internal' }))
     }
+    await new Promise<void>((resolve) => {
+      this.finished.push({ msg, outcomes, hooks, resolve })
+      if (!this.recordScheduled) {
+        this.recordScheduled = true
+        setImmediate(() => this.recordFinished())
+      }
+    })
+  }
+
+  /**
+   * Records every attempt that finished since the last turn in one
+   * transaction: with many sessions busy, one commit serves many messages.
+   */
+  private recordFinished(): void {
+    this.recordScheduled = false
+    const batch = this.finished
+    this.finished = []
     try {
-      const summary = this.deps.queue.recordAttempt(msg, outcomes, this.deps.policy())
-      this.deps.onAttempt(msg, outcomes, summary, hooks)
+      const summaries = this.deps.queue.recordAttempts(batch, this.deps.policy())
+      batch.forEach((b, i) => this.deps.onAttempt(b.msg, b.outcomes, summaries[i]!, b.hooks))
     } catch (err) {
-      // The database refused the outcome; the message stays active and is retried at the next start.
+      // The database refused the outcomes; those messages stay active and are retried at the next start.
       this.deps.onError(err as Error)
     }
+    for (const b of batch) {
+      this.inFlight.delete(b.msg.queueId)
+      b.resolve()
+    }
+    this.wake()
   }
 
   /** Aborts the delivery of one message, if it is in flight. */

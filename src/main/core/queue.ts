@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
 import type { Page, QueueEntry, QueueMessageDetail, QueueState, QueueSummary, RecipientDetail } from '../../shared/types.ts'
 import { QUEUE_STATES } from '../../shared/types.ts'
 import { backoffSeconds, isExpired, type RetryPolicy } from './backoff.ts'
@@ -126,19 +126,31 @@ export class Queue {
   private readonly log: MailLog
   private readonly now: () => number
 
+  private readonly statements = new Map<string, StatementSync>()
+
   constructor(db: DatabaseSync, log: MailLog, now: () => number) {
     this.db = db
     this.log = log
     this.now = now
   }
 
+  /** A prepared statement, compiled once: the delivery path runs the same few thousands of times a second. */
+  private stmt(sql: string): StatementSync {
+    let s = this.statements.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.statements.set(sql, s)
+    }
+    return s
+  }
+
   /** Accepts messages durably: when this returns, they survive a crash or a power cut. */
   submit(messages: NewMessage[]): string[] {
-    const insertMessage = this.db.prepare(
+    const insertMessage = this.stmt(
       `INSERT INTO messages (queue_id, message_id, sender, subject, size, arrival_at, state, attempts, next_attempt_at, is_test, raw)
        VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
     )
-    const insertRecipient = this.db.prepare(
+    const insertRecipient = this.stmt(
       "INSERT OR IGNORE INTO recipients (message_id, address, domain, status, updated_at) VALUES (?, ?, ?, 'pending', ?)",
     )
     return transaction(
@@ -186,8 +198,8 @@ export class Queue {
         is_test: number
       }[]
       if (rows.length === 0) return []
-      const activate = this.db.prepare("UPDATE messages SET state = 'active' WHERE id = ?")
-      const pending = this.db.prepare("SELECT address FROM recipients WHERE message_id = ? AND status = 'pending'")
+      const activate = this.stmt("UPDATE messages SET state = 'active' WHERE id = ?")
+      const pending = this.stmt("SELECT address FROM recipients WHERE message_id = ? AND status = 'pending'")
       return rows.map((r) => {
         activate.run(r.id)
         return {
@@ -216,8 +228,8 @@ export class Queue {
     return transaction(this.db, () => {
       const now = this.now()
       const summary: OutcomeSummary = { queueId: msg.queueId, result: 'done', sent: 0, deferred: 0, bounced: 0, expired: 0, nextAttemptAt: null }
-      const exists = this.db.prepare('SELECT state FROM messages WHERE id = ?').get(msg.id) as { state: QueueState } | undefined
-      const setRecipient = this.db.prepare('UPDATE recipients SET status = ?, dsn = ?, reply = ?, updated_at = ? WHERE message_id = ? AND address = ?')
+      const exists = this.stmt('SELECT state FROM messages WHERE id = ?').get(msg.id) as { state: QueueState } | undefined
+      const setRecipient = this.stmt('UPDATE recipients SET status = ?, dsn = ?, reply = ?, updated_at = ? WHERE message_id = ? AND address = ?')
       const delayMs = now - msg.arrivalAt
       for (const o of outcomes) {
         const status = o.kind === 'sent' ? 'sent' : o.kind === 'bounce' ? 'bounced' : 'deferred'
@@ -245,7 +257,7 @@ export class Queue {
         summary.result = 'vanished'
         return summary
       }
-      const pendingCount = (this.db.prepare("SELECT count(*) AS n FROM recipients WHERE message_id = ? AND status = 'pending'").get(msg.id) as { n: number }).n
+      const pendingCount = (this.stmt("SELECT count(*) AS n FROM recipients WHERE message_id = ? AND status = 'pending'").get(msg.id) as { n: number }).n
       if (pendingCount === 0) {
         this.removeMessage(msg.id)
         return summary
@@ -269,8 +281,13 @@ export class Queue {
     })
   }
 
+  /** Records several attempts in one transaction: one commit for many deliveries. */
+  recordAttempts(items: { msg: ClaimedMessage; outcomes: RecipientOutcome[] }[], policy: RetryPolicy): OutcomeSummary[] {
+    return transaction(this.db, () => items.map((i) => this.recordAttempt(i.msg, i.outcomes, policy)))
+  }
+
   private expirePending(msg: ClaimedMessage, now: number, failure: RecipientOutcome | null): number {
-    const pending = this.db.prepare("SELECT address FROM recipients WHERE message_id = ? AND status = 'pending'").all(msg.id) as { address: string }[]
+    const pending = this.stmt("SELECT address FROM recipients WHERE message_id = ? AND status = 'pending'").all(msg.id) as { address: string }[]
     const lifetimeReply = `message expired after the maximal queue lifetime${failure?.reply ? `; last error: ${failure.reply}` : ''}`
     for (const p of pending) {
       this.log.append({
@@ -291,16 +308,16 @@ export class Queue {
   }
 
   private removeMessage(id: number): void {
-    this.db.prepare('DELETE FROM recipients WHERE message_id = ?').run(id)
-    this.db.prepare('DELETE FROM messages WHERE id = ?').run(id)
+    this.stmt('DELETE FROM recipients WHERE message_id = ?').run(id)
+    this.stmt('DELETE FROM messages WHERE id = ?').run(id)
   }
 
   /** Makes every waiting message due now; returns how many are due. */
   flush(): number {
     return transaction(this.db, () => {
       const now = this.now()
-      this.db.prepare("UPDATE messages SET next_attempt_at = ? WHERE state IN ('queued', 'deferred') AND next_attempt_at > ?").run(now, now)
-      return (this.db.prepare("SELECT count(*) AS n FROM messages WHERE state IN ('queued', 'deferred')").get() as { n: number }).n
+      this.stmt("UPDATE messages SET next_attempt_at = ? WHERE state IN ('queued', 'deferred') AND next_attempt_at > ?").run(now, now)
+      return (this.stmt("SELECT count(*) AS n FROM messages WHERE state IN ('queued', 'deferred')").get() as { n: number }).n
     })
   }
 
@@ -312,11 +329,12 @@ export class Queue {
         .prepare(
           `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
            SELECT ?, m.queue_id, m.sender, r.address, 'deleted', ? - m.arrival_at, m.size, 'deleted by the administrator (Delete Queue)'
-           FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.status = 'pending'`,
+           FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.status = 'pending'
+           ORDER BY m.queue_id`,
         )
         .run(now, now)
-      const count = Number(this.db.prepare('DELETE FROM messages').run().changes)
-      this.db.prepare('DELETE FROM recipients').run()
+      const count = Number(this.stmt('DELETE FROM messages').run().changes)
+      this.stmt('DELETE FROM recipients').run()
       return count
     })
   }
@@ -342,7 +360,7 @@ export class Queue {
       const row = this.findRow(queueId)
       if (row.state === 'hold') throw new QueueError('conflict', `Message ${queueId} is already on hold.`)
       if (row.state === 'active') throw new QueueError('conflict', `Message ${queueId} is being delivered right now; try again in a moment.`)
-      this.db.prepare("UPDATE messages SET state = 'hold' WHERE id = ?").run(row.id)
+      this.stmt("UPDATE messages SET state = 'hold' WHERE id = ?").run(row.id)
       this.logAction(row.id, 'held', 'put on hold by the administrator')
       return this.entry(row.id)
     })
@@ -353,7 +371,7 @@ export class Queue {
       const row = this.findRow(queueId)
       if (row.state !== 'hold') throw new QueueError('conflict', `Message ${queueId} is not on hold.`)
       const now = this.now()
-      this.db.prepare("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, row.id)
+      this.stmt("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, row.id)
       this.logAction(row.id, 'released', 'released from hold by the administrator')
       return this.entry(row.id)
     })
@@ -366,7 +384,7 @@ export class Queue {
       if (row.state === 'active') throw new QueueError('conflict', `Message ${queueId} is being delivered right now.`)
       const now = this.now()
       if (row.state === 'hold') this.logAction(row.id, 'released', 'released from hold by the administrator (retry now)')
-      this.db.prepare("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, row.id)
+      this.stmt("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, row.id)
       return this.entry(row.id)
     })
   }
@@ -384,7 +402,7 @@ export class Queue {
 
   /** When the next message falls due, or null when nothing waits. */
   nextDueAt(): number | null {
-    const row = this.db.prepare("SELECT min(next_attempt_at) AS t FROM messages WHERE state IN ('queued', 'deferred')").get() as { t: number | null }
+    const row = this.stmt("SELECT min(next_attempt_at) AS t FROM messages WHERE state IN ('queued', 'deferred')").get() as { t: number | null }
     return row.t
   }
 
@@ -421,14 +439,14 @@ export class Queue {
 
   count(state?: QueueState): number {
     const row = state
-      ? this.db.prepare('SELECT count(*) AS n FROM messages WHERE state = ?').get(state)
-      : this.db.prepare('SELECT count(*) AS n FROM messages').get()
+      ? this.stmt('SELECT count(*) AS n FROM messages WHERE state = ?').get(state)
+      : this.stmt('SELECT count(*) AS n FROM messages').get()
     return (row as { n: number }).n
   }
 
   counts(): Record<QueueState, number> & { total: number } {
     const out = { queued: 0, active: 0, deferred: 0, hold: 0, total: 0 }
-    for (const r of this.db.prepare('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: QueueState; n: number }[]) {
+    for (const r of this.stmt('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: QueueState; n: number }[]) {
       out[r.state] = r.n
       out.total += r.n
     }
@@ -448,7 +466,7 @@ export class Queue {
     const row = this.findRow(queueId)
     const entry = this.entry(row.id)
     const recipientsDetail = (
-      this.db.prepare('SELECT address, status, dsn, reply, updated_at FROM recipients WHERE message_id = ? ORDER BY address').all(row.id) as {
+      this.stmt('SELECT address, status, dsn, reply, updated_at FROM recipients WHERE message_id = ? ORDER BY address').all(row.id) as {
         address: string
         status: RecipientDetail['status']
         dsn: string | null
@@ -456,29 +474,29 @@ export class Queue {
         updated_at: number
       }[]
     ).map((r) => ({ address: r.address, status: r.status, dsn: r.dsn, reply: r.reply, updatedAt: r.updated_at }))
-    const messageId = (this.db.prepare('SELECT message_id FROM messages WHERE id = ?').get(row.id) as { message_id: string }).message_id
+    const messageId = (this.stmt('SELECT message_id FROM messages WHERE id = ?').get(row.id) as { message_id: string }).message_id
     return { ...entry, messageId, recipientsDetail, attemptsLog: this.log.forQueueId(queueId) }
   }
 
   source(queueId: string, maxBytes = 1024 * 1024): { queueId: string; source: string; truncated: boolean } {
     const row = this.findRow(queueId)
-    const r = this.db.prepare('SELECT substr(raw, 1, ?) AS head, length(raw) AS n FROM messages WHERE id = ?').get(maxBytes, row.id) as { head: Uint8Array; n: number }
+    const r = this.stmt('SELECT substr(raw, 1, ?) AS head, length(raw) AS n FROM messages WHERE id = ?').get(maxBytes, row.id) as { head: Uint8Array; n: number }
     return { queueId, source: Buffer.from(r.head).toString('utf8'), truncated: r.n > maxBytes }
   }
 
   /** Whether the message is still in the queue. */
   has(queueId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM messages WHERE queue_id = ?').get(queueId) !== undefined
+    return this.stmt('SELECT 1 FROM messages WHERE queue_id = ?').get(queueId) !== undefined
   }
 
   private findRow(queueId: string): { id: number; state: QueueState } {
-    const row = this.db.prepare('SELECT id, state FROM messages WHERE queue_id = ?').get(queueId) as { id: number; state: QueueState } | undefined
+    const row = this.stmt('SELECT id, state FROM messages WHERE queue_id = ?').get(queueId) as { id: number; state: QueueState } | undefined
     if (!row) throw new QueueError('not_found', `Message ${queueId} is not in the queue (it may have been delivered or deleted).`)
     return row
   }
 
   private entry(id: number): QueueEntry {
-    return toEntry(this.db.prepare(`${LIST_SELECT} WHERE m.id = ?`).get(id) as unknown as ListRow)
+    return toEntry(this.stmt(`${LIST_SELECT} WHERE m.id = ?`).get(id) as unknown as ListRow)
   }
 
   private logAction(id: number, status: 'held' | 'released', reply: string): void {
