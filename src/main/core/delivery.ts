@@ -30,6 +30,8 @@ export class DeliveryWorker {
   private paused: boolean
   private finished: { msg: ClaimedMessage; outcomes: RecipientOutcome[]; hooks: SessionHooks | undefined; resolve: () => void }[] = []
   private recordScheduled = false
+  /** Claimed (active in the queue) and waiting for a free session. */
+  private ready: ClaimedMessage[] = []
 
   constructor(deps: WorkerDeps, options: { paused?: boolean } = {}) {
     this.deps = deps
@@ -59,9 +61,13 @@ export class DeliveryWorker {
   private pump(): void {
     if (this.stopped || this.paused) return
     try {
-      const room = this.deps.concurrency() - this.inFlight.size
-      if (room > 0) {
-        for (const msg of this.deps.queue.claimDue(room)) this.launch(msg)
+      const concurrency = this.deps.concurrency()
+      let room = concurrency - this.inFlight.size
+      // Claiming a session's worth at a time keeps commits few when the queue is long.
+      if (room > 0 && this.ready.length === 0) this.ready = this.deps.queue.claimDue(concurrency)
+      while (room > 0 && this.ready.length) {
+        this.launch(this.ready.shift()!)
+        room--
       }
       this.scheduleNext()
     } catch (err) {
@@ -71,7 +77,7 @@ export class DeliveryWorker {
   }
 
   private scheduleNext(): void {
-    if (this.inFlight.size >= this.deps.concurrency()) return
+    if (this.inFlight.size >= this.deps.concurrency() || this.ready.length) return
     const due = this.deps.queue.nextDueAt()
     if (due === null) return this.sleep(MAX_SLEEP_MS)
     this.sleep(Math.max(0, Math.min(due - Date.now(), MAX_SLEEP_MS)))
@@ -143,10 +149,12 @@ export class DeliveryWorker {
 
   /** Aborts the delivery of one message, if it is in flight. */
   abort(queueId: string): void {
+    this.ready = this.ready.filter((m) => m.queueId !== queueId)
     this.inFlight.get(queueId)?.controller.abort()
   }
 
   abortAll(): void {
+    this.ready = []
     for (const { controller } of this.inFlight.values()) controller.abort()
   }
 
@@ -159,6 +167,10 @@ export class DeliveryWorker {
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
+    if (this.ready.length) {
+      this.deps.queue.unclaim(this.ready.map((m) => m.id))
+      this.ready = []
+    }
     const all = Promise.all([...this.inFlight.values()].map((f) => f.done))
     let timeout: NodeJS.Timeout | undefined
     const expired = new Promise<'timeout'>((resolve) => {

@@ -389,6 +389,16 @@ export class Queue {
     })
   }
 
+  /** Gives claimed messages that never went out back to the queue, due now. */
+  unclaim(ids: number[]): void {
+    transaction(this.db, () => {
+      const now = this.now()
+      for (const id of ids) {
+        this.stmt("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ? AND state = 'active'").run(now, id)
+      }
+    })
+  }
+
   /** After a crash, messages left active are due again (delivery is at least once). */
   recoverActive(): number {
     return transaction(this.db, () =>
