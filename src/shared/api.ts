@@ -61,6 +61,11 @@ export const requestSchemas = {
     date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'The day must be given as YYYY-MM-DD.'),
     top: z.number().int().min(1).max(1000).default(20),
   }),
+  'reports.export': z.object({
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'The day must be given as YYYY-MM-DD.'),
+    top: z.number().int().min(1).max(1000).default(20),
+    format: z.enum(['text', 'csv']),
+  }),
 } satisfies Record<ApiMethod, z.ZodType>
 
 export interface ApiResponses {
@@ -82,6 +87,8 @@ export interface ApiResponses {
   'mailLog.list': Page<MailLogEntry>
   'events.list': Page<EventEntry>
   'reports.day': DayReport
+  /** The report as a file: plain text in pflogsumm's layout, or CSV. */
+  'reports.export': { filename: string; mimeType: string; content: string }
 }
 
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]>

@@ -18,6 +18,7 @@ export const API_METHODS = [
   'mailLog.list',
   'events.list',
   'reports.day',
+  'reports.export',
 ] as const
 
 export type ApiMethod = (typeof API_METHODS)[number]

@@ -14,6 +14,7 @@ import { KeyFileCipher } from './key-file-cipher.ts'
 import { MailLog } from './mail-log.ts'
 import { compose } from './compose.ts'
 import { Queue, QueueError, type ClaimedMessage, type NewMessage, type OutcomeSummary, type RecipientOutcome } from './queue.ts'
+import { reportToCsv, reportToText } from './report-text.ts'
 import { dayReport } from './reports.ts'
 import { openConfBackend, SettingsRejected, SettingsStore } from './settings-store.ts'
 import { DirectTransport } from './transport/direct.ts'
@@ -377,6 +378,12 @@ export class CoreEngine implements Engine {
       'mailLog.list': (req) => this.mailLog.list({ cursor: req.cursor, limit: req.limit, status: req.status, text: req.text }),
       'events.list': (req) => this.events.list({ cursor: req.cursor, limit: req.limit, level: req.level, text: req.text }),
       'reports.day': (req) => dayReport(this.db, req.date, req.top),
+      'reports.export': (req) => {
+        const report = dayReport(this.db, req.date, req.top)
+        return req.format === 'csv'
+          ? { filename: `smtp-report-${req.date}.csv`, mimeType: 'text/csv', content: reportToCsv(report) }
+          : { filename: `smtp-report-${req.date}.txt`, mimeType: 'text/plain', content: reportToText(report) }
+      },
     }
   }
 

@@ -35,7 +35,7 @@ try {
 }
 const server = await startWebServer(engine, { port, staticDir })
 console.log(`SMTP Console: ${server.url}`)
-console.log(`Data directory: ${dataDir}`)
+console.error(`Data directory: ${dataDir}`)
 
 let stopping = false
 async function stop(signal: string): Promise<void> {
