@@ -49,6 +49,7 @@ describe('relay delivery', () => {
     expect(got.to).toEqual(['admin@example.net'])
     expect(got.user).toBe('relayuser')
     expect(got.secure).toBe(true)
+    expect(got.ehlo).toBe('console.example.test')
     expect(got.raw).toMatch(/^From: Ops Console <alerts@example\.test>$/m)
     expect(got.raw).toContain(`Message-ID: ${messageId}`)
     expect(messageId).toMatch(/@console\.example\.test>$/)

@@ -12,6 +12,8 @@ export interface Received {
   raw: string
   user: string | undefined
   secure: boolean
+  /** The name the client gave in EHLO/HELO. */
+  ehlo: string
 }
 
 export interface TestSmtp {
@@ -84,6 +86,7 @@ export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
             raw,
             user: session.user as string | undefined,
             secure: session.secure,
+            ehlo: session.hostNameAppearsAs,
           })
           cb()
         }
