@@ -6,11 +6,16 @@ import type { CountAndBytes, DayReport, HourTraffic, ProblemDetail, ReportEvent,
 const ONE_K = 1024
 const ONE_MEG = 1024 * 1024
 
-/** pflogsumm's integer column: six wide, in k or m above 512 of the unit below. */
+/** pflogsumm's figure: in k or m above 512 of the unit below, followed by the unit or a space. */
+function units(value: number): string {
+  if (value > 512 * ONE_MEG) return `${Math.trunc(value / ONE_MEG)}m`
+  if (value > 512 * ONE_K) return `${Math.trunc(value / ONE_K)}k`
+  return `${Math.trunc(value)} `
+}
+
+/** pflogsumm's integer column, six wide. */
 function int(value: number): string {
-  if (value > 512 * ONE_MEG) return `${String(Math.trunc(value / ONE_MEG)).padStart(6)}m`
-  if (value > 512 * ONE_K) return `${String(Math.trunc(value / ONE_K)).padStart(6)}k`
-  return `${String(Math.trunc(value)).padStart(6)} `
+  return units(value).padStart(7)
 }
 
 /** pflogsumm's delay column: seconds, minutes above 60 s, hours above an hour. */
@@ -122,7 +127,7 @@ export function reportToText(r: DayReport): string {
   out.push('messages\n\n')
   out.push(` ${int(t.received)}  received\n`)
   out.push(` ${int(t.delivered)}  delivered\n`)
-  out.push(` ${int(t.deferred)}  deferred${t.deferrals ? `  (${int(t.deferrals).trim()} deferrals)` : ''}\n`)
+  out.push(` ${int(t.deferred)}  deferred${t.deferrals ? `  (${units(t.deferrals)} deferrals)` : ''}\n`)
   out.push(` ${int(t.bounced)}  bounced\n`)
   out.push(` ${int(t.expired)}  expired\n`)
   out.push(` ${int(t.held)}  held\n`)

@@ -272,9 +272,9 @@ function countKeys(db: DatabaseSync, t: Tables, day: string, kind: string, statu
   return (db.prepare(`SELECT count(*) AS n FROM ${t.keys} WHERE day = ? AND kind = ? AND status = ?`).get(day, kind, status) as { n: number }).n
 }
 
-/** The first `top` entries by `value`, largest first, ties by name. */
-function topBy<T>(items: T[], top: number, value: (x: T) => number, name: (x: T) => string = (x) => (x as { key: string }).key): T[] {
-  return [...items].sort((a, b) => value(b) - value(a) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)).slice(0, top)
+/** The first `top` entries, largest `value` first, then largest `then`, then by name. */
+function topBy<T>(items: T[], top: number, value: (x: T) => number, name: (x: T) => string = (x) => (x as { key: string }).key, then: (x: T) => number = () => 0): T[] {
+  return [...items].sort((a, b) => value(b) - value(a) || then(b) - then(a) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)).slice(0, top)
 }
 
 interface DaySums {
@@ -464,7 +464,8 @@ export function dayReport(db: DatabaseSync, date: string, top: number, options: 
       errors: events.errors,
       top,
       hours: hourTraffic(db, t, from, to),
-      domains: topBy(day.domains, top, (d) => d.sent, (d) => d.domain),
+      // As pflogsumm orders them: by deliveries, then bytes.
+      domains: topBy(day.domains, top, (d) => d.sent, (d) => d.domain, (d) => d.bytes),
       sendersBySize: topBy(day.senders, top, (x) => x.bytes),
       recipientsBySize: topBy(day.recipients, top, (x) => x.bytes),
       deferralDetail: problems(db, t, date, ['deferred'], top),
