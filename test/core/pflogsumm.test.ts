@@ -4,7 +4,7 @@ import { REPORT_ROLLUP_MIGRATION } from '../../src/main/core/reports.ts'
 import { reportToText } from '../../src/main/core/report-text.ts'
 import type { DayReport } from '../../src/shared/report.ts'
 import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
-import { pflogsumm, postfixUnusable, startPostfix, type PflogsummTotals, type PostfixInstance } from '../helpers/postfix.ts'
+import { pflogsumm, postfixUnusable, startPostfix, type PostfixInstance } from '../helpers/postfix.ts'
 import { smtpError, startSmtp, type Received, type TestSmtp } from '../helpers/smtp.ts'
 
 // The console's report next to pflogsumm's, for the same traffic. The same
@@ -73,7 +73,7 @@ const postfixSize = (r: Received) => Buffer.byteLength(r.raw)
 describe.skipIf(unusable !== null)('the report next to pflogsumm over a real Postfix', () => {
   let direct: DayReport
   let throughPostfix: DayReport
-  let pf: { output: string; totals: PflogsummTotals }
+  let pf: ReturnType<typeof pflogsumm>
   let relayA: TestSmtp
   let relayB: TestSmtp
   let postfix: PostfixInstance | undefined
