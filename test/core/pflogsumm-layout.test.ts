@@ -1,7 +1,8 @@
 // Log time stamps and report hours are local: one zone for both, set before any Date is made.
+const zoneBefore = process.env.TZ
 process.env.TZ = 'Europe/Paris'
 
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,7 +11,12 @@ import { reportToText } from '../../src/main/core/report-text.ts'
 import { dayReport, REPORT_ROLLUP_MIGRATION } from '../../src/main/core/reports.ts'
 import { removeDir, tempDir } from '../helpers/engine.ts'
 import { pflogsumm, PFLOGSUMM, postfixLogLines, type LoggedMessage } from '../helpers/postfix.ts'
-import { existsSync } from 'node:fs'
+
+// Later files in the same worker get the zone they started with.
+afterAll(() => {
+  if (zoneBefore === undefined) delete process.env.TZ
+  else process.env.TZ = zoneBefore
+})
 
 // The text export against pflogsumm itself: the same day, as the console's
 // mail log and as Postfix's log, summarised by each. Where the figures are

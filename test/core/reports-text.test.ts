@@ -1,10 +1,17 @@
 // Hour labels are local: a fixed zone with a DST change.
+const zoneBefore = process.env.TZ
 process.env.TZ = 'America/New_York'
 
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { reportToCsv, reportToText } from '../../src/main/core/report-text.ts'
 import { dayBounds, localHours } from '../../src/main/core/reports.ts'
 import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
+
+// Later files in the same worker get the zone they started with.
+afterAll(() => {
+  if (zoneBefore === undefined) delete process.env.TZ
+  else process.env.TZ = zoneBefore
+})
 
 // The exports of a day's report: plain text in pflogsumm's layout and CSV,
 // from a report made by hand so every edge shows (units, DST hours, quoting).

@@ -1,4 +1,5 @@
 // The zone must be set before any Date is made; reports count local days.
+const zoneBefore = process.env.TZ
 process.env.TZ = 'America/New_York'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +9,12 @@ import { dayReport, REPORT_ROLLUP_MIGRATION } from '../../src/main/core/reports.
 import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
 import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
 import { smtpError, startSmtp, type TestSmtp } from '../helpers/smtp.ts'
+
+// Later files in the same worker get the zone they started with.
+afterAll(() => {
+  if (zoneBefore === undefined) delete process.env.TZ
+  else process.env.TZ = zoneBefore
+})
 
 // A known day of traffic through the real engine and a real relay on
 // loopback, with a clock the test moves: every number of the day's report,

@@ -238,10 +238,7 @@ function prepareScratch(db: DatabaseSync, days: { day: string; from: number; to:
   const to = Math.max(...days.map((d) => d.to))
   db.prepare(
     `INSERT INTO ${SCRATCH.slots} (slot, status, n, bytes, at_sum) SELECT at / ${SLOT_MS}, status, count(*), coalesce(sum(size), 0), sum(at / 1000) FROM mail_log WHERE at >= ? AND at < ? GROUP BY 1, 2`,
-  ).run(
-    from,
-    to,
-  )
+  ).run(from, to)
   for (const d of days) sumDayFromLog(db, SCRATCH, d.day, d.from, d.to)
 }
 
@@ -272,9 +269,23 @@ function countKeys(db: DatabaseSync, t: Tables, day: string, kind: string, statu
   return (db.prepare(`SELECT count(*) AS n FROM ${t.keys} WHERE day = ? AND kind = ? AND status = ?`).get(day, kind, status) as { n: number }).n
 }
 
-/** The first `top` entries, largest `value` first, then largest `then`, then by name. */
+/**
+ * The first `top` entries, largest `value` first, then largest `then`, then
+ * by name. A bounded insertion: a day can have a hundred thousand
+ * recipients, and only the few that beat the last kept one cost anything.
+ */
 function topBy<T>(items: T[], top: number, value: (x: T) => number, name: (x: T) => string = (x) => (x as { key: string }).key, then: (x: T) => number = () => 0): T[] {
-  return [...items].sort((a, b) => value(b) - value(a) || then(b) - then(a) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)).slice(0, top)
+  const before = (a: T, b: T) => value(b) - value(a) || then(b) - then(a) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)
+  const kept: T[] = []
+  if (top <= 0) return kept
+  for (const item of items) {
+    if (kept.length === top && before(item, kept[top - 1]!) >= 0) continue
+    let i = kept.length
+    while (i > 0 && before(item, kept[i - 1]!) < 0) i--
+    kept.splice(i, 0, item)
+    if (kept.length > top) kept.pop()
+  }
+  return kept
 }
 
 interface DaySums {
