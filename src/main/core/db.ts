@@ -104,6 +104,62 @@ const MIGRATIONS: string[] = [
   `
   CREATE INDEX messages_state_id ON messages (state, id);
   `,
+  // 3: report rollups kept by triggers, so a day's report reads thousands of rows, not millions:
+  // report_slots per UTC quarter hour (any zone's local hours are whole quarters) and status;
+  // report_keys per local day by address, queue id and cause. reports.ts checks them against
+  // each other and rebuilds a day from the log when they disagree (a zone change, a prune).
+  `
+    CREATE TABLE IF NOT EXISTS report_slots (
+      slot INTEGER NOT NULL,
+      status TEXT NOT NULL,
+      n INTEGER NOT NULL,
+      bytes INTEGER NOT NULL,
+      at_sum INTEGER NOT NULL,
+      PRIMARY KEY (slot, status)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS report_keys (
+      day TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      status TEXT NOT NULL,
+      key TEXT NOT NULL,
+      n INTEGER NOT NULL,
+      bytes INTEGER NOT NULL,
+      delay_sum INTEGER NOT NULL,
+      delay_max INTEGER NOT NULL,
+      at_sum INTEGER NOT NULL DEFAULT 0,
+      sample TEXT,
+      PRIMARY KEY (day, kind, status, key)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER report_rollup_ins AFTER INSERT ON mail_log BEGIN
+      INSERT INTO report_slots (slot, status, n, bytes, at_sum) VALUES (NEW.at / 900000, NEW.status, 1, coalesce(NEW.size, 0), NEW.at / 1000)
+        ON CONFLICT (slot, status) DO UPDATE SET n = n + 1, bytes = bytes + excluded.bytes, at_sum = at_sum + excluded.at_sum;
+      INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max, at_sum)
+        VALUES (date(NEW.at / 1000, 'unixepoch', 'localtime'), 'addr', NEW.status,
+          CASE NEW.status WHEN 'received' THEN NEW.sender ELSE NEW.recipient END,
+          1, coalesce(NEW.size, 0), coalesce(NEW.delay_ms, 0), coalesce(NEW.delay_ms, 0), NEW.at / 1000)
+        ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + 1, bytes = bytes + excluded.bytes,
+          delay_sum = delay_sum + excluded.delay_sum, delay_max = max(delay_max, excluded.delay_max), at_sum = at_sum + excluded.at_sum;
+    END;
+    CREATE TRIGGER report_rollup_ins_queue AFTER INSERT ON mail_log WHEN NEW.status IN ('deferred', 'held') BEGIN
+      INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max)
+        VALUES (date(NEW.at / 1000, 'unixepoch', 'localtime'), 'queue', NEW.status, NEW.queue_id, 1, 0, 0, 0)
+        ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER report_rollup_ins_cause AFTER INSERT ON mail_log WHEN NEW.status IN ('deferred', 'bounced', 'expired') BEGIN
+      INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max, sample)
+        VALUES (date(NEW.at / 1000, 'unixepoch', 'localtime'), 'cause', NEW.status,
+          coalesce(NEW.cause, '') || char(9) || NEW.recipient, 1, 0, 0, 0, NEW.reply)
+        ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + 1, sample = coalesce(excluded.sample, sample);
+    END;
+    -- Pruning: slots stay exact; a day losing rows loses its key rows and is summed again when asked for.
+    CREATE TRIGGER report_rollup_del AFTER DELETE ON mail_log BEGIN
+      UPDATE report_slots SET n = n - 1, bytes = bytes - coalesce(OLD.size, 0), at_sum = at_sum - OLD.at / 1000 WHERE slot = OLD.at / 900000 AND status = OLD.status;
+      DELETE FROM report_slots WHERE slot = OLD.at / 900000 AND status = OLD.status AND n <= 0;
+      DELETE FROM report_keys WHERE day = date(OLD.at / 1000, 'unixepoch', 'localtime');
+    END;
+    INSERT INTO report_slots (slot, status, n, bytes, at_sum)
+      SELECT at / 900000, status, count(*), coalesce(sum(size), 0), sum(at / 1000) FROM mail_log GROUP BY 1, 2;
+  `,
 ]
 
 const SQLITE_MAGIC = 'SQLite format 3\0'

@@ -16,6 +16,8 @@ export interface WorkerDeps {
   hooksFor: (msg: ClaimedMessage) => SessionHooks | undefined
   onAttempt: (msg: ClaimedMessage, outcomes: RecipientOutcome[], summary: OutcomeSummary, hooks: SessionHooks | undefined) => void
   onError: (err: Error) => void
+  /** The engine's clock, the one the queue's due times are in. */
+  now: () => number
 }
 
 /** The longest the worker sleeps without looking again, so a changed clock cannot strand the queue. */
@@ -80,7 +82,7 @@ export class DeliveryWorker {
     if (this.inFlight.size >= this.deps.concurrency() || this.ready.length) return
     const due = this.deps.queue.nextDueAt()
     if (due === null) return this.sleep(MAX_SLEEP_MS)
-    this.sleep(Math.max(0, Math.min(due - Date.now(), MAX_SLEEP_MS)))
+    this.sleep(Math.max(0, Math.min(due - this.deps.now(), MAX_SLEEP_MS)))
   }
 
   private sleep(ms: number): void {

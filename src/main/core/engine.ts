@@ -88,6 +88,7 @@ export class CoreEngine implements Engine {
       hooksFor: (msg) => this.hooksFor(msg),
       onAttempt: (msg, outcomes, summary, hooks) => this.afterAttempt(msg, outcomes, summary, hooks),
       onError: (err) => this.logEvent('error', 'delivery', `Delivery worker error: ${err.message}`),
+      now: this.now,
     }, { paused: options.startWorker === false })
     this.handlers = this.makeHandlers()
   }
