@@ -56,6 +56,28 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+export function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`benchmark sanity check failed: ${what}`)
+}
+
+const cleanups: (() => void | Promise<void>)[] = []
+
+/** Something to undo at the end of the run, or when it is interrupted: a temp dir, a server, a browser. */
+export function onCleanup(fn: () => void | Promise<void>): void {
+  cleanups.push(fn)
+}
+
+/** Undoes everything registered, newest first; a step that fails does not stop the others. */
+export async function runCleanups(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      await fn()
+    } catch {
+      // Already closed or removed; nothing more to undo.
+    }
+  }
+}
+
 /** Progress goes to stderr so that `--json` leaves stdout with one JSON object. */
 export function progress(line: string): void {
   process.stderr.write(`[bench] ${line}\n`)
