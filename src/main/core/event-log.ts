@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { EventEntry, EventLevel, Page } from '../../shared/types.ts'
-import { keysetPage, type PageQuery } from './paging.ts'
+import { containsPattern, keysetPage, type PageQuery } from './paging.ts'
 
 // The system event log: what the console did and what went wrong, for the
 // Logs page. Details are JSON; secrets never reach them.
@@ -44,7 +44,7 @@ export class EventLog {
     }
     const text = query.text?.trim()
     if (text) {
-      const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      const like = containsPattern(text)
       where.push("(message LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\' OR details LIKE ? ESCAPE '\\')")
       params.push(like, like, like)
     }

@@ -1,7 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { MailLogEntry, MailLogStatus, Page } from '../../shared/types.ts'
 import { explainCause } from './errors/decoder.ts'
-import { keysetPage, type PageQuery } from './paging.ts'
+import { containsPattern, keysetPage, type PageQuery } from './paging.ts'
 
 // The mail log: one row at arrival, one per recipient per delivery attempt,
 // and one when a message leaves by the admin's hand (deleted, held, released).
@@ -36,6 +36,9 @@ interface Row {
   tls: string | null
   cause: string | null
 }
+
+/** A queue id as the queue makes them (12 hex digits); see newQueueId. */
+const QUEUE_ID = /^[0-9a-f]{12}$/i
 
 const SELECT = 'SELECT id, at, queue_id, sender, recipient, status, relay, delay_ms, dsn, reply, size, tls, cause FROM mail_log'
 
@@ -94,10 +97,14 @@ export class MailLog {
       params.push(query.status)
     }
     const text = query.text?.trim()
-    if (text) {
-      where.push("(queue_id = ? OR recipient LIKE ? ESCAPE '\\' OR sender LIKE ? ESCAPE '\\')")
-      const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-      params.push(text.toUpperCase(), like, like)
+    if (text && QUEUE_ID.test(text)) {
+      // A whole queue id is looked up through its index, not by reading a million addresses.
+      where.push('queue_id = ?')
+      params.push(text.toUpperCase())
+    } else if (text) {
+      where.push("(recipient LIKE ? ESCAPE '\\' OR sender LIKE ? ESCAPE '\\')")
+      const like = containsPattern(text)
+      params.push(like, like)
     }
     return keysetPage<Row, MailLogEntry>(
       {

@@ -27,6 +27,11 @@ export function decodeCursor(raw: string | null | undefined): Cursor | null {
   return { direction: m[1] === 'b' ? 'before' : 'after', id: Number(m[2]), position: Number(m[3]) }
 }
 
+/** A LIKE pattern (with ESCAPE '\\') matching `text` anywhere, its own % and _ taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
 /** The most rows a filtered count reads before it settles for "more than". */
 export const COUNT_CAP = 10_000
 

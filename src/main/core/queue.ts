@@ -6,7 +6,7 @@ import { backoffSeconds, isExpired, type RetryPolicy } from './backoff.ts'
 import { transaction } from './db.ts'
 import { explainCause } from './errors/decoder.ts'
 import type { MailLog } from './mail-log.ts'
-import { keysetPage, type PageQuery } from './paging.ts'
+import { containsPattern, keysetPage, type PageQuery } from './paging.ts'
 
 // The mail queue as a state machine on disk. A message is `queued` until its
 // first attempt, `active` while the worker holds it, `deferred` between
@@ -425,7 +425,7 @@ export class Queue {
     }
     const text = query.text?.trim()
     if (text) {
-      const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      const like = containsPattern(text)
       where.push(
         "(m.queue_id = ? OR m.sender LIKE ? ESCAPE '\\' OR m.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.address LIKE ? ESCAPE '\\'))",
       )
