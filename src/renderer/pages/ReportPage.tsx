@@ -1,140 +1,235 @@
-import { useEffect } from 'react'
-import type { CountAndBytes, DayReport, ReportTotals } from '../../shared/report.ts'
+import { useEffect, useId, useState } from 'react'
+import type { Result } from '../../shared/api.ts'
+import type { DayReport, ReportTotals } from '../../shared/report.ts'
+import { DomainSummary, GrandTotals, ProblemSection, ReportEvents, TopList } from '../components/report/ReportSections.tsx'
+import { HourTable, TrafficChart } from '../components/report/TrafficChart.tsx'
 import { Empty, ErrorNotice } from '../components/Notices.tsx'
-import { formatBytes, formatCount, formatTime, localDay } from '../format.ts'
-import { href } from '../routes.ts'
+import { localDay } from '../format.ts'
 import { useSlice, useStores } from '../stores/index.ts'
+import { TOP_SIZES, type ReportFile, type ReportFormat } from '../stores/reports.ts'
 
-// Today's Report and Yesterday's Report: a day's totals, then messages by
-// sender and by recipient. Each block is its own component so the full report
-// can add sections without touching these.
+// Today's Report and Yesterday's Report, and any day picked in Day: pflogsumm's
+// sections (grand totals, per-hour traffic, domains, senders and recipients,
+// deferrals and bounces) plus the day's warnings and errors, with export.
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 export function ReportPage({ day }: { day: 'today' | 'yesterday' }) {
   const { reports } = useStores()
-  const date = localDay(day === 'today' ? 0 : -1)
+  const offset = day === 'today' ? 0 : -1
+  // Computed on every render so a page left open over midnight moves on with the clock.
+  const today = localDay(0)
+  const [chosen, setChosen] = useState<string | null>(null)
+  const date = chosen ?? localDay(offset)
+  const top = useSlice(reports, (s) => s.top)
   const entry = useSlice(reports, (s) => s.byDate[date])
 
   useEffect(() => {
-    const off = day === 'today' ? reports.getState().watch(date) : () => {}
+    // Only today's report can still change; it follows the mail log.
+    const off = date === today ? reports.getState().watch(date) : () => {}
     void reports.getState().load(date)
     return off
-  }, [reports, date, day])
+  }, [reports, date, today, top])
 
   const report = entry?.report ?? null
   return (
-    <>
+    <div className="report-page">
+      <ReportBar
+        date={date}
+        max={today}
+        top={top}
+        defaultLabel={chosen !== null && chosen !== localDay(offset) ? (day === 'today' ? 'Back to today' : 'Back to yesterday') : null}
+        onDate={(d) => setChosen(d)}
+        onDefault={() => setChosen(null)}
+        onTop={(n) => reports.getState().setTop(n)}
+        onExport={(format) => reports.getState().exportDay(date, format)}
+      />
       <p className="lead">
-        Summary of SMTP activity on <strong>{date}</strong> (local time)
-        {report && (
-          <span className="muted">
-            {' '}
-            — {formatTime(report.from)} to {formatTime(report.to)}
-          </span>
-        )}
-        .
+        SMTP activity on <strong>{date}</strong>, local time
+        {report && report.date === date && report.hours.length !== 24 && <> — a daylight-saving day of {report.hours.length} hours</>}
+        {report && report.date === date && <>, compared with the day before ({report.previous.date})</>}.
+        {/* Live refreshes of today are quiet; a new Top changes every list, so it says it is coming. */}
+        {entry?.loading && report && report.top !== top && <span className="muted report-updating"> Updating…</span>}
       </p>
       <ErrorNotice error={entry?.error ?? null} title="The report could not be made." />
-      {!report && !entry?.error && <p className="muted">Loading the report…</p>}
-      {report && <ReportBody report={report} />}
-    </>
-  )
-}
-
-export function ReportBody({ report }: { report: DayReport }) {
-  return (
-    <div className="report">
-      <Totals totals={report.totals} />
-      <Problems warnings={report.warnings} errors={report.errors} />
-      <div className="report-tables">
-        <TopTable title="Messages by sender" keyLabel="Sender" rows={report.sendersByCount} empty="No message was received this day." />
-        <TopTable title="Messages by recipient" keyLabel="Recipient" rows={report.recipientsByCount} empty="No message was delivered this day." />
-      </div>
+      {entry?.error && (
+        <p>
+          <button type="button" onClick={() => void reports.getState().load(date)}>
+            Try again
+          </button>
+        </p>
+      )}
+      {!report && !entry?.error && (
+        <p className="muted" role="status">
+          Loading the report…
+        </p>
+      )}
+      {report && report.date === date && <ReportBody report={report} />}
     </div>
   )
 }
 
-function Totals({ totals: t }: { totals: ReportTotals }) {
-  const rows: [string, string][] = [
-    ['Received', formatCount(t.received)],
-    ['Delivered', formatCount(t.delivered)],
-    ['Deferred', `${formatCount(t.deferred)} messages / ${formatCount(t.deferrals)} deferrals`],
-    ['Bounced', formatCount(t.bounced)],
-    ['Expired', formatCount(t.expired)],
-    ['Held', formatCount(t.held)],
-    ['Deleted', formatCount(t.deleted)],
-    ['Bytes received', formatBytes(t.bytesReceived)],
-    ['Bytes delivered', formatBytes(t.bytesDelivered)],
-    ['Senders', formatCount(t.senders)],
-    ['Sending domains', formatCount(t.senderDomains)],
-    ['Recipients', formatCount(t.recipients)],
-    ['Recipient domains', formatCount(t.recipientDomains)],
-  ]
+function hasActivity(t: ReportTotals): boolean {
+  return t.received + t.delivered + t.deferrals + t.bounced + t.expired + t.held + t.deleted > 0
+}
+
+export function ReportBody({ report }: { report: DayReport }) {
+  if (!hasActivity(report.totals)) {
+    return (
+      <div className="report">
+        <Empty>
+          No mail activity on this day. Pick another day in Day, or use Send Test Email to check the configuration; every message the console sends
+          is counted here.
+        </Empty>
+        {report.warnings + report.errors > 0 && <ReportEvents report={report} />}
+      </div>
+    )
+  }
   return (
-    <section aria-labelledby="report-totals" className="card">
-      <h2 id="report-totals">Totals</h2>
-      <table className="grid small totals">
-        <tbody>
-          {rows.map(([label, value]) => (
-            <tr key={label}>
-              <th scope="row">{label}</th>
-              <td className="num">{value}</td>
-            </tr>
+    <div className="report">
+      <div className="report-row report-row-lead">
+        <GrandTotals report={report} />
+        <section aria-labelledby="report-hours-chart" className="card report-card">
+          <h2 id="report-hours-chart">Per-hour traffic</h2>
+          <TrafficChart hours={report.hours} />
+        </section>
+      </div>
+      <div className="report-row report-row-lead">
+        <section aria-labelledby="report-hours-table" className="card report-card">
+          <h2 id="report-hours-table">Per-hour table</h2>
+          <HourTable hours={report.hours} />
+        </section>
+        {/* Senders are few on most systems: their lists sit beside the 24 hours, under the domains. */}
+        <div className="report-stack">
+          <DomainSummary domains={report.domains} top={report.top} />
+          <div className="report-row report-row-pair">
+            <TopList title="Senders by message count" keyLabel="Sender" by="count" rows={report.sendersByCount} empty="No message was received this day." />
+            <TopList title="Senders by size" keyLabel="Sender" by="bytes" rows={report.sendersBySize} empty="No message was received this day." />
+          </div>
+        </div>
+      </div>
+      <div className="report-row report-row-pair">
+        <TopList title="Recipients by message count" keyLabel="Recipient" by="count" rows={report.recipientsByCount} empty="No message was delivered this day." />
+        <TopList title="Recipients by size" keyLabel="Recipient" by="bytes" rows={report.recipientsBySize} empty="No message was delivered this day." />
+      </div>
+      <ProblemSection kind="deferral" detail={report.deferralDetail} />
+      <ProblemSection kind="bounce" detail={report.bounceDetail} />
+      <ReportEvents report={report} />
+    </div>
+  )
+}
+
+type Note = { kind: 'ok' | 'error'; text: string } | null
+
+interface ReportBarProps {
+  date: string
+  max: string
+  top: number
+  /** The label of the way back to the menu item's own day, when another day is shown. */
+  defaultLabel: string | null
+  onDate(date: string): void
+  onDefault(): void
+  onTop(top: number): void
+  onExport(format: ReportFormat): Promise<Result<ReportFile>>
+}
+
+function ReportBar({ date, max, top, defaultLabel, onDate, onDefault, onTop, onExport }: ReportBarProps) {
+  const dayId = useId()
+  const topId = useId()
+  const [busy, setBusy] = useState<ReportFormat | 'copy' | null>(null)
+  const [note, setNote] = useState<Note>(null)
+
+  useEffect(() => setNote(null), [date, top])
+
+  async function run(action: ReportFormat | 'copy') {
+    setBusy(action)
+    setNote(null)
+    try {
+      const result = await onExport(action === 'copy' ? 'text' : action)
+      if (!result.ok) {
+        setNote({ kind: 'error', text: `The report could not be exported: ${result.error.message}` })
+        return
+      }
+      if (action === 'copy') {
+        if (!navigator.clipboard?.writeText) throw new Error('this window has no access to the clipboard. Use Export text instead.')
+        await navigator.clipboard.writeText(result.data.content)
+        setNote({ kind: 'ok', text: 'Copied.' })
+      } else {
+        saveFile(result.data)
+        setNote({ kind: 'ok', text: `Exported ${result.data.filename}.` })
+      }
+    } catch (error) {
+      const message = messageOf(error)
+      setNote({ kind: 'error', text: action === 'copy' ? `Not copied: ${message}` : `Not exported: ${message}` })
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  return (
+    <div className="filters report-bar">
+      <span className="filter">
+        <label htmlFor={dayId}>Day</label>
+        <input
+          id={dayId}
+          type="date"
+          value={date}
+          max={max}
+          required
+          onChange={(e) => {
+            if (DATE.test(e.target.value)) onDate(e.target.value)
+          }}
+        />
+      </span>
+      {defaultLabel && (
+        <button type="button" className="link-button" onClick={onDefault}>
+          {defaultLabel}
+        </button>
+      )}
+      <span className="filter">
+        <label htmlFor={topId}>Top</label>
+        <select id={topId} value={top} onChange={(e) => onTop(Number(e.target.value))}>
+          {TOP_SIZES.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
           ))}
-        </tbody>
-      </table>
-    </section>
+        </select>
+      </span>
+      <span className="report-actions">
+        <button type="button" disabled={busy !== null} onClick={() => void run('text')}>
+          Export text
+        </button>
+        <button type="button" disabled={busy !== null} onClick={() => void run('csv')}>
+          Export CSV
+        </button>
+        <button type="button" disabled={busy !== null} onClick={() => void run('copy')}>
+          Copy to clipboard
+        </button>
+      </span>
+      <span role="status" className={note?.kind === 'error' ? 'report-note report-note-error' : 'report-note'}>
+        {note?.text}
+      </span>
+    </div>
   )
 }
 
-function Problems({ warnings, errors }: { warnings: number; errors: number }) {
-  return (
-    <section aria-labelledby="report-problems" className="card">
-      <h2 id="report-problems">Warnings and errors</h2>
-      <p>
-        <span className="badge badge-warning">warnings</span> <span className="num">{formatCount(warnings)}</span>{' '}
-        <span className="badge badge-error">errors</span> <span className="num">{formatCount(errors)}</span>
-      </p>
-      {warnings + errors > 0 && (
-        <p>
-          Read them in <a href={href('/logs')}>the system events</a>.
-        </p>
-      )}
-    </section>
-  )
+/** The words of a thrown Error or DOMException (the clipboard rejects with the latter). */
+function messageOf(error: unknown): string {
+  const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined
+  return typeof message === 'string' && message !== '' ? message : String(error)
 }
 
-function TopTable({ title, keyLabel, rows, empty }: { title: string; keyLabel: string; rows: CountAndBytes[]; empty: string }) {
-  return (
-    <section className="card" aria-label={title}>
-      <h2>{title}</h2>
-      {rows.length === 0 ? (
-        <Empty>{empty}</Empty>
-      ) : (
-        <table className="grid small">
-          <thead>
-            <tr>
-              <th scope="col">{keyLabel}</th>
-              <th scope="col" className="num">
-                Messages
-              </th>
-              <th scope="col" className="num">
-                Bytes
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.key}>
-                <td className="clip" title={r.key}>
-                  {r.key}
-                </td>
-                <td className="num">{formatCount(r.count)}</td>
-                <td className="num">{formatBytes(r.bytes)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
-  )
+/** Hands the file to the browser as a download; the desktop app turns it into a save dialog. */
+function saveFile(file: ReportFile): void {
+  const url = URL.createObjectURL(new Blob([file.content], { type: `${file.mimeType};charset=utf-8` }))
+  const link = document.createElement('a')
+  link.href = url
+  link.download = file.filename
+  link.hidden = true
+  document.body.append(link)
+  link.click()
+  link.remove()
+  // The download reads the blob after this task; free it once it surely has.
+  setTimeout(() => URL.revokeObjectURL(url), 30_000)
 }
