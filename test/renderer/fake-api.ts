@@ -1,5 +1,6 @@
 import { API_METHODS, parseRequest, type ApiEvents, type ApiMethod, type ApiRequest, type ApiResponse, type ConsoleApi, type Result } from '../../src/shared/api.ts'
 import { DEFAULT_SETTINGS, type SettingsView } from '../../src/shared/settings.ts'
+import { localDate } from '../../src/renderer/format.ts'
 import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
 import type { EventEntry, MailLogEntry, Page, QueueEntry, QueueState, Status } from '../../src/shared/types.ts'
 
@@ -47,6 +48,124 @@ const EMPTY_TOTALS: ReportTotals = {
   recipients: 0,
   senderDomains: 0,
   recipientDomains: 0,
+}
+
+const MAILBOXES = ['ops', 'helpdesk', 'storage-oncall', 'jane.smith', 'backup-reports', 'network.team']
+const DOMAINS = ['example.org', 'example.com', 'partner.example.de']
+
+/**
+ * A day of realistic traffic: 24 local hours from midnight (or `hours` of them,
+ * for a daylight-saving day), with every list cut at `top` as the engine does.
+ */
+export function fakeDayReport(date: string, top: number, options: { hours?: number } = {}): DayReport {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
+  const from = new Date(y, m - 1, d).getTime()
+  const hourCount = options.hours ?? 24
+  const hours = Array.from({ length: hourCount }, (_, i) => {
+    // A 23-hour day skips 02:00; a 25-hour day has 01:00 twice.
+    const hour = hourCount === 23 ? (i < 2 ? i : i + 1) : hourCount === 25 ? (i < 2 ? i : i - 1) : i
+    const busy = i >= 8 && i < 18
+    return {
+      hour,
+      start: from + i * 3_600_000,
+      end: from + (i + 1) * 3_600_000,
+      utcOffsetMin: hourCount === 25 && i >= 2 ? 0 : 60,
+      received: busy ? 40 + i : 2,
+      delivered: busy ? 36 + i : 2,
+      deferred: busy ? 3 : 0,
+      bounced: busy && i % 3 === 0 ? 1 : 0,
+    }
+  })
+  const recipients = Array.from({ length: 60 }, (_, i) => ({
+    key: `${MAILBOXES[i % MAILBOXES.length]}${i >= MAILBOXES.length ? Math.floor(i / MAILBOXES.length) : ''}@${DOMAINS[i % DOMAINS.length]}`,
+    count: 60 - i,
+    bytes: 2048 * (60 - i) + (i % 7) * 9000,
+  }))
+  return {
+    date,
+    from,
+    to: from + hourCount * 3_600_000,
+    totals: {
+      received: 12_345,
+      delivered: 11_020,
+      deferred: 210,
+      deferrals: 655,
+      bounced: 37,
+      expired: 2,
+      held: 1,
+      deleted: 4,
+      bytesReceived: 48_234_496,
+      bytesDelivered: 43_008_000,
+      senders: 3,
+      recipients: 60,
+      senderDomains: 1,
+      recipientDomains: 3,
+    },
+    sendersByCount: [
+      { key: 'alerts@example.com', count: 12_000, bytes: 46_000_000 },
+      { key: 'backup@example.com', count: 300, bytes: 2_200_000 },
+      { key: 'noreply@example.com', count: 45, bytes: 34_496 },
+    ].slice(0, top),
+    recipientsByCount: recipients.slice(0, top),
+    warnings: 3,
+    errors: 1,
+    top,
+    hours,
+    domains: DOMAINS.map((domain, i) => ({ domain, sent: 5000 - i * 2000, bytes: 20_000_000 - i * 8_000_000, defers: i * 300, avgDelayMs: 920 + i * 40_000, maxDelayMs: 3_000 + i * 3_700_000 })).slice(0, top),
+    sendersBySize: [
+      { key: 'alerts@example.com', count: 12_000, bytes: 46_000_000 },
+      { key: 'backup@example.com', count: 300, bytes: 2_200_000 },
+    ].slice(0, top),
+    recipientsBySize: [...recipients].sort((a, b) => b.bytes - a.bytes).slice(0, top),
+    deferralDetail: {
+      total: 655,
+      byCause: [
+        {
+          cause: 'greylisting',
+          count: 600,
+          summary: 'The server greylisted the message: it asks senders to come back later.',
+          fix: 'Nothing: the console retries and the next attempt usually passes.',
+          sample: '450 4.7.1 <ops@partner.example.de>: Recipient address rejected: Greylisted',
+          domains: [{ domain: 'partner.example.de', count: 600 }],
+        },
+        { cause: 'connection-refused', count: 55, summary: 'The server refused the connection.', fix: 'Check Relay Host and Relay Port.', sample: null, domains: [{ domain: 'example.com', count: 55 }] },
+      ],
+      byDomain: [
+        { domain: 'partner.example.de', count: 600, causes: [{ cause: 'greylisting', count: 600 }] },
+        { domain: 'example.com', count: 55, causes: [{ cause: 'connection-refused', count: 55 }] },
+      ],
+    },
+    bounceDetail: {
+      total: 39,
+      byCause: [
+        {
+          cause: 'unknown-recipient',
+          count: 37,
+          summary: 'The recipient address does not exist at the receiving server.',
+          fix: 'Correct the address.',
+          sample: '550 5.1.1 <old@example.org>: Recipient address rejected: User unknown',
+          domains: [{ domain: 'example.org', count: 37 }],
+        },
+        { cause: 'expired', count: 2, summary: 'The message stayed in the queue longer than the maximal lifetime.', fix: 'Find out why it was deferred.', sample: null, domains: [{ domain: 'example.com', count: 2 }] },
+      ],
+      byDomain: [
+        { domain: 'example.org', count: 37, causes: [{ cause: 'unknown-recipient', count: 37 }] },
+        { domain: 'example.com', count: 2, causes: [{ cause: 'expired', count: 2 }] },
+      ],
+    },
+    events: [
+      { id: 1, at: from + 9 * 3_600_000 + 62_000, level: 'warning', source: 'delivery', message: 'Relay relay.example.com is slow to answer.' },
+      { id: 2, at: from + 10 * 3_600_000, level: 'warning', source: 'delivery', message: 'Greylisted by partner.example.de.' },
+      { id: 3, at: from + 11 * 3_600_000, level: 'error', source: 'worker', message: 'Delivery to example.org failed: user unknown.' },
+      { id: 4, at: from + 12 * 3_600_000, level: 'warning', source: 'queue', message: 'A message expired after 5 days.' },
+    ],
+    eventLimit: 50,
+    previous: {
+      date: localDate(new Date(y, m - 1, d - 1, 12)),
+      totals: { ...EMPTY_TOTALS, received: 12_333, delivered: 11_023, deferred: 210, deferrals: 600, bounced: 40, bytesReceived: 47_185_920, bytesDelivered: 43_008_000, senders: 3, recipients: 58, senderDomains: 1, recipientDomains: 3 },
+    },
+    change: { ...EMPTY_TOTALS, received: 12, delivered: -3, deferrals: 55, bounced: -3, expired: 2, held: 1, deleted: 4, bytesReceived: 1_048_576, recipients: 2 },
+  }
 }
 
 /** Cursor paging over a newest-first array; the cursor is the offset, opaque to the renderer. */
@@ -170,43 +289,13 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
       return ok({ queueId: 'C0FFEE01', messageId: '<test@mail.example.com>' })
     },
     'mail.transcript': ({ queueId }) => ok({ queueId, attempt: 1, at: BASE, lines: ['S: 220 relay.example.com ESMTP', 'C: EHLO mail.example.com', 'C: AUTH PLAIN <redacted>'] }),
-    'reports.day': ({ date }) =>
-      ok<DayReport>({
-        date,
-        from: BASE,
-        to: BASE + 86_400_000,
-        totals: {
-          received: 12,
-          delivered: 10,
-          deferred: 2,
-          deferrals: 5,
-          bounced: 1,
-          expired: 0,
-          held: 0,
-          deleted: 0,
-          bytesReceived: 43_008,
-          bytesDelivered: 40_960,
-          senders: 1,
-          recipients: 7,
-          senderDomains: 1,
-          recipientDomains: 3,
-        },
-        sendersByCount: [{ key: 'alerts@example.com', count: 12, bytes: 43_008 }],
-        recipientsByCount: [{ key: 'ops@example.org', count: 6, bytes: 20_480 }],
-        warnings: 3,
-        errors: 1,
-        top: 20,
-        hours: [],
-        domains: [],
-        sendersBySize: [],
-        recipientsBySize: [],
-        deferralDetail: { total: 0, byCause: [], byDomain: [] },
-        bounceDetail: { total: 0, byCause: [], byDomain: [] },
-        events: [],
-        eventLimit: 50,
-        previous: { date: '2026-11-26', totals: EMPTY_TOTALS },
-        change: EMPTY_TOTALS,
-      }),
+    'reports.day': ({ date, top }) => ok(fakeDayReport(date, top ?? 20)),
+    'reports.export': ({ date, top, format }) => {
+      const r = fakeDayReport(date, top ?? 20)
+      return format === 'csv'
+        ? ok({ filename: `smtp-report-${date}.csv`, mimeType: 'text/csv', content: `section,key,value\r\ntotals,delivered,${r.totals.delivered}\r\n` })
+        : ok({ filename: `smtp-report-${date}.txt`, mimeType: 'text/plain', content: `SMTP Console log summaries for ${date}\n\nGrand Totals\n------------\n     ${r.totals.delivered}  delivered\n` })
+    },
   }
 
   const api: Record<string, unknown> = {}

@@ -1,27 +1,241 @@
 // @vitest-environment jsdom
-import { screen, within } from '@testing-library/react'
-import { describe, expect, it } from 'vitest'
-import { localDay } from '../../src/renderer/format.ts'
-import { createFakeApi } from './fake-api.ts'
+import { fireEvent, screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { formatBytes, formatCount, localDay } from '../../src/renderer/format.ts'
+import { createFakeApi, fakeDayReport } from './fake-api.ts'
 import { renderConsole } from './render.tsx'
 
+const region = (name: string) => screen.getByRole('region', { name })
+const bodyRows = (table: HTMLElement) => within(table).getAllByRole('row').slice(1)
+const totalRow = (name: string) => within(region('Grand totals')).getByRole('rowheader', { name }).closest('tr')!
+
+function barGroups(): SVGGElement[] {
+  const chart = screen.getByRole('img', { name: 'Per-hour traffic chart' })
+  return [...chart.querySelectorAll<SVGGElement>('g.hour-bars')]
+}
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
 describe("Today's and Yesterday's Report", () => {
-  it('asks for the local day and shows its totals and top lists', async () => {
+  it('asks for the local day at Top 20 and shows the report’s numbers', async () => {
     const fake = createFakeApi()
     renderConsole(fake, '#/report/today')
-    const totals = await screen.findByRole('region', { name: 'Totals' })
-    expect(fake.callsOf('reports.day')).toEqual([{ date: localDay(0) }])
-    const row = (name: string) => within(totals).getByRole('rowheader', { name }).closest('tr')!.textContent
-    expect(row('Received')).toContain('12')
-    expect(row('Deferred')).toContain('2 messages / 5 deferrals')
-    expect(row('Bytes received')).toContain('42 KB')
-    expect(within(screen.getByRole('region', { name: 'Messages by sender' })).getByText('alerts@example.com')).toBeTruthy()
+    await screen.findByRole('region', { name: 'Grand totals' })
+    const today = localDay(0)
+    expect(fake.callsOf('reports.day')).toEqual([{ date: today, top: 20 }])
+    expect((screen.getByLabelText('Day') as HTMLInputElement).value).toBe(today)
+    expect((screen.getByLabelText('Top') as HTMLSelectElement).value).toBe('20')
+
+    const r = fakeDayReport(today, 20)
+    const cells = (name: string) => [...totalRow(name).querySelectorAll('td')].map((td) => td.textContent)
+    expect(cells('Received')).toEqual([formatCount(r.totals.received), '+1212 more than the day before'])
+    expect(cells('Delivered')).toEqual([formatCount(r.totals.delivered), '−33 fewer than the day before'])
+    expect(cells('Deferred')).toEqual(['210', '0the same as the day before'])
+    expect(cells('Deferrals')).toEqual(['655', '+5555 more than the day before'])
+    expect(cells('Bounced')[0]).toBe('37')
+    expect(cells('Bytes received')).toEqual([formatBytes(r.totals.bytesReceived), '+1.0 MB1.0 MB more than the day before'])
+    expect(cells('Recipient domains')[0]).toBe('3')
+    // The change is read out in words, not as a bare sign.
+    expect(within(totalRow('Delivered')).getByText('3 fewer than the day before').className).toBe('visually-hidden')
+
+    const domains = within(region('Host/domain summary')).getByRole('table')
+    expect(bodyRows(domains).map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent))).toEqual([
+      ['example.org', '5,000', '19 MB', '0', '0.9 s', '3.0 s'],
+      ['example.com', '3,000', '11 MB', '300', '40 s', '1h 01m'],
+      ['partner.example.de', '1,000', '3.8 MB', '600', '1m 20s', '2h 03m'],
+    ])
+
+    expect(bodyRows(within(region('Senders by message count')).getByRole('table'))[0]!.textContent).toBe('alerts@example.com12,00044 MB')
+    expect(bodyRows(within(region('Recipients by message count')).getByRole('table'))).toHaveLength(20)
+    expect(bodyRows(within(region('Recipients by size')).getByRole('table'))[0]!.textContent).toBe(
+      `${r.recipientsBySize[0]!.key}${r.recipientsBySize[0]!.count}${formatBytes(r.recipientsBySize[0]!.bytes)}`,
+    )
+    expect(within(region('Senders by size')).getAllByRole('row')).toHaveLength(3)
+
+    const deferrals = region('Deferral detail')
+    expect(within(deferrals).getByText('655 deferred attempts')).toBeTruthy()
+    expect(within(deferrals).getByText('The server greylisted the message: it asks senders to come back later.')).toBeTruthy()
+    expect(within(deferrals).getByText('partner.example.de (600)')).toBeTruthy()
+    const bounces = region('Bounce detail')
+    expect(within(bounces).getByText('39 recipients bounced or expired')).toBeTruthy()
+    expect(within(bounces).getByText(/^550 5\.1\.1 <old@example\.org>/)).toBeTruthy()
+    expect(within(bounces).getAllByRole('table')[1]!.textContent).toContain('example.org37unknown-recipient (37)')
+
+    const events = region('Warnings and errors')
+    const eventRows = bodyRows(within(events).getByRole('table'))
+    expect(eventRows).toHaveLength(4)
+    expect(eventRows[0]!.textContent).toBe('09:01:02warningdeliveryRelay relay.example.com is slow to answer.')
+    expect(within(events).getByRole('link', { name: 'Open Logs' }).getAttribute('href')).toBe('#/logs')
   })
 
-  it('asks for yesterday on Yesterday’s Report', async () => {
+  it('draws one bar group per hour of the report, four bars each, heights following the numbers', async () => {
+    renderConsole(createFakeApi(), '#/report/today')
+    await screen.findByRole('img', { name: 'Per-hour traffic chart' })
+    const groups = barGroups()
+    expect(groups).toHaveLength(24)
+    for (const g of groups) expect(g.querySelectorAll('rect')).toHaveLength(4)
+    const height = (hour: number, series: string) => Number(groups[hour]!.querySelector(`rect.bar-${series}`)!.getAttribute('height'))
+    // Hour 17 delivered 53, hour 8 delivered 44, hour 3 delivered 2 and deferred none.
+    expect(height(17, 'delivered')).toBeGreaterThan(height(8, 'delivered'))
+    expect(height(8, 'delivered')).toBeGreaterThan(height(3, 'delivered'))
+    expect(height(3, 'deferred')).toBe(0)
+    expect(groups[9]!.getAttribute('data-hour')).toBe('09:00–10:00')
+    for (const name of ['Received', 'Delivered', 'Deferred', 'Bounced']) expect(within(screen.getByRole('list', { name: 'Legend' })).getByText(name)).toBeTruthy()
+    const hourTable = within(region('Per-hour table')).getByRole('table')
+    expect(bodyRows(hourTable)).toHaveLength(24)
+    expect(bodyRows(hourTable)[9]!.textContent).toBe('09:00–10:00494531')
+  })
+
+  it.each([23, 25])('takes the %i hours of a daylight-saving day as the report gives them', async (hours) => {
+    const fake = createFakeApi()
+    fake.handle('reports.day', ({ date, top }) => ({ ok: true, data: fakeDayReport(date, top ?? 20, { hours }) }))
+    renderConsole(fake, '#/report/today')
+    await screen.findByRole('img', { name: 'Per-hour traffic chart' })
+    expect(barGroups()).toHaveLength(hours)
+    expect(bodyRows(within(region('Per-hour table')).getByRole('table'))).toHaveLength(hours)
+    expect(screen.getByText(new RegExp(`a daylight-saving day of ${hours} hours`), { selector: 'p' })).toBeTruthy()
+    const labels = barGroups().map((g) => g.getAttribute('data-hour'))
+    // Every hour is told apart, the repeated one by its UTC offset.
+    expect(new Set(labels).size).toBe(hours)
+    if (hours === 23) expect(labels.some((l) => l!.startsWith('02:00'))).toBe(false)
+    else expect(labels.filter((l) => l!.startsWith('01:00'))).toEqual(['01:00–02:00 UTC+01:00', '01:00–02:00 UTC+00:00'])
+  })
+
+  it('asks again with the new Top, and every list follows it', async () => {
+    const fake = createFakeApi()
+    renderConsole(fake, '#/report/today')
+    await screen.findByRole('region', { name: 'Recipients by message count' })
+    const user = userEvent.setup()
+    await user.selectOptions(screen.getByLabelText('Top'), '50')
+    await waitFor(() => expect(bodyRows(within(region('Recipients by message count')).getByRole('table'))).toHaveLength(50))
+    expect(fake.callsOf('reports.day')).toEqual([
+      { date: localDay(0), top: 20 },
+      { date: localDay(0), top: 50 },
+    ])
+    expect(within(region('Host/domain summary')).getByText('message delivery, top 50')).toBeTruthy()
+    await user.selectOptions(screen.getByLabelText('Top'), '10')
+    await waitFor(() => expect(bodyRows(within(region('Recipients by size')).getByRole('table'))).toHaveLength(10))
+  })
+
+  it('asks for yesterday on Yesterday’s Report, and for any day picked in Day', async () => {
     const fake = createFakeApi()
     renderConsole(fake, '#/report/yesterday')
-    await screen.findByRole('region', { name: 'Totals' })
-    expect(fake.callsOf('reports.day')).toEqual([{ date: localDay(-1) }])
+    await screen.findByRole('region', { name: 'Grand totals' })
+    expect(fake.callsOf('reports.day')).toEqual([{ date: localDay(-1), top: 20 }])
+    fireEvent.change(screen.getByLabelText('Day'), { target: { value: '2026-03-29' } })
+    await waitFor(() => expect(fake.callsOf('reports.day').at(-1)).toEqual({ date: '2026-03-29', top: 20 }))
+    await screen.findByRole('columnheader', { name: '2026-03-29' })
+    expect(screen.getByText('2026-03-29', { selector: 'strong' })).toBeTruthy()
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Back to yesterday' }))
+    await waitFor(() => expect(fake.callsOf('reports.day').at(-1)).toEqual({ date: localDay(-1), top: 20 }))
+    expect((screen.getByLabelText('Day') as HTMLInputElement).value).toBe(localDay(-1))
+  })
+
+  it('says so when the day had no mail, and shows an error with a way to try again', async () => {
+    const fake = createFakeApi()
+    const empty = fakeDayReport(localDay(-1), 20)
+    for (const key of Object.keys(empty.totals) as (keyof typeof empty.totals)[]) empty.totals[key] = 0
+    fake.handle('reports.day', () => ({ ok: true, data: { ...empty, warnings: 0, errors: 0, events: [] } }))
+    renderConsole(fake, '#/report/yesterday')
+    expect(await screen.findByText(/^No mail activity on this day\./)).toBeTruthy()
+    expect(screen.queryByRole('img', { name: 'Per-hour traffic chart' })).toBeNull()
+
+    fake.handle('reports.day', () => ({ ok: false, error: { code: 'storage', message: 'The database is locked by another program.' } }))
+    fireEvent.change(screen.getByLabelText('Day'), { target: { value: '2026-01-02' } })
+    expect((await screen.findByRole('alert')).textContent).toBe('The report could not be made. The database is locked by another program.')
+    fake.handle('reports.day', ({ date, top }) => ({ ok: true, data: fakeDayReport(date, top ?? 20) }))
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Try again' }))
+    await screen.findByRole('region', { name: 'Grand totals' })
+    expect(screen.queryByRole('alert')).toBeNull()
+  })
+
+  it('follows new mail log entries on today’s report', async () => {
+    const fake = createFakeApi()
+    renderConsole(fake, '#/report/today')
+    await screen.findByRole('region', { name: 'Grand totals' })
+    fake.handle('reports.day', ({ date, top }) => {
+      const r = fakeDayReport(date, top ?? 20)
+      r.totals.delivered += 1
+      return { ok: true, data: r }
+    })
+    fake.emit('mailLog.appended', { count: 1 })
+    await waitFor(() => expect(totalRow('Delivered').querySelector('td')!.textContent).toBe('11,021'))
+  })
+})
+
+describe('exporting a report', () => {
+  function captureDownloads() {
+    const saved: { filename: string; href: string; blob: Blob }[] = []
+    const blobs = new Map<string, Blob>()
+    // jsdom has no object URLs; these stand in for the browser's, keeping what was saved.
+    Object.assign(URL, {
+      createObjectURL: (blob: Blob) => {
+        const url = `blob:report-${blobs.size}`
+        blobs.set(url, blob)
+        return url
+      },
+      revokeObjectURL: () => {},
+    })
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push({ filename: this.download, href: this.href, blob: blobs.get(this.href)! })
+    })
+    return saved
+  }
+
+  it('asks for text or CSV at the shown Top and saves the file under its name', async () => {
+    const saved = captureDownloads()
+    const fake = createFakeApi()
+    renderConsole(fake, '#/report/yesterday')
+    await screen.findByRole('region', { name: 'Grand totals' })
+    const user = userEvent.setup()
+    await user.selectOptions(screen.getByLabelText('Top'), '100')
+    await user.click(screen.getByRole('button', { name: 'Export text' }))
+    const day = localDay(-1)
+    expect(await screen.findByText(`Exported smtp-report-${day}.txt.`)).toBeTruthy()
+    expect(fake.callsOf('reports.export')).toEqual([{ date: day, top: 100, format: 'text' }])
+    expect(saved).toHaveLength(1)
+    expect(saved[0]!.filename).toBe(`smtp-report-${day}.txt`)
+    expect(saved[0]!.blob.type).toBe('text/plain;charset=utf-8')
+    expect(await saved[0]!.blob.text()).toContain('Grand Totals')
+
+    await user.click(screen.getByRole('button', { name: 'Export CSV' }))
+    expect(await screen.findByText(`Exported smtp-report-${day}.csv.`)).toBeTruthy()
+    expect(fake.callsOf('reports.export')[1]).toEqual({ date: day, top: 100, format: 'csv' })
+    expect(saved[1]!.filename).toBe(`smtp-report-${day}.csv`)
+    expect(await saved[1]!.blob.text()).toBe('section,key,value\r\ntotals,delivered,11020\r\n')
+    // The link was only a vehicle for the download.
+    expect(document.querySelectorAll('a[download]')).toHaveLength(0)
+  })
+
+  it('shows why an export failed', async () => {
+    const saved = captureDownloads()
+    const fake = createFakeApi()
+    fake.handle('reports.export', () => ({ ok: false, error: { code: 'internal', message: 'The report took too long.' } }))
+    renderConsole(fake, '#/report/today')
+    await screen.findByRole('region', { name: 'Grand totals' })
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Export CSV' }))
+    expect(await screen.findByText('The report could not be exported: The report took too long.')).toBeTruthy()
+    expect(saved).toHaveLength(0)
+  })
+
+  it('copies the text export to the clipboard and says so, or says why not', async () => {
+    const fake = createFakeApi()
+    renderConsole(fake, '#/report/today')
+    await screen.findByRole('region', { name: 'Grand totals' })
+    const user = userEvent.setup()
+    await user.click(screen.getByRole('button', { name: 'Copy to clipboard' }))
+    expect(await screen.findByText('Copied.')).toBeTruthy()
+    expect(fake.callsOf('reports.export')).toEqual([{ date: localDay(0), top: 20, format: 'text' }])
+    const copied = await navigator.clipboard.readText()
+    expect(copied).toContain('Grand Totals')
+    expect(copied).toContain('11020  delivered')
+
+    vi.spyOn(navigator.clipboard, 'writeText').mockRejectedValue(new DOMException('Document is not focused.', 'NotAllowedError'))
+    await user.click(screen.getByRole('button', { name: 'Copy to clipboard' }))
+    await waitFor(() => expect(document.querySelector('.report-note')!.textContent).toBe('Not copied: Document is not focused.'))
+    expect(screen.queryByText('Copied.')).toBeNull()
   })
 })
