@@ -173,8 +173,8 @@ async function benchMailLog(): Promise<Figures> {
       status_expired_deep_position: expiredDeep.position,
       runs: PAGE_RUNS,
     },
-    maillog_search_text_ms_at_1m: round(searchMs, 1),
-    maillog_search_queue_id_ms_at_1m: round(queueIdSearchMs, 1),
+    maillog_search_text_ms_at_1m: round(searchMs, 3),
+    maillog_search_queue_id_ms_at_1m: round(queueIdSearchMs, 3),
   }
 }
 
