@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import type { DatabaseSync } from 'node:sqlite'
 import { openEngine } from '../src/main/core/engine.ts'
-import { addDays, dayBounds, dayReport, localDate, REPORT_ROLLUP_MIGRATION } from '../src/main/core/reports.ts'
+import { addDays, dayBounds, dayReport, localDate } from '../src/main/core/reports.ts'
 import type { DayReport } from '../src/shared/report.ts'
 import { median, progress, removeDir, round, tempDir, timed } from './measure.ts'
 
@@ -74,10 +74,6 @@ function* traffic(from: number, to: number): Generator<Message> {
       deliveries,
     }
   }
-}
-
-function hasRollup(db: DatabaseSync): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'report_keys'").get() !== undefined
 }
 
 /** Writes the day into the mail log as the engine does: one received row per message, one row per recipient and attempt. */
@@ -207,9 +203,6 @@ export async function benchReport(): Promise<{ report_day_1m_ms: number; pflogsu
   const engine = await openEngine({ dataDir: dir, startWorker: false })
   try {
     const db = engine.db
-    // The rollup tables come with the schema; a database without them gets the same migration here, and says so.
-    const migrationApplied = !hasRollup(db)
-    if (migrationApplied) db.exec(`BEGIN IMMEDIATE; ${REPORT_ROLLUP_MIGRATION}; COMMIT`)
 
     const date = addDays(localDate(Date.now()), -1)
     const { from, to } = dayBounds(date)
@@ -265,7 +258,6 @@ export async function benchReport(): Promise<{ report_day_1m_ms: number; pflogsu
         runs_ms: runs.map((r) => round(r, 1)),
         from_log_ms: round(fromLog.ms, 0),
         from_log_agrees: agree,
-        rollup_migration_applied_by_bench: migrationApplied,
         pflogsumm,
       },
     }

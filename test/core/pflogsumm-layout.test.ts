@@ -8,7 +8,7 @@ import type { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/main/core/db.ts'
 import { reportToText } from '../../src/main/core/report-text.ts'
-import { dayReport, REPORT_ROLLUP_MIGRATION } from '../../src/main/core/reports.ts'
+import { dayReport } from '../../src/main/core/reports.ts'
 import { removeDir, tempDir } from '../helpers/engine.ts'
 import { pflogsumm, PFLOGSUMM, postfixLogLines, type LoggedMessage } from '../helpers/postfix.ts'
 
@@ -69,7 +69,6 @@ describe.skipIf(!existsSync(PFLOGSUMM))("the text export in pflogsumm's layout",
     expect(new Date(2026, 5, 10).getTimezoneOffset()).toBe(-120)
     dir = tempDir()
     const db = openDatabase(join(dir, 'queue.sqlite'))
-    if (!db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'report_keys'").get()) db.exec(`BEGIN; ${REPORT_ROLLUP_MIGRATION}; COMMIT`)
     fill(db)
     ours = reportToText(dayReport(db, '2026-06-10', 20))
     db.close()

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CoreEngine } from '../../src/main/core/engine.ts'
-import { REPORT_ROLLUP_MIGRATION } from '../../src/main/core/reports.ts'
 import { reportToText } from '../../src/main/core/report-text.ts'
 import type { DayReport } from '../../src/shared/report.ts'
 import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
@@ -54,7 +53,6 @@ function noonClock(): () => number {
 
 async function consoleEngine(relayPort: number): Promise<CoreEngine> {
   const engine = await engineWith({ relayHost: '127.0.0.1', relayPort }, { now: noonClock() })
-  if (!engine.db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'report_keys'").get()) engine.db.exec(`BEGIN; ${REPORT_ROLLUP_MIGRATION}; COMMIT`)
   return engine
 }
 

@@ -56,44 +56,9 @@ function rollupTables(prefix: string): string {
   ) WITHOUT ROWID;`
 }
 
-/**
- * The schema migration that adds the rollup tables: report_slots (per UTC
- * quarter hour and status) and report_keys (per local day: 'addr' rows by
- * sender for received and by recipient otherwise, 'queue' rows by queue id
- * for deferred and held, 'cause' rows by cause and recipient for failures).
- * Slots are filled from the existing log; days are summed when first asked.
- */
-export const REPORT_ROLLUP_MIGRATION = `${rollupTables('')}
-  CREATE TRIGGER report_rollup_ins AFTER INSERT ON mail_log BEGIN
-    INSERT INTO report_slots (slot, status, n, bytes, at_sum) VALUES (NEW.at / ${SLOT_MS}, NEW.status, 1, coalesce(NEW.size, 0), NEW.at / 1000)
-      ON CONFLICT (slot, status) DO UPDATE SET n = n + 1, bytes = bytes + excluded.bytes, at_sum = at_sum + excluded.at_sum;
-    INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max, at_sum)
-      VALUES (date(NEW.at / 1000, 'unixepoch', 'localtime'), 'addr', NEW.status,
-        CASE NEW.status WHEN 'received' THEN NEW.sender ELSE NEW.recipient END,
-        1, coalesce(NEW.size, 0), coalesce(NEW.delay_ms, 0), coalesce(NEW.delay_ms, 0), NEW.at / 1000)
-      ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + 1, bytes = bytes + excluded.bytes,
-        delay_sum = delay_sum + excluded.delay_sum, delay_max = max(delay_max, excluded.delay_max), at_sum = at_sum + excluded.at_sum;
-  END;
-  CREATE TRIGGER report_rollup_ins_queue AFTER INSERT ON mail_log WHEN NEW.status IN ('deferred', 'held') BEGIN
-    INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max)
-      VALUES (date(NEW.at / 1000, 'unixepoch', 'localtime'), 'queue', NEW.status, NEW.queue_id, 1, 0, 0, 0)
-      ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + 1;
-  END;
-  CREATE TRIGGER report_rollup_ins_cause AFTER INSERT ON mail_log WHEN NEW.status IN ('deferred', 'bounced', 'expired') BEGIN
-    INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max, sample)
-      VALUES (date(NEW.at / 1000, 'unixepoch', 'localtime'), 'cause', NEW.status,
-        coalesce(NEW.cause, '') || char(9) || NEW.recipient, 1, 0, 0, 0, NEW.reply)
-      ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + 1, sample = coalesce(excluded.sample, sample);
-  END;
-  -- Pruning: slots stay exact; a day losing rows loses its key rows and is summed again when asked for.
-  CREATE TRIGGER report_rollup_del AFTER DELETE ON mail_log BEGIN
-    UPDATE report_slots SET n = n - 1, bytes = bytes - coalesce(OLD.size, 0), at_sum = at_sum - OLD.at / 1000 WHERE slot = OLD.at / ${SLOT_MS} AND status = OLD.status;
-    DELETE FROM report_slots WHERE slot = OLD.at / ${SLOT_MS} AND status = OLD.status AND n <= 0;
-    DELETE FROM report_keys WHERE day = date(OLD.at / 1000, 'unixepoch', 'localtime');
-  END;
-  INSERT INTO report_slots (slot, status, n, bytes, at_sum)
-    SELECT at / ${SLOT_MS}, status, count(*), coalesce(sum(size), 0), sum(at / 1000) FROM mail_log GROUP BY 1, 2;
-`
+/** Statuses whose rows are kept per address: what the sender and recipient lists read. */
+const KEYED_STATUSES = ['received', ...DELIVERY_STATUSES] as const
+// The rollup tables and their triggers are migration 3 in db.ts; rollupTables makes scratch copies in temp for a report summed straight from the log.
 
 export interface DayReportOptions {
   /** How many of the day's warnings and errors to include, the latest (default 200). */
@@ -187,7 +152,7 @@ function sumDayFromLog(db: DatabaseSync, t: Tables, day: string, from: number, t
     `INSERT INTO ${t.keys} (day, kind, status, key, n, bytes, delay_sum, delay_max, at_sum)
      SELECT ?, 'addr', status, CASE status WHEN 'received' THEN sender ELSE recipient END AS k,
        count(*), coalesce(sum(size), 0), coalesce(sum(delay_ms), 0), coalesce(max(delay_ms), 0), sum(at / 1000)
-     FROM mail_log WHERE at >= ? AND at < ? GROUP BY status, k`,
+     FROM mail_log WHERE at >= ? AND at < ? AND status IN (${KEYED_STATUSES.map((k) => `'${k}'`).join(', ')}) GROUP BY status, k`,
   ).run(day, from, to)
   db.prepare(
     `INSERT INTO ${t.keys} (day, kind, status, key, n, bytes, delay_sum, delay_max)
@@ -210,7 +175,8 @@ function sumDayFromLog(db: DatabaseSync, t: Tables, day: string, from: number, t
  * many, so the sums of their times are compared too.
  */
 function ensureDay(db: DatabaseSync, t: Tables, day: string, from: number, to: number): void {
-  const expected = statusSums(db, t, from, to)
+  const all = statusSums(db, t, from, to)
+  const expected = new Map([...all].filter(([status]) => (KEYED_STATUSES as readonly string[]).includes(status)))
   const held = db.prepare(`SELECT status, sum(n) AS n, sum(at_sum) AS atSum FROM ${t.keys} WHERE day = ? AND kind = 'addr' GROUP BY status`).all(day) as {
     status: string
     n: number
