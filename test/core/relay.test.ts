@@ -216,3 +216,18 @@ describe('relay delivery', () => {
     expect(entry.reason).toMatch(/ECONNREFUSED|refused/i)
   })
 })
+
+describe('composition', () => {
+  it('stores the message with CRLF line ends, so the logged size is the size on the wire', async () => {
+    const server = await startSmtp({ tls: 'none' })
+    const engine = await setup(server, {})
+    const [submitted] = await engine.submit([{ to: ['admin@example.net'], subject: 'lines', text: 'one\ntwo\nthree' }])
+    const { source } = unwrap(await engine.call('queue.source', { queueId: submitted!.queueId }))
+    expect(source).toContain('one\r\ntwo\r\nthree')
+    expect(source.replace(/\r\n/g, '')).not.toContain('\n')
+    await queueEmpty(engine)
+    const sent = engine.mailLog.forQueueId(submitted!.queueId).find((e) => e.status === 'sent')!
+    // The server sees the DATA without the final "." line and its dot-stuffing; nothing was added on the way.
+    expect(Buffer.byteLength(server.received[0]!.raw)).toBe(sent.size)
+  })
+})

@@ -33,6 +33,8 @@ export async function compose(draft: Draft): Promise<Composed> {
     messageId,
     date: draft.date,
     headers: { 'X-Mailer': 'SMTP Console' },
+    // RFC 5322 lines end in CRLF; stored that way, the logged size is the size on the wire.
+    newline: 'windows',
   })
   const raw = await composer.compile().build()
   return { raw, messageId }
