@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CoreEngine } from '../../src/main/core/engine.ts'
+import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
 import type { DeliveryProgress } from '../../src/shared/types.ts'
 import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
 import { closedPort, smtpError, startSilentServer, startSmtp, type TestSmtp } from '../helpers/smtp.ts'
@@ -229,5 +229,44 @@ describe('composition', () => {
     const sent = engine.mailLog.forQueueId(submitted!.queueId).find((e) => e.status === 'sent')!
     // The server sees the DATA without the final "." line and its dot-stuffing; nothing was added on the way.
     expect(Buffer.byteLength(server.received[0]!.raw)).toBe(sent.size)
+  })
+})
+
+describe('deliveries in flight', () => {
+  it('Delete aborts a delivery stuck in DATA at once: the slot is freed and nothing is logged as deferred', async () => {
+    const server = await startSmtp({ tls: 'none', dataDelayMs: 4000 })
+    const engine = await setup(server, {})
+    const [submitted] = await engine.submit([{ to: ['slow@example.net'], subject: 'slow', text: 'x' }])
+    const queueId = submitted!.queueId
+    await waitFor(() => engine.worker.activeCount === 1, 'the delivery to start')
+    await new Promise((r) => setTimeout(r, 300))
+    const started = Date.now()
+    unwrap(await engine.call('queue.delete', { queueId }))
+    await waitFor(() => engine.worker.activeCount === 0, 'the aborted delivery to settle', 2000)
+    expect(Date.now() - started).toBeLessThan(1500)
+    const statuses = engine.mailLog.forQueueId(queueId).map((e) => e.status)
+    expect(statuses).toContain('deleted')
+    expect(statuses).not.toContain('deferred')
+    expect(engine.queue.count()).toBe(0)
+  })
+
+  it('close() does not wait on a slow server beyond its grace: the message stays queued for next time', async () => {
+    const server = await startSmtp({ tls: 'none', dataDelayMs: 20_000 })
+    cleanups.push(() => server.close())
+    const engine = await engineWith({ relayHost: '127.0.0.1', relayPort: server.port })
+    const dataDir = engine.dataDir
+    cleanups.push(() => removeDir(dataDir))
+    await engine.submit([{ to: ['slow@example.net'], subject: 'slow', text: 'x' }])
+    await waitFor(() => engine.worker.activeCount === 1, 'the delivery to start')
+    const started = Date.now()
+    await engine.close()
+    // Grace of 5 s, then the abort settles the delivery immediately.
+    expect(Date.now() - started).toBeLessThan(7000)
+    const again = await openEngine({ dataDir, startWorker: false })
+    cleanups.push(() => again.close())
+    // Stopped by us, not refused by the server: no attempt counted, due again at once.
+    const [entry] = again.queue.list({ limit: 5 }).items
+    expect(entry).toMatchObject({ state: 'queued', attempts: 0 })
+    expect(entry!.nextAttemptAt!).toBeLessThanOrEqual(Date.now())
   })
 })

@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startWebServer } from '../../src/main/web/server.ts'
 import { engineWith, removeDir, waitFor } from '../helpers/engine.ts'
@@ -53,8 +55,65 @@ describe('web adapter', () => {
     expect(Object.keys(body.error.fields).sort()).toEqual(['hostname', 'relayPort'])
     expect(engine.settings.get()).toEqual(before)
     expect((await call('nope.method', undefined)).status).toBe(404)
-    const bad = await fetch(`${(await setup()).base}/api/status.get`, { method: 'POST', body: '{' })
-    expect(bad.status).toBe(401)
+  })
+
+  it('refuses a Host that is not its own (DNS rebinding), the event stream without the token, and paths outside its folder', async () => {
+    const { server } = await setup()
+    const raw = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path, method: 'GET', headers }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (c: string) => (body += c))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    const rebound = await raw('/api/events?token=' + server.token, { host: `attacker.example:${server.port}` })
+    expect(rebound.status).toBe(421)
+    expect((await raw('/api/events', { host: `127.0.0.1:${server.port}` })).status).toBe(401)
+    expect((await raw('/api/events?token=wrong', { host: `localhost:${server.port}` })).status).toBe(401)
+    // No static folder is configured here: nothing outside the API is served, least of all ../ paths.
+    expect((await raw('/../../etc/passwd', { host: `127.0.0.1:${server.port}` })).status).toBe(404)
+  })
+
+  it('serves the built console from its folder and nothing outside it', async () => {
+    const engine = await engineWith({}, { startWorker: false })
+    const root = join(engine.dataDir, 'site')
+    mkdirSync(root)
+    writeFileSync(join(root, 'index.html'), '<!doctype html><title>console</title>')
+    writeFileSync(join(engine.dataDir, 'secret.txt'), 'not for the browser')
+    const server = await startWebServer(engine, { staticDir: root })
+    cleanups.push(async () => {
+      await server.close()
+      await engine.close()
+      removeDir(engine.dataDir)
+    })
+    const page = await fetch(`http://127.0.0.1:${server.port}/`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toContain("object-src 'none'")
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (c: string) => (body += c))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    // Dot segments are resolved inside the folder; an encoded slash that would climb out is refused.
+    const dots = await get('/%2e%2e/secret.txt')
+    expect(dots.body).not.toContain('not for the browser')
+    expect((await get('/..%2fsecret.txt')).status).toBe(403)
+  })
+
+  it('refuses a request body over 1 MiB', async () => {
+    const { call } = await setup()
+    const res = await call('queue.list', { limit: 5, text: 'x'.repeat(1_100_000) })
+    expect(res.status).toBe(400)
   })
 
   it('answers malformed JSON with a clear error', async () => {

@@ -135,12 +135,26 @@ export class DeliveryWorker {
     this.recordScheduled = false
     const batch = this.finished
     this.finished = []
+    let summaries: OutcomeSummary[] | null = null
     try {
-      const summaries = this.deps.queue.recordAttempts(batch, this.deps.policy())
-      batch.forEach((b, i) => this.deps.onAttempt(b.msg, b.outcomes, summaries[i]!, b.hooks))
+      summaries = this.deps.queue.recordAttempts(batch, this.deps.policy())
     } catch (err) {
-      // The database refused the outcomes; those messages stay active and are retried at the next start.
+      // The database refused the outcomes (disk full, locked): give the messages back so they are tried again.
       this.deps.onError(err as Error)
+      try {
+        this.deps.queue.unclaim(batch.map((b) => b.msg.id))
+      } catch {
+        // Still refused: they stay active and are recovered at the next start.
+      }
+    }
+    if (summaries) {
+      batch.forEach((b, i) => {
+        try {
+          this.deps.onAttempt(b.msg, b.outcomes, summaries[i]!, b.hooks)
+        } catch (err) {
+          this.deps.onError(err as Error)
+        }
+      })
     }
     for (const b of batch) {
       this.inFlight.delete(b.msg.queueId)
@@ -180,7 +194,8 @@ export class DeliveryWorker {
     })
     if ((await Promise.race([all, expired])) === 'timeout') {
       this.abortAll()
-      await all
+      // An aborted delivery settles at once; the bound is a guard, never a wait for the network.
+      await Promise.race([all, new Promise((resolve) => setTimeout(resolve, graceMs).unref())])
     }
     clearTimeout(timeout)
   }

@@ -203,6 +203,8 @@ export class CoreEngine implements Engine {
         .prepare('INSERT OR REPLACE INTO transcripts (queue_id, attempt, at, lines) VALUES (?, ?, ?, ?)')
         .run(msg.queueId, msg.attempts + 1, this.now(), JSON.stringify(hooks.transcript))
     }
+    // A message deleted while in flight: its aborted attempt is no news, and nothing will be retried.
+    if (summary.result === 'vanished') outcomes = outcomes.filter((o) => o.kind !== 'defer')
     for (const o of outcomes) {
       if (o.kind === 'sent') continue
       const explanation = o.cause ? explainCause(o.cause) : null
@@ -455,13 +457,15 @@ class LazyAuthRelay implements Transport {
       const auth = s.useSasl ? { user: s.username, pass: (await this.settings.password()) ?? '' } : null
       return new RelayTransport({ ...this.target, auth }, this.maxIdle)
     })()
+    // A failure (a password that cannot be decrypted) is tried again next time, not cached.
+    this.inner.catch(() => (this.inner = null))
     return this.inner
   }
   async deliver(job: import('./transport/transport.ts').DeliveryJob): Promise<RecipientOutcome[]> {
     return (await this.get()).deliver(job)
   }
   close(): void {
-    void this.inner?.then((t) => t.close())
+    this.inner?.then((t) => t.close()).catch(() => undefined)
   }
 }
 

@@ -21,8 +21,12 @@ export class KeyFileCipher implements SecretCipher {
     this.description = `Encrypted with a key file (${this.keyPath}, readable only by you). This is weaker than the OS keychain the desktop app uses: anyone who can read the data directory can recover the password.`
   }
 
-  private loadKey(): Buffer {
+  private loadKey(create: boolean): Buffer {
     if (this.key) return this.key
+    if (!create && !existsSync(this.keyPath)) {
+      // A new key could never open what the old one sealed.
+      throw new Error(`the key file ${this.keyPath} is missing`)
+    }
     if (existsSync(this.keyPath)) {
       const key = readFileSync(this.keyPath)
       if (key.length !== 32) throw new Error(`The key file ${this.keyPath} is damaged (it must hold 32 bytes). Enter the password again after moving it aside.`)
@@ -38,7 +42,7 @@ export class KeyFileCipher implements SecretCipher {
 
   async encrypt(plain: string): Promise<string> {
     const iv = randomBytes(12)
-    const cipher = createCipheriv('aes-256-gcm', this.loadKey(), iv)
+    const cipher = createCipheriv('aes-256-gcm', this.loadKey(true), iv)
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
     return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')
   }
@@ -46,7 +50,7 @@ export class KeyFileCipher implements SecretCipher {
   async decrypt(sealed: string): Promise<string> {
     if (!sealed.startsWith(PREFIX)) throw new Error('The stored password was sealed by another method; enter it again.')
     const buf = Buffer.from(sealed.slice(PREFIX.length), 'base64')
-    const decipher = createDecipheriv('aes-256-gcm', this.loadKey(), buf.subarray(0, 12))
+    const decipher = createDecipheriv('aes-256-gcm', this.loadKey(false), buf.subarray(0, 12))
     decipher.setAuthTag(buf.subarray(12, 28))
     return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8')
   }

@@ -228,7 +228,10 @@ export class Queue {
     return transaction(this.db, () => {
       const now = this.now()
       const summary: OutcomeSummary = { queueId: msg.queueId, result: 'done', sent: 0, deferred: 0, bounced: 0, expired: 0, nextAttemptAt: null }
-      const exists = this.stmt('SELECT state FROM messages WHERE id = ?').get(msg.id) as { state: QueueState } | undefined
+      // Stopped by us (shutdown), not refused by a server: no attempt is counted and no log row written.
+      const abortedOnly = outcomes.length > 0 && outcomes.every((o) => o.cause === 'aborted')
+      // Row ids can be reused after a delete: the random queue id tells this message from a newer one.
+      const exists = this.stmt('SELECT state FROM messages WHERE id = ? AND queue_id = ?').get(msg.id, msg.queueId) as { state: QueueState } | undefined
       const setRecipient = this.stmt('UPDATE recipients SET status = ?, dsn = ?, reply = ?, updated_at = ? WHERE message_id = ? AND address = ?')
       const delayMs = now - msg.arrivalAt
       for (const o of outcomes) {
@@ -236,6 +239,8 @@ export class Queue {
         if (o.kind === 'sent') summary.sent++
         else if (o.kind === 'bounce') summary.bounced++
         else summary.deferred++
+        // A message deleted during its delivery was logged as deleted; an aborted attempt adds nothing.
+        if ((!exists || abortedOnly) && o.kind === 'defer') continue
         this.log.append({
           at: now,
           queueId: msg.queueId,
@@ -255,6 +260,12 @@ export class Queue {
       }
       if (!exists) {
         summary.result = 'vanished'
+        return summary
+      }
+      if (abortedOnly) {
+        this.stmt("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, msg.id)
+        summary.result = 'deferred'
+        summary.nextAttemptAt = now
         return summary
       }
       const pendingCount = (this.stmt("SELECT count(*) AS n FROM recipients WHERE message_id = ? AND status = 'pending'").get(msg.id) as { n: number }).n

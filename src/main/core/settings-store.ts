@@ -92,7 +92,12 @@ export class SettingsStore {
   }
 
   async password(): Promise<string | null> {
-    return this.current.password ? this.cipher.decrypt(this.current.password) : null
+    if (!this.current.password) return null
+    try {
+      return await this.cipher.decrypt(this.current.password)
+    } catch (err) {
+      throw new Error(`The stored SASL password cannot be decrypted (${(err as Error).message}); enter the Password again in Edit Settings.`)
+    }
   }
 
   /** Saves a validated update; returns the labels of what changed. Throws SettingsRejected and saves nothing. */

@@ -39,7 +39,10 @@ console.error(`Data directory: ${dataDir}`)
 
 let stopping = false
 async function stop(signal: string): Promise<void> {
-  if (stopping) return
+  if (stopping) {
+    console.error(`${signal} again: stopping now.`)
+    process.exit(1)
+  }
   stopping = true
   console.log(`${signal}: stopping (finishing deliveries in flight)…`)
   await server.close()

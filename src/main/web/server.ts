@@ -64,6 +64,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startWebServer(engine: Engine, options: WebServerOptions = {}): Promise<WebServer> {
   const token = options.token ?? randomBytes(24).toString('base64url')
   const streams = new Set<ServerResponse>()
+  const allowedHosts = new Set<string>()
+  let port = 0
   const unsubscribers = EVENT_NAMES.map((name) =>
     engine.on(name, (payload) => {
       const frame = `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`
@@ -80,9 +82,14 @@ export async function startWebServer(engine: Engine, options: WebServerOptions =
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    // Only our own names: a page that rebinds its DNS name to 127.0.0.1 arrives with its own Host.
+    const host = req.headers.host ?? ''
+    if (!allowedHosts.has(host)) {
+      return sendJson(res, 421, { ok: false, error: { code: 'forbidden', message: `Requests for ${host || 'no host'} are refused; use http://127.0.0.1:${port}/.` } })
+    }
     // A page from another origin must not drive the console, even with the token.
     const origin = req.headers.origin
-    if (origin && origin !== `http://${req.headers.host}`) {
+    if (origin && origin !== `http://${host}`) {
       return sendJson(res, 403, { ok: false, error: { code: 'forbidden', message: 'Requests from other origins are refused.' } })
     }
     if (url.pathname === '/api/events') {
@@ -153,7 +160,8 @@ export async function startWebServer(engine: Engine, options: WebServerOptions =
     server.once('error', reject)
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
   })
-  const port = (server.address() as AddressInfo).port
+  port = (server.address() as AddressInfo).port
+  allowedHosts.add(`127.0.0.1:${port}`).add(`localhost:${port}`)
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     token,

@@ -81,7 +81,14 @@ export class DirectTransport implements Transport {
       const d = domainOf(r)
       byDomain.set(d, [...(byDomain.get(d) ?? []), r])
     }
-    const results = await Promise.all([...byDomain].map(([domain, rcpts]) => this.deliverDomain(job, domain, rcpts)))
+    // Each domain stands alone: a fault in one must not make the others, already delivered, go again.
+    const results = await Promise.all(
+      [...byDomain].map(([domain, rcpts]) =>
+        this.deliverDomain(job, domain, rcpts).catch((err: Error) =>
+          rcpts.map((recipient) => ({ recipient, kind: 'defer' as const, relay: null, reply: `internal error: ${err.message}`, dsn: '4.3.0', tls: null, cause: 'internal' })),
+        ),
+      ),
+    )
     return results.flat()
   }
 

@@ -99,6 +99,46 @@ function makeLogger(lines: string[]) {
   return { level: () => undefined, trace: log, debug: log, info: log, warn: log, error: log, fatal: log }
 }
 
+/**
+ * Runs one step of the session (connect, login, send) as a promise that
+ * always settles: nodemailer's close() drops pending callbacks and only emits
+ * 'end', so an abort or a dropped connection would otherwise leave the step
+ * waiting forever and hold a delivery slot.
+ */
+function step<T>(conn: SMTPConnection, signal: AbortSignal | undefined, run: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false
+    const cleanup = () => {
+      conn.removeListener('end', onEnd)
+      conn.removeListener('error', onError)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const ok = (v: T) => {
+      if (settled) return
+      settled = true
+      cleanup()
+      resolve(v)
+    }
+    const fail = (e: unknown) => {
+      if (settled) return
+      settled = true
+      cleanup()
+      reject(e)
+    }
+    const onEnd = () => fail(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION', command: 'CONN' }))
+    const onError = (e: unknown) => fail(e)
+    const onAbort = () => {
+      fail(Object.assign(new Error('delivery aborted'), { code: 'EABORT' }))
+      conn.close()
+    }
+    if (signal?.aborted) return onAbort()
+    conn.once('end', onEnd)
+    conn.once('error', onError)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    run(ok, fail)
+  })
+}
+
 export class SmtpSession {
   readonly target: SessionTarget
   private readonly conn: SMTPConnection
@@ -147,23 +187,13 @@ export class SmtpSession {
     const session = new SmtpSession(target, conn, hooks)
     const where = `${target.host}${target.address && target.address !== target.host ? `[${target.address}]` : ''}:${target.port}`
     hooks.progress?.('connecting', `Connecting to ${where}${target.tls === 'implicit' ? ' with implicit TLS' : ''}`)
-    const onAbort = () => conn.close()
-    signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await new Promise<void>((resolve, reject) => {
-        conn.once('error', reject)
-        conn.connect(() => {
-          conn.removeListener('error', reject)
-          resolve()
-        })
-      })
+      await step<void>(conn, signal, (resolve) => conn.connect(() => resolve()))
       session.noteSocket()
       hooks.progress?.('connected', `Connected to ${session.relay}`, { relay: session.relay })
       if (session.tlsVersion) hooks.progress?.('tls', `Encrypted with ${session.tlsVersion}`, { relay: session.relay })
       if (target.auth) {
-        await new Promise<void>((resolve, reject) => {
-          conn.login({ user: target.auth!.user, pass: target.auth!.pass }, (err) => (err ? reject(err) : resolve()))
-        })
+        await step<void>(conn, signal, (resolve, reject) => conn.login({ user: target.auth!.user, pass: target.auth!.pass }, (err) => (err ? reject(err) : resolve())))
         hooks.progress?.('authenticated', `Authenticated as ${target.auth.user}`, { relay: session.relay })
       }
       conn.on('error', () => undefined)
@@ -173,8 +203,6 @@ export class SmtpSession {
       const relay = session.socketKnown ? session.relay : null
       if (signal?.aborted) throw new SessionError('aborted', relay, { kind: 'defer', relay, reply: 'delivery aborted', dsn: '4.3.0', tls: null, cause: 'aborted' })
       throw new SessionError((err as Error).message, relay, outcomeFromError(err, target, relay, session.tlsVersion))
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
     }
   }
 
@@ -191,12 +219,10 @@ export class SmtpSession {
   /** Sends one message; returns one outcome per recipient. Network failures become deferrals. */
   async send(from: string, recipients: string[], raw: Buffer, signal?: AbortSignal): Promise<RecipientOutcome[]> {
     this.hooks.progress?.('sending', `Sending to ${recipients.length === 1 ? recipients[0] : `${recipients.length} recipients`}`, { relay: this.relay })
-    const onAbort = () => this.close()
-    signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) => {
-        this.conn.send({ from, to: recipients, size: raw.length }, raw, (err, result) => (err ? reject(err) : resolve(result!)))
-      })
+      const info = await step<SMTPConnection.SentMessageInfo>(this.conn, signal, (resolve, reject) =>
+        this.conn.send({ from, to: recipients, size: raw.length }, raw, (err, result) => (err ? reject(err) : resolve(result!))),
+      )
       this.messagesSent++
       const rejected = new Map<string, unknown>()
       for (const e of info.rejectedErrors ?? []) rejected.set((e as { recipient?: string }).recipient ?? '', e)
@@ -218,8 +244,6 @@ export class SmtpSession {
         const e = perRecipient.get(recipient)
         return { recipient, ...(e ? outcomeFromError(e, this.target, this.relay, this.tlsVersion) : whole) }
       })
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
     }
   }
 
