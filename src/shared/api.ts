@@ -3,6 +3,7 @@ import { mailboxSchema, settingsUpdateSchema, type SettingsView } from './settin
 import { EVENT_LEVELS, MAIL_LOG_STATUSES, QUEUE_STATES } from './types.ts'
 import type {
   DeleteAllResult,
+  DeliveryProgress,
   EventEntry,
   FlushResult,
   MailLogEntry,
@@ -118,7 +119,7 @@ export interface ApiEvents {
   'queue.changed': { reason: string }
   'mailLog.appended': { count: number }
   'events.appended': { count: number }
-  'delivery.progress': import('./types.ts').DeliveryProgress
+  'delivery.progress': DeliveryProgress
   'settings.changed': { fields: string[] }
 }
 

@@ -19,8 +19,8 @@ import { dayReport } from './reports.ts'
 import { openConfBackend, SettingsRejected, SettingsStore } from './settings-store.ts'
 import { DirectTransport } from './transport/direct.ts'
 import { RelayTransport } from './transport/relay.ts'
-import type { SessionHooks } from './transport/session.ts'
-import type { Transport } from './transport/transport.ts'
+import type { SessionHooks, SessionTarget } from './transport/session.ts'
+import type { DeliveryJob, Transport } from './transport/transport.ts'
 
 // The engine facade: the one place the adapters call. It wires the store,
 // the queue, the worker and the transports, turns every method of the API map
@@ -183,8 +183,7 @@ export class CoreEngine implements Engine {
     }
     if (s.relayHost === '') return new DirectTransport({ base, port: this.directPort, dnsServers: this.dnsServers })
     // The password is read at delivery time: a lazy transport keeps it out of memory until needed.
-    const relay = new LazyAuthRelay(this.settings, { ...base, host: s.relayHost, port: effectiveRelayPort(s), direct: false }, s.concurrency)
-    return relay
+    return new LazyAuthRelay(this.settings, { ...base, host: s.relayHost, port: effectiveRelayPort(s), direct: false }, s.concurrency)
   }
 
   private hooksFor(msg: ClaimedMessage): SessionHooks | undefined {
@@ -444,9 +443,9 @@ export class CoreEngine implements Engine {
 class LazyAuthRelay implements Transport {
   private inner: Promise<RelayTransport> | null = null
   private readonly settings: SettingsStore
-  private readonly target: Omit<import('./transport/session.ts').SessionTarget, 'auth'>
+  private readonly target: Omit<SessionTarget, 'auth'>
   private readonly maxIdle: number
-  constructor(settings: SettingsStore, target: Omit<import('./transport/session.ts').SessionTarget, 'auth'>, maxIdle: number) {
+  constructor(settings: SettingsStore, target: Omit<SessionTarget, 'auth'>, maxIdle: number) {
     this.settings = settings
     this.target = target
     this.maxIdle = maxIdle
@@ -461,7 +460,7 @@ class LazyAuthRelay implements Transport {
     this.inner.catch(() => (this.inner = null))
     return this.inner
   }
-  async deliver(job: import('./transport/transport.ts').DeliveryJob): Promise<RecipientOutcome[]> {
+  async deliver(job: DeliveryJob): Promise<RecipientOutcome[]> {
     return (await this.get()).deliver(job)
   }
   close(): void {
