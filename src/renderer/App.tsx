@@ -1,11 +1,9 @@
-import { useEffect, useRef } from 'react'
+import { lazy, Suspense, useEffect, useRef } from 'react'
 import { DashboardPage } from './pages/Dashboard.tsx'
 import { LogsPage, MailLogPage } from './pages/LogPages.tsx'
 import { QueuePage } from './pages/QueuePage.tsx'
 import { DeleteQueuePage, FlushQueuePage } from './pages/QueueToolsPages.tsx'
 import { ReportPage } from './pages/ReportPage.tsx'
-import { SendTestPage } from './pages/SendTestPage.tsx'
-import { SettingsPage } from './pages/SettingsPage.tsx'
 import { TroubleshootingPage } from './pages/TroubleshootingPage.tsx'
 import { MENU, href, useRoute, type Route, type RoutePath } from './routes.ts'
 import { StoresContext, type Stores } from './stores/index.ts'
@@ -74,14 +72,27 @@ function MenuLink({ path, label, current }: { path: RoutePath; label: string; cu
   )
 }
 
+// The two forms validate with the shared zod schemas; loading them on first use keeps zod out of
+// the bundle the dashboard waits for.
+const SettingsPage = lazy(() => import('./pages/SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })))
+const SendTestPage = lazy(() => import('./pages/SendTestPage.tsx').then((m) => ({ default: m.SendTestPage })))
+
 function PageFor({ route }: { route: Route }) {
   switch (route.path) {
     case '/':
       return <DashboardPage />
     case '/settings':
-      return <SettingsPage focus={route.params.get('focus')} />
+      return (
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <SettingsPage focus={route.params.get('focus')} />
+        </Suspense>
+      )
     case '/send-test':
-      return <SendTestPage />
+      return (
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <SendTestPage />
+        </Suspense>
+      )
     case '/queue':
       return <QueuePage />
     case '/delete-queue':

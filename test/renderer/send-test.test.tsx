@@ -19,6 +19,8 @@ describe('Send Test Email', () => {
   it('checks the address before sending', async () => {
     const fake = createFakeApi()
     renderConsole(fake, '#/send-test')
+    // The page loads on first use.
+    await screen.findByLabelText('Email address')
     const user = userEvent.setup()
     await user.type(screen.getByLabelText('Email address'), 'not-an-address')
     await user.click(screen.getByRole('button', { name: 'Send' }))
@@ -31,6 +33,8 @@ describe('Send Test Email', () => {
   it('shows each stage, then the cause and fix of a failure, and the transcript on request', async () => {
     const fake = createFakeApi()
     renderConsole(fake, '#/send-test')
+    // The page loads on first use.
+    await screen.findByLabelText('Email address')
     const user = userEvent.setup()
     await user.type(screen.getByLabelText('Email address'), 'ops@example.org')
     await user.click(screen.getByRole('button', { name: 'Send' }))
@@ -78,6 +82,8 @@ describe('Send Test Email', () => {
       return { ok: true, data: { queueId: 'C0FFEE01', messageId: '<t@x>' } }
     })
     renderConsole(fake, '#/send-test')
+    // The page loads on first use.
+    await screen.findByLabelText('Email address')
     const user = userEvent.setup()
     await user.type(screen.getByLabelText('Email address'), 'ops@example.org')
     await user.click(screen.getByRole('button', { name: 'Send' }))
@@ -92,6 +98,8 @@ describe('Send Test Email', () => {
     const fake = createFakeApi()
     fake.handle('mail.sendTest', () => ({ ok: false, error: { code: 'conflict', message: 'The From Address is not set: open Edit Settings first.' } }))
     renderConsole(fake, '#/send-test')
+    // The page loads on first use.
+    await screen.findByLabelText('Email address')
     const user = userEvent.setup()
     await user.type(screen.getByLabelText('Email address'), 'ops@example.org')
     await user.click(screen.getByRole('button', { name: 'Send' }))

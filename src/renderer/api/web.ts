@@ -1,4 +1,5 @@
-import { API_METHODS, EVENT_NAMES, type ApiEvents, type ConsoleApi, type Result } from '../../shared/api.ts'
+import type { ApiEvents, ConsoleApi, Result } from '../../shared/api.ts'
+import { API_METHODS, EVENT_NAMES } from '../../shared/methods.ts'
 
 // The console in a browser: the same ConsoleApi over HTTP (one POST per
 // method) and server-sent events, protected by the per-run token the web

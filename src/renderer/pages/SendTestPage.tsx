@@ -1,3 +1,4 @@
+import '../zod-config.ts'
 import { useState, type FormEvent } from 'react'
 import { requestSchemas, validationError } from '../../shared/api.ts'
 import type { DeliveryProgress, DeliveryStage } from '../../shared/types.ts'

@@ -1,3 +1,4 @@
+import '../zod-config.ts'
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
 import { effectiveRelayPort, effectiveTls, type TlsMode } from '../../shared/settings.ts'
 import { ErrorNotice } from '../components/Notices.tsx'
