@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import type { ApiError } from '../../shared/api.ts'
+import type { ApiError, Result } from '../../shared/api.ts'
 import { QUEUE_STATES } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
 import { ConfirmDialog } from '../components/Dialog.tsx'
@@ -22,23 +22,31 @@ function useSummary() {
   return state
 }
 
-export function DeleteQueuePage() {
-  const { queueSummary } = useStores()
-  const { summary, error } = useSummary()
+/** An operation on the whole queue: asked first, then run once, with its outcome in words. */
+function useConfirmedAction<T>(call: () => Promise<Result<T>>, describe: (data: T) => string) {
   const [asking, setAsking] = useState(false)
   const [busy, setBusy] = useState(false)
   const [done, setDone] = useState<string | null>(null)
   const [actionError, setActionError] = useState<ApiError | null>(null)
-
-  async function deleteAll() {
+  async function run() {
     setBusy(true)
     setActionError(null)
-    const result = await queueSummary.getState().deleteAll()
+    const result = await call()
     setBusy(false)
     setAsking(false)
-    if (result.ok) setDone(`Deleted ${plural(result.data.count, 'message')}.`)
+    if (result.ok) setDone(describe(result.data))
     else setActionError(result.error)
   }
+  return { asking, setAsking, busy, done, actionError, run }
+}
+
+export function DeleteQueuePage() {
+  const { queueSummary } = useStores()
+  const { summary, error } = useSummary()
+  const { asking, setAsking, busy, done, actionError, run: deleteAll } = useConfirmedAction(
+    () => queueSummary.getState().deleteAll(),
+    (data) => `Deleted ${plural(data.count, 'message')}.`,
+  )
 
   const total = summary?.total ?? 0
   return (
@@ -128,20 +136,10 @@ export function DeleteQueuePage() {
 export function FlushQueuePage() {
   const { queueSummary } = useStores()
   const { summary, error } = useSummary()
-  const [asking, setAsking] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const [done, setDone] = useState<string | null>(null)
-  const [actionError, setActionError] = useState<ApiError | null>(null)
-
-  async function flush() {
-    setBusy(true)
-    setActionError(null)
-    const result = await queueSummary.getState().flush()
-    setBusy(false)
-    setAsking(false)
-    if (result.ok) setDone(`${plural(result.data.count, 'message')} ${result.data.count === 1 ? 'is' : 'are'} due now and being retried.`)
-    else setActionError(result.error)
-  }
+  const { asking, setAsking, busy, done, actionError, run: flush } = useConfirmedAction(
+    () => queueSummary.getState().flush(),
+    (data) => `${plural(data.count, 'message')} ${data.count === 1 ? 'is' : 'are'} due now and being retried.`,
+  )
 
   const deferred = summary?.byState.deferred ?? 0
   return (
