@@ -195,10 +195,8 @@ describe('relay delivery', () => {
   it('gives up on a server that never greets after the greeting timeout, and says why', async () => {
     const server = await startSilentServer()
     const engine = await setup(server, { greetingTimeoutSec: 1 })
-    const started = Date.now()
     const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
     await settled(engine, queueId)
-    expect(Date.now() - started).toBeLessThan(8000)
     const entry = unwrap(await engine.call('queue.get', { queueId }))
     expect(entry.state).toBe('deferred')
     // Through a relay, a greeting that never comes most often means plain SMTP against an implicit-TLS port.
@@ -234,16 +232,16 @@ describe('composition', () => {
 
 describe('deliveries in flight', () => {
   it('Delete aborts a delivery stuck in DATA at once: the slot is freed and nothing is logged as deferred', async () => {
-    const server = await startSmtp({ tls: 'none', dataDelayMs: 4000 })
+    // The server would answer DATA only after a minute: settling before that can only be the abort.
+    const server = await startSmtp({ tls: 'none', dataDelayMs: 60_000 })
     const engine = await setup(server, {})
     const [submitted] = await engine.submit([{ to: ['slow@example.net'], subject: 'slow', text: 'x' }])
     const queueId = submitted!.queueId
     await waitFor(() => engine.worker.activeCount === 1, 'the delivery to start')
     await new Promise((r) => setTimeout(r, 300))
-    const started = Date.now()
     unwrap(await engine.call('queue.delete', { queueId }))
-    await waitFor(() => engine.worker.activeCount === 0, 'the aborted delivery to settle', 2000)
-    expect(Date.now() - started).toBeLessThan(1500)
+    await waitFor(() => engine.worker.activeCount === 0, 'the aborted delivery to settle', 15_000)
+    expect(server.received).toHaveLength(0)
     const statuses = engine.mailLog.forQueueId(queueId).map((e) => e.status)
     expect(statuses).toContain('deleted')
     expect(statuses).not.toContain('deferred')
@@ -251,17 +249,16 @@ describe('deliveries in flight', () => {
   })
 
   it('close() does not wait on a slow server beyond its grace: the message stays queued for next time', async () => {
-    const server = await startSmtp({ tls: 'none', dataDelayMs: 20_000 })
+    const server = await startSmtp({ tls: 'none', dataDelayMs: 60_000 })
     cleanups.push(() => server.close())
     const engine = await engineWith({ relayHost: '127.0.0.1', relayPort: server.port })
     const dataDir = engine.dataDir
     cleanups.push(() => removeDir(dataDir))
     await engine.submit([{ to: ['slow@example.net'], subject: 'slow', text: 'x' }])
     await waitFor(() => engine.worker.activeCount === 1, 'the delivery to start')
-    const started = Date.now()
-    await engine.close()
-    // Grace of 5 s, then the abort settles the delivery immediately.
-    expect(Date.now() - started).toBeLessThan(7000)
+    // A grace of 5 s, then the abort settles the delivery: close returns long before the server would answer.
+    const closed = await Promise.race([engine.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still waiting'), 30_000))])
+    expect(closed).toBe('closed')
     const again = await openEngine({ dataDir, startWorker: false })
     cleanups.push(() => again.close())
     // Stopped by us, not refused by the server: no attempt counted, due again at once.

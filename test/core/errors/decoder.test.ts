@@ -709,9 +709,7 @@ describe('decodeFailure on failures provoked on loopback', () => {
 
   it('plain SMTP against an implicit-TLS port: greeting never received', async () => {
     const port = await startSmtp({ secure: true, key: certs.selfKey, cert: certs.selfCert, authOptional: true })
-    const started = Date.now()
     const err = await attempt({ port, secure: false, greetingTimeout: 500 })
-    expect(Date.now() - started).toBeLessThan(WAIT_MS)
     expectDecoded(err, { host: '127.0.0.1', port, tls: 'none' }, { cause: 'plain-to-implicit-tls', disposition: 'defer', dsn: '4.4.2' }, ['Use TLS', 'Implicit TLS'])
   })
 
