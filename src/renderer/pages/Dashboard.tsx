@@ -1,4 +1,4 @@
-import { useEffect } from 'react'
+import { useLayoutEffect } from 'react'
 import type { EffectiveTls } from '../../shared/settings.ts'
 import { QUEUE_STATES, type Status } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
@@ -27,7 +27,8 @@ export function DashboardPage() {
   const mailLogState = useSlice(mailLog, (s) => s)
   const eventsState = useSlice(events, (s) => s)
 
-  useEffect(() => {
+  // A layout effect asks for the data before the first paint rather than after it: the dashboard is the first page seen.
+  useLayoutEffect(() => {
     const offs = [status.getState().watch(), queue.getState().watch('recent'), mailLog.getState().watch('recent'), events.getState().watch('recent')]
     void status.getState().load()
     void queue.getState().loadRecent()
