@@ -1,4 +1,5 @@
-import { BrowserWindow, shell, type WebContents } from 'electron'
+import { join } from 'node:path'
+import { app, BrowserWindow, shell, type WebContents } from 'electron'
 import { externalTarget, isAppUrl } from './navigation.ts'
 
 // The console's one window: sandboxed, isolated, no Node in the page. It
@@ -34,6 +35,7 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
     },
   })
   guardNavigation(window.webContents, options.appUrl)
+  askWhereToSave(window.webContents)
   window.once('ready-to-show', () => window.show())
   void window.loadURL(options.appUrl)
   return window
@@ -66,4 +68,17 @@ export function guardNavigation(contents: WebContents, appUrl: string): void {
 function openOutside(url: string): void {
   const target = externalTarget(url)
   if (target) void shell.openExternal(target)
+}
+
+/** A report export arrives as a download: the admin picks where it goes, starting in Documents. */
+function askWhereToSave(contents: WebContents): void {
+  contents.session.on('will-download', (_event, item) => {
+    const name = item.getFilename()
+    const csv = name.toLowerCase().endsWith('.csv')
+    item.setSaveDialogOptions({
+      title: 'Save the report',
+      defaultPath: join(app.getPath('documents'), name),
+      filters: [csv ? { name: 'CSV', extensions: ['csv'] } : { name: 'Text', extensions: ['txt'] }, { name: 'All files', extensions: ['*'] }],
+    })
+  })
 }
