@@ -267,3 +267,20 @@ describe('deliveries in flight', () => {
     expect(entry!.nextAttemptAt!).toBeLessThanOrEqual(Date.now())
   })
 })
+
+describe('the relay session pool', () => {
+  it('reuses a session for mail in a row, and lets it go after 2 s unused instead of sending into a dropped one', async () => {
+    const server = await startSmtp({ tls: 'none' })
+    const engine = await setup(server, { concurrency: 1 })
+    await engine.submit(Array.from({ length: 5 }, (_, i) => ({ to: [`row${i}@example.net`], subject: `row ${i}`, text: 'x' })))
+    await queueEmpty(engine)
+    expect(server.received).toHaveLength(5)
+    expect(server.connections.opened).toBe(1)
+    // Unused past the idle limit, the session is closed by us, not left for the relay to drop.
+    await waitFor(() => server.connections.closed === 1, 'the idle session to be closed', 10_000)
+    await engine.submit([{ to: ['later@example.net'], subject: 'later', text: 'x' }])
+    await queueEmpty(engine)
+    expect(server.connections.opened).toBe(2)
+    expect(server.received).toHaveLength(6)
+  })
+})

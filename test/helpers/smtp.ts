@@ -19,6 +19,8 @@ export interface Received {
 export interface TestSmtp {
   port: number
   received: Received[]
+  /** Connections opened and closed so far, to see sessions reused and let go. */
+  connections: { opened: number; closed: number }
   close(): Promise<void>
 }
 
@@ -47,7 +49,15 @@ export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
   const cert = selfSignedCert()
   const tls = opts.tls ?? 'starttls'
   let dataCount = 0
+  const connections = { opened: 0, closed: 0 }
   const options: SMTPServerOptions = {
+    onConnect(_session, cb) {
+      connections.opened++
+      cb()
+    },
+    onClose() {
+      connections.closed++
+    },
     secure: tls === 'implicit',
     key: cert.key,
     cert: cert.cert,
@@ -111,6 +121,7 @@ export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
   return {
     port,
     received,
+    connections,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

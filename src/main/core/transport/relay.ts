@@ -9,11 +9,19 @@ import type { DeliveryJob, Transport } from './transport.ts'
 /** Messages per pooled session before it is replaced, so no session lives forever. */
 const MESSAGES_PER_SESSION = 100
 
+/**
+ * How long an unused session is kept. Postfix caches a connection for 2 s
+ * (smtp_connection_cache_time_limit); relays drop idle clients after a while,
+ * and a session they dropped without our noticing would cost a message a deferral.
+ */
+export const IDLE_MS = 2000
+
 export class RelayTransport implements Transport {
   private readonly target: SessionTarget
   private readonly maxIdle: number
-  private idle: SmtpSession[] = []
+  private idle: { session: SmtpSession; since: number }[] = []
   private closed = false
+  private sweeper: NodeJS.Timeout | null = null
 
   constructor(target: SessionTarget, maxIdle: number) {
     this.target = target
@@ -38,21 +46,43 @@ export class RelayTransport implements Transport {
   }
 
   private async acquire(signal: AbortSignal): Promise<SmtpSession> {
+    this.sweep()
     while (this.idle.length) {
-      const s = this.idle.pop()!
-      if (s.alive) return s
+      const { session } = this.idle.pop()!
+      if (session.alive) return session
     }
     return SmtpSession.open(this.target, {}, signal)
   }
 
   private releaseSession(s: SmtpSession): void {
-    if (!this.closed && s.alive && s.messagesSent < MESSAGES_PER_SESSION && this.idle.length < this.maxIdle) this.idle.push(s)
-    else s.close()
+    if (!this.closed && s.alive && s.messagesSent < MESSAGES_PER_SESSION && this.idle.length < this.maxIdle) {
+      this.idle.push({ session: s, since: Date.now() })
+      this.sweeper ??= setInterval(() => this.sweep(), IDLE_MS / 2).unref()
+    } else {
+      s.close()
+    }
+  }
+
+  /** Closes sessions unused for longer than IDLE_MS. */
+  private sweep(): void {
+    const now = Date.now()
+    const keep = this.idle.filter(({ session, since }) => {
+      if (now - since <= IDLE_MS && session.alive) return true
+      session.close()
+      return false
+    })
+    this.idle = keep
+    if (!keep.length && this.sweeper) {
+      clearInterval(this.sweeper)
+      this.sweeper = null
+    }
   }
 
   close(): void {
     this.closed = true
-    for (const s of this.idle) s.close()
+    if (this.sweeper) clearInterval(this.sweeper)
+    this.sweeper = null
+    for (const { session } of this.idle) session.close()
     this.idle = []
   }
 }
