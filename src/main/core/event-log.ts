@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { EventEntry, EventLevel, Page } from '../../shared/types.ts'
-import { containsPattern, keysetPage, type PageQuery } from './paging.ts'
+import { containsPattern, keptCount, keysetPage, type PageQuery } from './paging.ts'
 
 // The system event log: what the console did and what went wrong, for the
 // Logs page. Details are JSON; secrets never reach them.
@@ -65,10 +65,7 @@ export class EventLog {
   }
 
   count(level?: EventLevel): number {
-    const row = level
-      ? this.db.prepare("SELECT n FROM row_counts WHERE tbl = 'events' AND k = ?").get(level)
-      : this.db.prepare("SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE tbl = 'events'").get()
-    return (row as { n: number } | undefined)?.n ?? 0
+    return keptCount(this.db, 'events', level)
   }
 
   prune(before: number): number {

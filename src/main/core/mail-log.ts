@@ -1,7 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { MailLogEntry, MailLogStatus, Page } from '../../shared/types.ts'
 import { explainCause } from './errors/decoder.ts'
-import { containsPattern, keysetPage, type PageQuery } from './paging.ts'
+import { containsPattern, keptCount, keysetPage, type PageQuery } from './paging.ts'
 
 // The mail log: one row at arrival, one per recipient per delivery attempt,
 // and one when a message leaves by the admin's hand (deleted, held, released).
@@ -124,10 +124,7 @@ export class MailLog {
 
   /** Rows with this status, or all rows, from the trigger-kept counts. */
   count(status?: MailLogStatus): number {
-    const row = status
-      ? this.db.prepare("SELECT n FROM row_counts WHERE tbl = 'mail_log' AND k = ?").get(status)
-      : this.db.prepare("SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE tbl = 'mail_log'").get()
-    return (row as { n: number } | undefined)?.n ?? 0
+    return keptCount(this.db, 'mail_log', status)
   }
 
   forQueueId(queueId: string, limit = 200): MailLogEntry[] {

@@ -32,6 +32,14 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
+/** Rows of a log table, or of one status/level of it, from the counts its triggers keep (db.ts, row_counts). */
+export function keptCount(db: DatabaseSync, table: 'mail_log' | 'events', key?: string): number {
+  const row = key
+    ? db.prepare('SELECT n FROM row_counts WHERE tbl = ? AND k = ?').get(table, key)
+    : db.prepare('SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE tbl = ?').get(table)
+  return (row as { n: number } | undefined)?.n ?? 0
+}
+
 /** The most rows a filtered count reads before it settles for "more than". */
 export const COUNT_CAP = 10_000
 
