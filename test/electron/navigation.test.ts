@@ -1,16 +1,32 @@
 import { describe, expect, it } from 'vitest'
 import { externalTarget, isAppUrl } from '../../src/main/electron/navigation.ts'
+import { RENDERER_PAGE_URL } from '../../src/main/electron/renderer-scheme.ts'
 import { isTrustedSender } from '../../src/main/electron/sender.ts'
 
-const builtPage = 'file:///opt/SMTP%20Console/resources/app.asar/out/renderer/index.html'
+const builtPage = RENDERER_PAGE_URL
 const devServer = 'http://localhost:5173/'
 
 describe('isAppUrl', () => {
-  it('accepts the built page with any hash or query, and nothing else on disk', () => {
+  it('is the page on the app scheme, not a file', () => {
+    expect(builtPage).toBe('smtp-console://app/index.html')
+  })
+
+  it('accepts the built page with any hash or query, and nothing else on the scheme', () => {
+    expect(isAppUrl(builtPage, builtPage)).toBe(true)
     expect(isAppUrl(`${builtPage}#/queue`, builtPage)).toBe(true)
     expect(isAppUrl(`${builtPage}?page=2`, builtPage)).toBe(true)
+    expect(isAppUrl('smtp-console://app/other.html', builtPage)).toBe(false)
+    expect(isAppUrl('smtp-console://app/assets/index.js', builtPage)).toBe(false)
+    expect(isAppUrl('smtp-console://evil/index.html', builtPage)).toBe(false)
+    expect(isAppUrl('smtp-console://app:8080/index.html', builtPage)).toBe(false)
+    expect(isAppUrl('other-scheme://app/index.html', builtPage)).toBe(false)
+  })
+
+  it('refuses every file:// page, the old built page included', () => {
     expect(isAppUrl('file:///etc/passwd', builtPage)).toBe(false)
-    expect(isAppUrl('file:///opt/SMTP%20Console/resources/app.asar/out/renderer/other.html', builtPage)).toBe(false)
+    expect(isAppUrl('file:///opt/SMTP%20Console/resources/app.asar/out/renderer/index.html', builtPage)).toBe(false)
+    const oldPage = 'file:///opt/SMTP%20Console/resources/app.asar/out/renderer/index.html'
+    expect(isAppUrl(oldPage, oldPage)).toBe(false)
   })
 
   it('accepts the dev server origin and refuses any other origin', () => {
@@ -56,6 +72,7 @@ describe('isTrustedSender', () => {
     expect(isTrustedSender({ ...good, isMainFrame: false }, window)).toBe(false)
     expect(isTrustedSender({ ...good, frameUrl: null }, window)).toBe(false)
     expect(isTrustedSender({ ...good, frameUrl: 'https://evil.example/' }, window)).toBe(false)
+    expect(isTrustedSender({ ...good, frameUrl: 'file:///opt/SMTP%20Console/resources/app.asar/out/renderer/index.html' }, window)).toBe(false)
     expect(isTrustedSender(good, null)).toBe(false)
   })
 })

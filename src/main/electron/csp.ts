@@ -1,6 +1,8 @@
 // The Content-Security-Policy of the console's page. It loads nothing from
 // outside the app: its own scripts and styles, data: images, and no frames,
-// plugins or base rewrites. The dev server needs one relaxation: the React
+// plugins or base rewrites. 'self' is the page's origin: smtp-console://app in
+// the installed app (whose handler sends the policy with every file), the dev
+// server in development. The dev server needs one relaxation: the React
 // refresh preamble is an inline module script.
 
 const PRODUCTION_POLICY: ReadonlyArray<readonly [string, ...string[]]> = [

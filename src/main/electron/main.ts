@@ -1,8 +1,7 @@
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session, shell } from 'electron'
 import Store from 'electron-store'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { openEngine } from '../core/engine.ts'
 import type { Engine } from '../core/engine-types.ts'
 import { resolveDataDir } from '../core/paths.ts'
@@ -11,6 +10,7 @@ import { contentSecurityPolicy, withContentSecurityPolicy } from './csp.ts'
 import { forwardEvents } from './events.ts'
 import { registerIpcHandlers } from './ipc.ts'
 import { menuTemplate } from './menu.ts'
+import { RENDERER_PAGE_URL, RENDERER_SCHEME, RENDERER_SCHEME_PRIVILEGES, rendererResponse } from './renderer-scheme.ts'
 import { createTestMailWatcher } from './test-mail-watcher.ts'
 import { createMainWindow } from './window.ts'
 
@@ -25,7 +25,8 @@ const dataDir = resolveDataDir(process.argv, process.env, defaultUserData)
 if (dataDir !== defaultUserData) app.setPath('userData', dataDir)
 
 const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL
-const appUrl = devServerUrl ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href
+const rendererRoot = join(import.meta.dirname, '../renderer')
+const appUrl = devServerUrl ?? RENDERER_PAGE_URL
 const preloadPath = join(import.meta.dirname, '../preload/preload.cjs')
 const iconPath = join(app.getAppPath(), 'assets', 'icon.png')
 
@@ -34,6 +35,8 @@ let engineStarting: Promise<Engine | null> | null = null
 let closing = false
 
 app.enableSandbox()
+// Privileges are fixed when Chromium starts, so before ready; the handler comes with the session.
+protocol.registerSchemesAsPrivileged([{ scheme: RENDERER_SCHEME, privileges: { ...RENDERER_SCHEME_PRIVILEGES } }])
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
@@ -119,6 +122,8 @@ function openWindow(): void {
 
 function lockDownSession(): void {
   const policy = contentSecurityPolicy({ devServer: devServerUrl !== undefined })
+  // The built page and its files, from out/renderer only; the policy rides on every answer.
+  protocol.handle(RENDERER_SCHEME, (request) => rendererResponse(request, rendererRoot, policy))
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders, policy) })
   })

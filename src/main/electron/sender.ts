@@ -13,7 +13,7 @@ export interface SenderFacts {
 
 export interface TrustedWindow {
   webContentsId: number
-  /** The renderer's URL: the built index.html as a file URL, or the dev server. */
+  /** The renderer's URL: the built index.html on smtp-console://app, or the dev server. */
   appUrl: string
 }
 

@@ -7,7 +7,7 @@ import { externalTarget, isAppUrl } from './navigation.ts'
 
 export interface WindowOptions {
   preloadPath: string
-  /** The page to show: the built index.html as a file URL, or the dev server's URL. */
+  /** The page to show: the built index.html on smtp-console://app, or the dev server's URL. */
   appUrl: string
   iconPath?: string
 }
