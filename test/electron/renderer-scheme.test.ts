@@ -184,8 +184,15 @@ describe('rendererResponse', () => {
     expect(answer.headers.get('content-security-policy')).toBe(POLICY)
   })
 
+  it('serves a request the console made, or the browser made for it', async () => {
+    for (const initiatorOrigin of [undefined, RENDERER_ORIGIN, `${RENDERER_ORIGIN}/`]) {
+      const answer = await rendererResponse({ url: `${RENDERER_ORIGIN}/assets/index-abc.js`, method: 'GET', ...(initiatorOrigin ? { initiatorOrigin } : {}) }, root, POLICY)
+      expect(answer.status, initiatorOrigin).toBe(200)
+    }
+  })
+
   it('serves a request another origin made to nobody', async () => {
-    for (const initiatorOrigin of ['https://evil.example', 'null', 'file://', 'smtp-console://evil']) {
+    for (const initiatorOrigin of ['https://evil.example', 'null', '', 'file://', 'smtp-console://evil', 'smtp-console://app:8080', 'smtp-console://app/index.html', 'https://app']) {
       const answer = await rendererResponse({ url: `${RENDERER_ORIGIN}/assets/index-abc.js`, method: 'GET', initiatorOrigin }, root, POLICY)
       expect(answer.status, initiatorOrigin).toBe(403)
       expect(await answer.text(), initiatorOrigin).not.toContain('export')

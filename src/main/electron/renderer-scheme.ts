@@ -99,6 +99,16 @@ export interface RendererRequest {
   initiatorOrigin?: string
 }
 
+// Parsed rather than compared as text, so a serialisation with a trailing slash still counts; "null" does not parse.
+function isRendererOrigin(origin: string): boolean {
+  try {
+    const url = new URL(origin)
+    return url.protocol === `${RENDERER_SCHEME}:` && url.host === RENDERER_HOST && url.pathname.replace(/^\/$/, '') === ''
+  } catch {
+    return false
+  }
+}
+
 /** The answer to one request on the scheme: the file with its type and the page's policy, or a plain-text refusal. */
 export async function rendererResponse(request: RendererRequest, root: string, contentSecurityPolicy: string): Promise<Response> {
   const headers = {
@@ -110,7 +120,7 @@ export async function rendererResponse(request: RendererRequest, root: string, c
 
   if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, 'Only GET and HEAD are served.', { Allow: 'GET, HEAD' })
   // Another origin (a page that is not the console) gets nothing, not even a script to embed.
-  if (request.initiatorOrigin !== undefined && request.initiatorOrigin !== RENDERER_ORIGIN) {
+  if (request.initiatorOrigin !== undefined && !isRendererOrigin(request.initiatorOrigin)) {
     return refuse(403, 'Only the console itself may load its files.')
   }
   const found = await resolveRendererFile(request.url, root)
