@@ -110,6 +110,39 @@ describe('web adapter', () => {
     expect((await get('/..%2fsecret.txt')).status).toBe(403)
   })
 
+  it('answers a malformed percent-encoding in the address with 400 and a short message', async () => {
+    const engine = await engineWith({}, { startWorker: false })
+    const root = join(engine.dataDir, 'site')
+    mkdirSync(root)
+    writeFileSync(join(root, 'index.html'), '<!doctype html><title>console</title>')
+    const server = await startWebServer(engine, { staticDir: root })
+    cleanups.push(async () => {
+      await server.close()
+      await engine.close()
+      removeDir(engine.dataDir)
+    })
+    const get = (path: string) =>
+      new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (c: string) => (body += c))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    for (const path of ['/%', '/%zz', '/assets/%E0%A4%A', '/%C0%AF', '/a%2', 'http://[']) {
+      const res = await get(path)
+      expect(res.status, path).toBe(400)
+      expect(res.body, path).toMatch(/^The address is not valid: /)
+      expect(res.body, path).not.toMatch(/URI malformed|internal/)
+      expect(res.body.length, path).toBeLessThan(200)
+    }
+    // Well-formed addresses still work after the refusals.
+    expect((await get('/%69ndex.html')).status).toBe(200)
+  })
+
   it('refuses a request body over 1 MiB', async () => {
     const { call } = await setup()
     const res = await call('queue.list', { limit: 5, text: 'x'.repeat(1_100_000) })

@@ -43,6 +43,11 @@ function sendJson(res: ServerResponse, status: number, body: Result<unknown>): v
   res.end(text)
 }
 
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
 function tokenMatches(given: string | null | undefined, token: string): boolean {
   if (!given) return false
   const a = Buffer.from(given)
@@ -81,7 +86,13 @@ export async function startWebServer(engine: Engine, options: WebServerOptions =
   })
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    } catch {
+      // An absolute-form target that is not a URL (GET http://[ HTTP/1.1).
+      return sendText(res, 400, 'The address is not valid: it is not a URL.')
+    }
     // Only our own names: a page that rebinds its DNS name to 127.0.0.1 arrives with its own Host.
     const host = req.headers.host ?? ''
     if (!allowedHosts.has(host)) {
@@ -130,7 +141,15 @@ export async function startWebServer(engine: Engine, options: WebServerOptions =
       return
     }
     const root = normalize(options.staticDir)
-    let file = normalize(join(root, decodeURIComponent(pathname)))
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(pathname)
+    } catch {
+      // A lone % or bytes that are not UTF-8 (GET /%): the client's mistake, not the console's.
+      sendText(res, 400, 'The address is not valid: each % must start a %XX escape of UTF-8 text.')
+      return
+    }
+    let file = normalize(join(root, decoded))
     if (file !== root && !file.startsWith(root + sep)) {
       res.writeHead(403).end('forbidden')
       return
