@@ -54,6 +54,19 @@ export function startNode(args: string[], options: SpawnOptions = {}): Child {
   }
 }
 
+/** The exit code (or signal name), or an error naming `what` if the process runs past `timeoutMs`. */
+export async function exitWithin(child: Child, what: string, timeoutMs: number): Promise<number | string> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still running after ${timeoutMs} ms\n${child.stdout()}\n${child.stderr()}`)), timeoutMs)
+  })
+  try {
+    return await Promise.race([child.exited, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Waits for the `SMTP Console: <url>` line and returns the URL. */
 export async function consoleUrl(child: Child, timeoutMs = 30_000): Promise<URL> {
   let early = false
