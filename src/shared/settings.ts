@@ -109,6 +109,8 @@ export const settingsFieldsSchema = z.object({
   username: noCrlf('Username').max(256, 'Username is limited to 256 characters.'),
   tlsMode: z.enum(TLS_MODES),
   verifyCertificate: z.boolean(),
+  /** Lets the SASL password go over a connection without TLS; off, a relay without STARTTLS gets no login at all. */
+  allowPlainAuth: z.boolean(),
   caPem: z
     .string()
     .refine(
@@ -161,6 +163,7 @@ export const DEFAULT_SETTINGS: SettingsFields = {
   username: '',
   tlsMode: 'auto',
   verifyCertificate: true,
+  allowPlainAuth: false,
   caPem: '',
   minBackoffSec: 300,
   maxBackoffSec: 4000,
@@ -191,10 +194,13 @@ export interface SettingsView {
   secretStorage: { kind: 'os' | 'keyfile'; description: string }
 }
 
-/** TLS as a connection will use it: Use TLS off is plain; auto picks implicit TLS on 465 and STARTTLS elsewhere. */
+/**
+ * TLS as a connection will use it: Use TLS off upgrades with STARTTLS wherever it is offered (as Postfix's
+ * smtp_tls_security_level = may does); on, auto picks implicit TLS on 465 and required STARTTLS elsewhere.
+ */
 export function effectiveTls(s: Pick<SettingsFields, 'useTls' | 'tlsMode' | 'relayHost' | 'relayPort'>): EffectiveTls {
-  if (s.relayHost === '') return s.useTls ? 'starttls' : 'opportunistic'
-  if (!s.useTls) return 'none'
+  if (!s.useTls) return 'opportunistic'
+  if (s.relayHost === '') return 'starttls'
   if (s.tlsMode === 'implicit') return 'implicit'
   if (s.tlsMode === 'starttls') return 'starttls'
   return s.relayPort === 465 ? 'implicit' : 'starttls'

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
 import type { DeliveryProgress } from '../../src/shared/types.ts'
 import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
-import { closedPort, smtpError, startSilentServer, startSmtp, type TestSmtp } from '../helpers/smtp.ts'
+import { closedPort, smtpError, startSilentServer, startSmtp, type TestSmtp, type TestSmtpOptions } from '../helpers/smtp.ts'
 import { selfSignedCert } from '../helpers/tls.ts'
+import { startWireTap, type WireTap } from '../helpers/wire.ts'
 
 // The engine against real SMTP servers on 127.0.0.1: what the server received,
 // and what the queue and both logs say afterwards.
@@ -212,6 +213,153 @@ describe('relay delivery', () => {
     const entry = unwrap(await engine.call('queue.get', { queueId }))
     expect(entry.explanation?.cause).toBe('connection-refused')
     expect(entry.reason).toMatch(/ECONNREFUSED|refused/i)
+  })
+})
+
+describe('the password and the wire', () => {
+  const USER = 'relayuser'
+  const PASS = 's3cret pass'
+  const PLAIN = Buffer.from(`\0${USER}\0${PASS}`).toString('base64')
+  const LOGIN_USER = Buffer.from(USER).toString('base64')
+
+  /** A real smtp-server behind a tap that keeps every byte the console sends. */
+  async function tapped(options: TestSmtpOptions): Promise<{ server: TestSmtp; tap: WireTap }> {
+    const server = await startSmtp(options)
+    cleanups.push(() => server.close())
+    const tap = await startWireTap(server.port)
+    return { server, tap }
+  }
+
+  function expectNoCredentials(tap: WireTap): void {
+    const wire = tap.clientText()
+    expect(wire).not.toContain(PASS)
+    expect(wire).not.toContain(PLAIN)
+    expect(wire).not.toContain(LOGIN_USER)
+  }
+
+  it('with Use TLS off, upgrades to TLS when the relay offers STARTTLS, and logs in only after it', async () => {
+    const { server, tap } = await tapped({ tls: 'starttls', auth: { user: USER, pass: PASS } })
+    const engine = await setup(tap, { useTls: false, useSasl: true, username: USER, caPem: selfSignedCert().cert }, PASS)
+    const progress: DeliveryProgress[] = []
+    engine.on('delivery.progress', (p) => progress.push(p))
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await queueEmpty(engine)
+
+    expect(server.received).toHaveLength(1)
+    expect(server.received[0]).toMatchObject({ user: USER, secure: true })
+    // On the wire: EHLO and STARTTLS readable, then only TLS records; no AUTH, no credentials, no envelope.
+    const [opening] = tap.plaintext()
+    expect(opening).toMatch(/^EHLO console\.example\.test\r\nSTARTTLS\r\n$/)
+    const wire = tap.clientText()
+    expect(wire).not.toMatch(/AUTH/i)
+    expect(wire).not.toContain('MAIL FROM')
+    expectNoCredentials(tap)
+
+    const lines = unwrap(await engine.call('mail.transcript', { queueId }))!.lines
+    const starttls = lines.findIndex((l) => l.startsWith('C: STARTTLS'))
+    const auth = lines.findIndex((l) => l.startsWith('C: AUTH'))
+    expect(starttls).toBeGreaterThanOrEqual(0)
+    expect(auth).toBeGreaterThan(starttls)
+    expect(lines.slice(starttls, auth).join('\n')).toMatch(/Use TLS is off.*STARTTLS.*upgraded/)
+    expect(progress.find((p) => p.stage === 'tls')?.detail).toMatch(/STARTTLS/)
+  })
+
+  it('with Use TLS off and no Use SASL Authorization, still encrypts when STARTTLS is offered, unverified as opportunistic TLS is', async () => {
+    const { server, tap } = await tapped({ tls: 'starttls' })
+    // No CA given: the self-signed certificate would fail verification, which opportunistic TLS does not ask for.
+    const engine = await setup(tap, { useTls: false })
+    unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await queueEmpty(engine)
+    expect(server.received).toHaveLength(1)
+    expect(server.received[0]!.secure).toBe(true)
+    expect(tap.clientText()).not.toContain('MAIL FROM')
+  })
+
+  it('does not send the password over TLS it cannot verify: a self-signed relay defers, and no AUTH is sent', async () => {
+    const { server, tap } = await tapped({ tls: 'starttls', auth: { user: USER, pass: PASS } })
+    const engine = await setup(tap, { useTls: false, useSasl: true, username: USER }, PASS)
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
+    expect(entry.state).toBe('deferred')
+    expect(entry.explanation?.cause).toBe('cert-self-signed')
+    expect(server.received).toHaveLength(0)
+    expect(tap.clientText()).not.toMatch(/AUTH/i)
+    expectNoCredentials(tap)
+  })
+
+  it('never authenticates with a relay that offers no STARTTLS: no AUTH at all, deferred with the cause and the settings to change', async () => {
+    const { server, tap } = await tapped({ tls: 'none', auth: { user: USER, pass: PASS } })
+    const engine = await setup(tap, { useTls: false, useSasl: true, username: USER }, PASS)
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+
+    expect(tap.connections.length).toBeGreaterThanOrEqual(1)
+    expect(tap.clientText()).toContain('EHLO console.example.test')
+    expect(tap.clientText()).not.toMatch(/AUTH/i)
+    expect(tap.clientText()).not.toContain('MAIL FROM')
+    expectNoCredentials(tap)
+    expect(server.received).toHaveLength(0)
+
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
+    expect(entry.state).toBe('deferred')
+    expect(entry.explanation?.cause).toBe('auth-tls-unavailable')
+    expect(entry.explanation?.summary).toMatch(/STARTTLS/)
+    expect(entry.explanation?.fix).toMatch(/Use TLS/)
+    expect(entry.explanation?.fix).toMatch(/Use SASL Authorization/)
+    expect(entry.explanation?.fix).toMatch(/Allow password without TLS \(unsafe\)/)
+    const deferred = engine.mailLog.forQueueId(queueId).find((e) => e.status === 'deferred')!
+    expect(deferred.explanation?.cause).toBe('auth-tls-unavailable')
+    const lines = unwrap(await engine.call('mail.transcript', { queueId }))!.lines
+    expect(lines.join('\n')).toMatch(/no STARTTLS/)
+
+    // Pooled sessions (mail nobody watches) hold to the same rule.
+    const [submitted] = await engine.submit([{ to: ['ops@example.net'], subject: 'pooled', text: 'x' }])
+    await settled(engine, submitted!.queueId)
+    expect(unwrap(await engine.call('queue.get', { queueId: submitted!.queueId })).explanation?.cause).toBe('auth-tls-unavailable')
+    expect(tap.clientText()).not.toMatch(/AUTH/i)
+  })
+
+  it('falls back to plaintext, as Postfix does, when an offered STARTTLS fails its handshake and no password is at stake', async () => {
+    // A relay that offers STARTTLS but speaks only TLS 1.1 or older: the console asks for 1.2 at least.
+    const { SMTPServer } = await import('smtp-server')
+    const received: { secure: boolean }[] = []
+    const old = new SMTPServer({
+      key: selfSignedCert().key,
+      cert: selfSignedCert().cert,
+      maxVersion: 'TLSv1.1',
+      disabledCommands: ['AUTH'],
+      logger: false,
+      onData(stream, session, cb) {
+        stream.resume()
+        stream.on('end', () => {
+          received.push({ secure: session.secure })
+          cb()
+        })
+      },
+    } as ConstructorParameters<typeof SMTPServer>[0])
+    old.on('error', () => undefined)
+    await new Promise<void>((r) => old.listen(0, '127.0.0.1', () => r()))
+    const port = ((old as unknown as { server: import('node:net').Server }).server.address() as import('node:net').AddressInfo).port
+    const engine = await setup({ port, close: () => new Promise<void>((r) => old.close(() => r())) }, { useTls: false })
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await queueEmpty(engine)
+    expect(received).toEqual([{ secure: false }])
+    const lines = unwrap(await engine.call('mail.transcript', { queueId }))!.lines
+    expect(lines.join('\n')).toMatch(/handshake failed.*again without TLS/)
+  })
+
+  it('with Allow password without TLS (unsafe) on, logs in without TLS where no STARTTLS is offered', async () => {
+    const { server, tap } = await tapped({ tls: 'none', auth: { user: USER, pass: PASS } })
+    const engine = await setup(tap, { useTls: false, useSasl: true, username: USER, allowPlainAuth: true }, PASS)
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await queueEmpty(engine)
+    expect(server.received).toHaveLength(1)
+    expect(server.received[0]).toMatchObject({ user: USER, secure: false })
+    // In clear, as the switch says: anyone on the path reads the login.
+    expect(tap.clientText()).toContain(`AUTH PLAIN ${PLAIN}`)
+    const lines = unwrap(await engine.call('mail.transcript', { queueId }))!.lines
+    expect(lines.join('\n')).toMatch(/Allow password without TLS \(unsafe\) is on/)
   })
 })
 

@@ -90,13 +90,48 @@ describe('Edit Settings', () => {
   it('saves and says so; the blank relay port hint follows Use TLS', async () => {
     const { fake, user } = await openSettings()
     await user.type(screen.getByLabelText('Relay Host'), 'smtp.example.net')
-    expect(screen.getByText(/blank = 25 with no TLS/)).toBeTruthy()
+    expect(screen.getByText(/blank = 25 with STARTTLS when offered/)).toBeTruthy()
     await user.click(screen.getByRole('checkbox', { name: 'Use TLS' }))
     expect(screen.getByText(/blank = 587 with STARTTLS/)).toBeTruthy()
     await user.click(screen.getByRole('button', { name: 'Submit' }))
     await screen.findByText('Settings saved.')
     const [request] = fake.callsOf('settings.update')
     expect(request!.settings).toMatchObject({ relayHost: 'smtp.example.net', relayPort: null, useTls: true })
+  })
+
+  describe('the password and TLS', () => {
+    const SASL_WARNING = /Use TLS is off: the Password will be sent only if the relay offers STARTTLS/
+
+    it('warns before Submit while Use SASL Authorization is on and Use TLS is off', async () => {
+      const { fake, user } = await openSettings()
+      await user.type(screen.getByLabelText('Relay Host'), 'smtp.example.net')
+      expect(screen.queryByText(SASL_WARNING)).toBeNull()
+      await user.click(screen.getByRole('checkbox', { name: 'Use SASL Authorization' }))
+      expect(screen.getByText(SASL_WARNING)).toBeTruthy()
+      await user.click(screen.getByRole('checkbox', { name: 'Use TLS' }))
+      expect(screen.queryByText(SASL_WARNING)).toBeNull()
+      await user.click(screen.getByRole('checkbox', { name: 'Use TLS' }))
+      expect(screen.getByText(SASL_WARNING)).toBeTruthy()
+      expect(fake.callsOf('settings.update')).toHaveLength(0)
+    })
+
+    it('has Allow password without TLS (unsafe) under Advanced, off by default, and says what it does when on', async () => {
+      const { fake, user } = await openSettings()
+      await user.type(screen.getByLabelText('Relay Host'), 'smtp.example.net')
+      await user.click(screen.getByRole('checkbox', { name: 'Use SASL Authorization' }))
+      await user.type(screen.getByLabelText('Username'), 'mailer')
+      await user.type(screen.getByLabelText('Password'), 'p4ss')
+      const unsafe = screen.getByRole('checkbox', { name: 'Allow password without TLS (unsafe)' }) as HTMLInputElement
+      expect(unsafe.closest('details')).toBeTruthy()
+      expect(unsafe.checked).toBe(false)
+      await user.click(screen.getByText('Advanced'))
+      await user.click(unsafe)
+      expect(screen.queryByText(SASL_WARNING)).toBeNull()
+      expect(screen.getByText(/Allow password without TLS \(unsafe\) is on: a relay that offers no STARTTLS gets the Username and Password in clear/)).toBeTruthy()
+      await user.click(screen.getByRole('button', { name: 'Submit' }))
+      await screen.findByText('Settings saved.')
+      expect(fake.callsOf('settings.update')[0]!.settings).toMatchObject({ useSasl: true, useTls: false, allowPlainAuth: true })
+    })
   })
 
   describe('the write-only password', () => {

@@ -179,9 +179,10 @@ describe('effective Relay Port and TLS', () => {
     [true, 'implicit', 2465, 2465, 'implicit'],
     [true, 'starttls', null, 587, 'starttls'],
     [true, 'starttls', 465, 465, 'starttls'],
-    [false, 'auto', null, 25, 'none'],
-    [false, 'implicit', null, 25, 'none'],
-    [false, 'auto', 465, 465, 'none'],
+    // Use TLS off: STARTTLS where the relay offers it, as Postfix's smtp_tls_security_level = may.
+    [false, 'auto', null, 25, 'opportunistic'],
+    [false, 'implicit', null, 25, 'opportunistic'],
+    [false, 'auto', 465, 465, 'opportunistic'],
   ] as const)('Use TLS %s, mode %s, port %j → port %j, %s', (useTls, tlsMode, relayPort, port, tls) => {
     const s = { ...relay, useTls, tlsMode, relayPort }
     expect(effectiveRelayPort(s)).toBe(port)

@@ -183,7 +183,7 @@ export class CoreEngine implements Engine {
     }
     if (s.relayHost === '') return new DirectTransport({ base, port: this.directPort, dnsServers: this.dnsServers })
     // The password is read at delivery time: a lazy transport keeps it out of memory until needed.
-    return new LazyAuthRelay(this.settings, { ...base, host: s.relayHost, port: effectiveRelayPort(s), direct: false }, s.concurrency)
+    return new LazyAuthRelay(this.settings, { ...base, host: s.relayHost, port: effectiveRelayPort(s), direct: false, allowPlainAuth: s.allowPlainAuth }, s.concurrency)
   }
 
   private hooksFor(msg: ClaimedMessage): SessionHooks | undefined {

@@ -17,6 +17,7 @@ export const FIELD_LABELS: Record<keyof SettingsFields, string> = {
   username: 'Username',
   tlsMode: 'TLS mode',
   verifyCertificate: 'Verify certificate',
+  allowPlainAuth: 'Allow password without TLS (unsafe)',
   caPem: 'CA certificate',
   minBackoffSec: 'Minimal backoff',
   maxBackoffSec: 'Maximal backoff',

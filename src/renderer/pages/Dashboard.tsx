@@ -20,6 +20,10 @@ export const TLS_LABELS: Record<EffectiveTls, string> = {
 
 export const KEYFILE_WARNING = 'The password is protected by a key file beside the data, weaker than the OS keychain.'
 
+/** Shown for as long as the password may cross the network in clear. */
+export const PLAIN_AUTH_WARNING =
+  'Allow password without TLS (unsafe) is on: a relay that offers no STARTTLS gets the Username and Password in clear, readable by anyone on the network path.'
+
 export function DashboardPage() {
   const { status, queue, mailLog, events } = useStores()
   const statusState = useSlice(status, (s) => s)

@@ -18,6 +18,7 @@ export interface Draft {
   clearPassword: boolean
   tlsMode: TlsMode
   verifyCertificate: boolean
+  allowPlainAuth: boolean
   caPem: string
   minBackoffSec: string
   maxBackoffSec: string
@@ -52,6 +53,7 @@ export function toDraft(view: SettingsView): Draft {
     clearPassword: false,
     tlsMode: s.tlsMode,
     verifyCertificate: s.verifyCertificate,
+    allowPlainAuth: s.allowPlainAuth,
     caPem: s.caPem,
     minBackoffSec: String(s.minBackoffSec),
     maxBackoffSec: String(s.maxBackoffSec),
@@ -116,6 +118,7 @@ export function buildUpdate(draft: Draft, hasPassword: boolean): { update: ApiRe
     username: draft.username,
     tlsMode: draft.tlsMode,
     verifyCertificate: draft.verifyCertificate,
+    allowPlainAuth: draft.allowPlainAuth,
     caPem: draft.caPem,
     // Fields that did not parse are reported above; a valid stand-in keeps the schema's other checks meaningful.
     minBackoffSec: numbers.minBackoffSec ?? 300,
@@ -139,4 +142,4 @@ export function buildUpdate(draft: Draft, hasPassword: boolean): { update: ApiRe
 }
 
 /** Fields that live in the collapsed Advanced section. */
-export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'caPem', ...NUMBER_FIELDS.map((f) => f.field)])
+export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'allowPlainAuth', 'caPem', ...NUMBER_FIELDS.map((f) => f.field)])

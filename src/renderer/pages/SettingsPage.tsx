@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import { effectiveRelayPort, effectiveTls, type TlsMode } from '../../shared/settings.ts'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
-import { KEYFILE_WARNING, TLS_LABELS } from './Dashboard.tsx'
+import { KEYFILE_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
 import { ADVANCED_FIELDS, buildUpdate, toDraft, type Draft, type FieldErrors } from './SettingsForm.ts'
 
 // Edit Settings: the seed's fields, then the collapsed Advanced section.
@@ -102,7 +102,14 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
   const portHint =
     connection.relayHost === ''
       ? 'Blank for direct sending: port 25 of each recipient’s mail server.'
-      : `blank = ${blankPort} with ${tls === 'none' ? 'no TLS' : tls === 'implicit' ? 'implicit TLS' : 'STARTTLS'}. Usual ports: 25 (unencrypted), 587 (STARTTLS), 465 (implicit TLS).`
+      : `blank = ${blankPort} with ${tls === 'none' ? 'no TLS' : tls === 'implicit' ? 'implicit TLS' : tls === 'opportunistic' ? 'STARTTLS when offered' : 'STARTTLS'}. Usual ports: 25 (unencrypted), 587 (STARTTLS), 465 (implicit TLS).`
+  // Said before Submit, not discovered in the queue: with Use TLS off the password needs the relay's STARTTLS.
+  const saslWithoutTls =
+    draft.useSasl && !draft.useTls
+      ? draft.allowPlainAuth
+        ? PLAIN_AUTH_WARNING
+        : 'Use TLS is off: the Password will be sent only if the relay offers STARTTLS. A relay that does not gets no login, and mail waits in the queue. Turn on Use TLS to require encryption.'
+      : null
 
   return (
     <form ref={formRef} className="settings-form" noValidate onSubmit={submit} aria-label="Edit Settings">
@@ -170,6 +177,11 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
           <input type="password" {...input('password')} value={draft.password} disabled={!draft.useSasl} onChange={(e) => change('password', e.target.value)} autoComplete="new-password" />
         </Row>
       )}
+      {saslWithoutTls && (
+        <p className="notice notice-warning" role="note" id="settings-sasl-tls-warning">
+          {saslWithoutTls}
+        </p>
+      )}
       {draft.useSasl && view.secretStorage.kind === 'keyfile' && (
         <p className="notice notice-warning" role="note">
           {KEYFILE_WARNING}
@@ -189,6 +201,16 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         </Row>
         <Row label="Verify certificate" htmlFor="settings-verifyCertificate" error={errors.verifyCertificate} field="verifyCertificate" hint="Refuse servers whose certificate is not trusted. Give a CA certificate rather than turning this off." check>
           <input type="checkbox" {...input('verifyCertificate')} checked={draft.verifyCertificate} onChange={(e) => change('verifyCertificate', e.target.checked)} />
+        </Row>
+        <Row
+          label="Allow password without TLS (unsafe)"
+          htmlFor="settings-allowPlainAuth"
+          error={errors.allowPlainAuth}
+          field="allowPlainAuth"
+          hint="Unsafe: sends the Username and Password in clear to a relay that offers no STARTTLS. Off, such a relay gets no login and mail waits in the queue."
+          check
+        >
+          <input type="checkbox" {...input('allowPlainAuth')} checked={draft.allowPlainAuth} onChange={(e) => change('allowPlainAuth', e.target.checked)} />
         </Row>
         <Row label="CA certificate" htmlFor="settings-caPem" error={errors.caPem} field="caPem" hint="PEM of a private certificate authority that signed the relay’s certificate; blank for the system’s trusted CAs.">
           <textarea {...input('caPem')} rows={4} value={draft.caPem} onChange={(e) => change('caPem', e.target.value)} spellCheck={false} placeholder="-----BEGIN CERTIFICATE-----" />

@@ -219,6 +219,12 @@ const CASES: Case[] = [
     ctx: relay,
     cause: 'auth-credentials-missing', disposition: 'defer', dsn: '4.7.0', fix: ['Password'],
   },
+  {
+    name: 'no TLS to carry the password: the session refused to log in',
+    raw: { message: 'The server offers no STARTTLS, and the password is never sent without TLS: no login was attempted', code: 'ENOTLSAUTH', command: 'AUTH' },
+    ctx: { ...relay, port: 25, tls: 'opportunistic' },
+    cause: 'auth-tls-unavailable', disposition: 'defer', dsn: '4.7.11', fix: ['Use TLS', 'Use SASL Authorization', 'Allow password without TLS (unsafe)'],
+  },
 
   // Relay and sender policy
   {

@@ -220,6 +220,14 @@ export const CATALOGUE: Record<string, CauseEntry> = {
     disposition: 'defer',
     dsn: '4.7.11',
   },
+  'auth-tls-unavailable': {
+    summary: (p) =>
+      `${Server(p)} offers no STARTTLS on this connection and Use TLS is off, so the session could not be encrypted. SMTP Console never sends the Password without TLS: it did not log in, and nothing was sent.`,
+    fix: () =>
+      `Turn on Use TLS with the relay's encrypted port: Relay Port 465 with TLS mode Implicit TLS, or 587 with STARTTLS (ask the relay's provider which it offers). If this relay needs no login, turn off Use SASL Authorization. Only on a network you trust, Allow password without TLS (unsafe) under Advanced sends the Password in clear. ${FLUSH}`,
+    disposition: 'defer',
+    dsn: '4.7.11',
+  },
   'auth-credentials-missing': {
     summary: () => 'Use SASL Authorization is on, but the Username or Password is empty, so no login was attempted.',
     fix: () => `Enter the Username and Password under Use SASL Authorization, or turn it off if the relay needs no login. ${FLUSH}`,

@@ -43,6 +43,9 @@ export interface Decoded extends Explanation {
 
 type Phase = NonNullable<FailureContext['phase']>
 
+/** The code of the session's own refusal to log in without TLS (no server said anything). */
+export const NO_TLS_FOR_AUTH = 'ENOTLSAUTH'
+
 /** Everything the rules look at, read once. */
 interface Facts {
   raw: RawFailure
@@ -196,6 +199,7 @@ type Rule = [cause: string, test: (f: Facts) => boolean]
 const RULES: Rule[] = [
   ['message-too-big', (f) => f.code === 'EMESSAGE' && f.reply === null && has(f, /message size larger than allowed/)],
   ['auth-credentials-missing', (f) => f.code === 'EAUTH' && has(f, /missing credentials for/)],
+  ['auth-tls-unavailable', (f) => f.code === NO_TLS_FOR_AUTH],
 
   ['tls-wrong-version', (f) =>
     f.sys === 'ERR_SSL_WRONG_VERSION_NUMBER' || f.sys === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' ||

@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import type { EffectiveTls } from '../../../shared/settings.ts'
 import type { DeliveryStage } from '../../../shared/types.ts'
-import { decodeFailure, toRawFailure, type FailureContext } from '../errors/decoder.ts'
+import { decodeFailure, NO_TLS_FOR_AUTH, toRawFailure, type FailureContext } from '../errors/decoder.ts'
 import type { RecipientOutcome } from '../queue.ts'
 
 // One SMTP session with one server: connect, greet, TLS, authenticate, then
@@ -20,6 +20,8 @@ export interface SessionTarget {
   verifyCertificate: boolean
   caPem?: string
   auth?: { user: string; pass: string } | null
+  /** Allow password without TLS (unsafe): log in even where the session could not be encrypted. */
+  allowPlainAuth?: boolean
   /** EHLO name: the console's Hostname. */
   ehloName: string
   connectionTimeoutMs: number
@@ -163,8 +165,30 @@ export class SmtpSession {
 
   /** Opens a session: TCP (or TLS), greeting, EHLO, STARTTLS, AUTH. Throws SessionError. */
   static async open(target: SessionTarget, hooks: SessionHooks, signal?: AbortSignal): Promise<SmtpSession> {
+    try {
+      return await SmtpSession.openOnce(target, hooks, signal)
+    } catch (err) {
+      // Opportunistic TLS whose handshake fails goes on in plaintext on a new connection, as Postfix's
+      // smtp_tls_security_level = may does; never when that would put the password on the wire.
+      const fallback =
+        err instanceof SessionError &&
+        err.outcome.cause === 'tls-handshake-failed' &&
+        target.tls === 'opportunistic' &&
+        !signal?.aborted &&
+        (!target.auth || target.allowPlainAuth)
+      if (!fallback) throw err
+      const reason = /SSL routines:[^:]*:([^:\n]+)/.exec(err.message)?.[1] ?? err.message.split('\n')[0]
+      hooks.transcript?.push(`*  The TLS handshake failed (${reason}): trying again without TLS, as opportunistic TLS does.`)
+      return SmtpSession.openOnce({ ...target, tls: 'none' }, hooks, signal)
+    }
+  }
+
+  private static async openOnce(target: SessionTarget, hooks: SessionHooks, signal?: AbortSignal): Promise<SmtpSession> {
+    // Opportunistic TLS is not verified (any encryption beats none), except when it is to carry the password:
+    // then Verify certificate holds, so a machine in the middle cannot collect it with a certificate of its own.
+    const guardsPassword = Boolean(target.auth) && !target.allowPlainAuth
     const tlsOptions: Record<string, unknown> = {
-      rejectUnauthorized: target.tls === 'opportunistic' ? false : target.verifyCertificate,
+      rejectUnauthorized: target.tls === 'opportunistic' && !guardsPassword ? false : target.verifyCertificate,
       minVersion: 'TLSv1.2',
     }
     if (target.caPem && target.caPem.trim()) tlsOptions.ca = target.caPem
@@ -191,7 +215,27 @@ export class SmtpSession {
       await step<void>(conn, signal, (resolve) => conn.connect(() => resolve()))
       session.noteSocket()
       hooks.progress?.('connected', `Connected to ${session.relay}`, { relay: session.relay })
-      if (session.tlsVersion) hooks.progress?.('tls', `Encrypted with ${session.tlsVersion}`, { relay: session.relay })
+      const opportunistic = target.tls === 'opportunistic'
+      if (opportunistic) {
+        session.note(
+          session.tlsVersion
+            ? `Use TLS is off, but the server offers STARTTLS: the session was upgraded to ${session.tlsVersion} (opportunistic TLS) before any login or mail.`
+            : 'Use TLS is off and the server offers no STARTTLS: the session is not encrypted.',
+        )
+      }
+      if (session.tlsVersion) {
+        hooks.progress?.('tls', `Encrypted with ${session.tlsVersion}${opportunistic ? ' (STARTTLS offered by the server; Use TLS is off)' : ''}`, { relay: session.relay })
+      }
+      if (target.auth && !conn.secure) {
+        if (!target.allowPlainAuth) {
+          session.note('The Password is not sent without TLS: no login was attempted, and no mail is sent on this session.')
+          throw Object.assign(new Error('The server offers no STARTTLS, and the password is never sent without TLS: no login was attempted'), {
+            code: NO_TLS_FOR_AUTH,
+            command: 'AUTH',
+          })
+        }
+        session.note('Allow password without TLS (unsafe) is on: logging in without TLS, so the Username and Password cross the network readable.')
+      }
       if (target.auth) {
         await step<void>(conn, signal, (resolve, reject) => conn.login({ user: target.auth!.user, pass: target.auth!.pass }, (err) => (err ? reject(err) : resolve())))
         hooks.progress?.('authenticated', `Authenticated as ${target.auth.user}`, { relay: session.relay })
@@ -207,6 +251,11 @@ export class SmtpSession {
   }
 
   private socketKnown = false
+
+  /** A line of our own in the transcript, between the client's and the server's. */
+  private note(text: string): void {
+    this.hooks.transcript?.push(`*  ${text}`)
+  }
 
   private noteSocket(): void {
     const socket = (this.conn as unknown as { _socket?: TLSSocket })._socket
