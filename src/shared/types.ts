@@ -140,6 +140,9 @@ export interface Status {
   relayPort: number
   tls: EffectiveTls
   sasl: boolean
+  /** Verify certificate and Allow password without TLS (unsafe): warned about while they weaken TLS. */
+  verifyCertificate: boolean
+  allowPlainAuth: boolean
   hostname: string
   from: string
   counts: Record<QueueState, number> & { total: number }

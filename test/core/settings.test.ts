@@ -183,6 +183,27 @@ describe('settings through the engine', () => {
     expect(filesWithPassword(engine.dataDir, PASSWORD)).toEqual([])
   })
 
+  it('turning Verify certificate off, or Allow password without TLS (unsafe) on, is logged as a warning that says what it costs', async () => {
+    const engine = await open()
+    unwrap(await api(engine, 'settings.update', { settings: relay() }))
+    unwrap(await api(engine, 'settings.update', { settings: relay({ verifyCertificate: false }) }))
+    let [latest] = await allEvents(engine)
+    expect(latest).toMatchObject({ level: 'warning', source: 'settings', details: { fields: ['Verify certificate'] } })
+    expect(latest!.message).toMatch(/Verify certificate was turned off: server certificates are no longer checked/)
+    expect(unwrap(await api(engine, 'status.get', undefined))).toMatchObject({ verifyCertificate: false, allowPlainAuth: false })
+
+    // Turned back on, it is news, not a warning.
+    unwrap(await api(engine, 'settings.update', { settings: relay() }))
+    ;[latest] = await allEvents(engine)
+    expect(latest).toMatchObject({ level: 'info', details: { fields: ['Verify certificate'] } })
+
+    unwrap(await api(engine, 'settings.update', { settings: relay({ allowPlainAuth: true }) }))
+    ;[latest] = await allEvents(engine)
+    expect(latest).toMatchObject({ level: 'warning', details: { fields: ['Allow password without TLS (unsafe)'] } })
+    expect(latest!.message).toMatch(/Allow password without TLS \(unsafe\) was turned on/)
+    expect(unwrap(await api(engine, 'status.get', undefined))).toMatchObject({ verifyCertificate: true, allowPlainAuth: true })
+  })
+
   it('a value broken by hand in settings.json is replaced by its default with a warning; the other fields stay', async () => {
     let engine = await open()
     unwrap(await api(engine, 'settings.update', { settings: relay({ relayPort: 2525, fromName: 'Ops Console', maxBackoffSec: 3600 }) }))

@@ -248,6 +248,8 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
         relayPort: fake.view.settings.relayPort ?? 25,
         tls: 'none',
         sasl: fake.view.settings.useSasl,
+        verifyCertificate: fake.view.settings.verifyCertificate,
+        allowPlainAuth: fake.view.settings.allowPlainAuth,
         hostname: fake.view.settings.hostname,
         from: `${fake.view.settings.fromName} <${fake.view.settings.fromAddress}>`,
         counts: { queued: countBy('queued'), active: countBy('active'), deferred: countBy('deferred'), hold: countBy('hold'), total: fake.queue.length },

@@ -132,6 +132,31 @@ describe('Edit Settings', () => {
       await screen.findByText('Settings saved.')
       expect(fake.callsOf('settings.update')[0]!.settings).toMatchObject({ useSasl: true, useTls: false, allowPlainAuth: true })
     })
+
+    it('warns for as long as Verify certificate is off, in Edit Settings and on the dashboard', async () => {
+      const fake = createFakeApi({ view: { settings: { ...createFakeApi().view.settings, relayHost: 'relay.example.com', useTls: true, verifyCertificate: false } } })
+      const NO_VERIFY = /Verify certificate is off: server certificates are not checked/
+      renderConsole(fake)
+      await screen.findByText('Relay relay.example.com:25')
+      expect(screen.getByText(NO_VERIFY)).toBeTruthy()
+      expect(screen.queryByText(/Allow password without TLS \(unsafe\) is on/)).toBeNull()
+      const user = userEvent.setup()
+      await user.click(screen.getByRole('link', { name: 'Edit Settings' }))
+      await screen.findByLabelText('Hostname')
+      // Shown with Advanced collapsed, where the switch itself is.
+      expect(screen.getByText('Advanced').closest('details')!.open).toBe(false)
+      expect(screen.getByText(NO_VERIFY)).toBeTruthy()
+      await user.click(screen.getByText('Advanced'))
+      await user.click(screen.getByRole('checkbox', { name: 'Verify certificate' }))
+      expect(screen.queryByText(NO_VERIFY)).toBeNull()
+    })
+    it('warns on the dashboard while the password may go in clear', async () => {
+      const settings = { ...createFakeApi().view.settings, relayHost: 'relay.example.com', useSasl: true, username: 'mailer', allowPlainAuth: true }
+      renderConsole(createFakeApi({ view: { settings, hasPassword: true } }))
+      await screen.findByText('Relay relay.example.com:25')
+      expect(screen.getByText(/Allow password without TLS \(unsafe\) is on: a relay that offers no STARTTLS gets the Username and Password in clear/)).toBeTruthy()
+      expect(screen.queryByText(/Verify certificate is off/)).toBeNull()
+    })
   })
 
   describe('the write-only password', () => {

@@ -295,6 +295,8 @@ export class CoreEngine implements Engine {
       relayPort: s.relayHost ? effectiveRelayPort(s) : this.directPort,
       tls: effectiveTls(s),
       sasl: s.useSasl,
+      verifyCertificate: s.verifyCertificate,
+      allowPlainAuth: s.allowPlainAuth,
       hostname: s.hostname,
       from: s.fromName ? `${s.fromName} <${s.fromAddress}>` : s.fromAddress,
       counts: this.queue.counts(),
@@ -309,13 +311,15 @@ export class CoreEngine implements Engine {
       'status.get': () => this.status(),
       'settings.get': () => this.settings.view(),
       'settings.update': async (req) => {
+        const before = this.settings.get()
         const changed = await this.settings.update(req)
         if (this.transport) {
           this.transport.close()
           this.transport = null
         }
         if (changed.length) {
-          this.logEvent('info', 'settings', `Settings saved: ${changed.join(', ')} changed.`, { fields: changed })
+          const weakened = weakenedTls(before, this.settings.get())
+          this.logEvent(weakened ? 'warning' : 'info', 'settings', `Settings saved: ${changed.join(', ')} changed.${weakened}`, { fields: changed })
           this.emitter.emit('settings.changed', { fields: changed })
         } else {
           this.logEvent('info', 'settings', 'Settings saved: nothing changed.')
@@ -466,6 +470,18 @@ class LazyAuthRelay implements Transport {
   close(): void {
     this.inner?.then((t) => t.close()).catch(() => undefined)
   }
+}
+
+/** What a save gave up of TLS's protection, in words for a warning event; '' when nothing. */
+function weakenedTls(before: SettingsFields, after: SettingsFields): string {
+  let said = ''
+  if (before.verifyCertificate && !after.verifyCertificate) {
+    said += ' Verify certificate was turned off: server certificates are no longer checked, so a machine on the network path could pose as the server.'
+  }
+  if (!before.allowPlainAuth && after.allowPlainAuth) {
+    said += ' Allow password without TLS (unsafe) was turned on: the Password is sent in clear to a relay that offers no STARTTLS.'
+  }
+  return said
 }
 
 export function formatBytes(n: number): string {

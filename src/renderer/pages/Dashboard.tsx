@@ -20,6 +20,10 @@ export const TLS_LABELS: Record<EffectiveTls, string> = {
 
 export const KEYFILE_WARNING = 'The password is protected by a key file beside the data, weaker than the OS keychain.'
 
+/** Shown for as long as certificates go unchecked, here and in Edit Settings. */
+export const NO_VERIFY_WARNING =
+  'Verify certificate is off: server certificates are not checked, so a machine on the network path could pose as the relay and read the mail and the Password. Give the relay’s CA certificate instead (Edit Settings, Advanced).'
+
 /** Shown for as long as the password may cross the network in clear. */
 export const PLAIN_AUTH_WARNING =
   'Allow password without TLS (unsafe) is on: a relay that offers no STARTTLS gets the Username and Password in clear, readable by anyone on the network path.'
@@ -48,6 +52,16 @@ export function DashboardPage() {
       {s && s.sasl && s.secretStorage.kind === 'keyfile' && (
         <div className="notice notice-warning" role="note" title={s.secretStorage.description}>
           {KEYFILE_WARNING}
+        </div>
+      )}
+      {s && !s.verifyCertificate && (
+        <div className="notice notice-warning" role="note">
+          {NO_VERIFY_WARNING} <a href={href('/settings')}>Change the settings</a>
+        </div>
+      )}
+      {s && s.sasl && s.allowPlainAuth && (
+        <div className="notice notice-warning" role="note">
+          {PLAIN_AUTH_WARNING} <a href={href('/settings')}>Change the settings</a>
         </div>
       )}
       {s && <Glance status={s} />}

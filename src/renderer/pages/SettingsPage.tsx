@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import { effectiveRelayPort, effectiveTls, type TlsMode } from '../../shared/settings.ts'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
-import { KEYFILE_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
+import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
 import { ADVANCED_FIELDS, buildUpdate, toDraft, type Draft, type FieldErrors } from './SettingsForm.ts'
 
 // Edit Settings: the seed's fields, then the collapsed Advanced section.
@@ -117,6 +117,11 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         <div className="notice notice-error" role="alert">
           {formError}
         </div>
+      )}
+      {!draft.verifyCertificate && (
+        <p className="notice notice-warning" role="note">
+          {NO_VERIFY_WARNING}
+        </p>
       )}
 
       <Row label="Use TLS" htmlFor="settings-useTls" error={errors.useTls} field="useTls" hint={`Connections use: ${TLS_LABELS[tls]}.`} check>
