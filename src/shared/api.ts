@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { mailboxSchema, settingsUpdateSchema, type SettingsView } from './settings.ts'
+import { hasNoControlChars, mailboxSchema, noControlMessage, settingsUpdateSchema, type SettingsView } from './settings.ts'
 import { EVENT_LEVELS, MAIL_LOG_STATUSES, QUEUE_STATES } from './types.ts'
 import type {
   DeleteAllResult,
@@ -43,6 +43,7 @@ export const requestSchemas = {
       .string()
       .max(200, 'The subject is limited to 200 characters.')
       .regex(NO_CRLF, 'The subject must be on one line (no line breaks).')
+      .refine(hasNoControlChars, noControlMessage('The subject'))
       .optional(),
   }),
   'mail.transcript': queueIdSchema,

@@ -13,6 +13,28 @@ const NO_CRLF = /^[^\r\n]*$/
 const noCrlf = (label: string) =>
   z.string().regex(NO_CRLF, `${label} must be on one line (no line breaks).`)
 
+// C0 and C1 controls and DEL: NUL is AUTH PLAIN's separator and ESC drives terminals; none belongs
+// in a name, a subject or a credential.
+export const CONTROL_CHARS = /[\x00-\x1f\x7f-\x9f]/
+export const hasNoControlChars = (v: string): boolean => !CONTROL_CHARS.test(v)
+export const noControlMessage = (label: string) => `${label} must not contain control characters (such as tab, NUL or escape).`
+
+/** The CA certificate's size limit: a chain of a few certificates is a few KiB. */
+export const CA_PEM_MAX = 64 * 1024
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g
+
+/** The certificate blocks of a PEM text, each from BEGIN to END; text between blocks is left out. */
+export function pemCertificates(pem: string): string[] {
+  return [...pem.matchAll(PEM_BLOCK)].map((m) => m[0])
+}
+
+/** Every BEGIN has its END and a base64 body, and there is at least one block. */
+function isPemCertificates(pem: string): boolean {
+  const blocks = [...pem.matchAll(PEM_BLOCK)]
+  const begins = pem.split('-----BEGIN ').length - 1
+  return blocks.length > 0 && blocks.length === begins && blocks.every((m) => /^[A-Za-z0-9+/=\s]+$/.test(m[1]!))
+}
+
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i
 
 /** A fully qualified domain name: two or more labels, a non-numeric top level. */
@@ -85,7 +107,7 @@ export const settingsFieldsSchema = z.object({
     .trim()
     .min(1, 'Enter the Hostname, a fully qualified domain name such as mail.example.com.')
     .refine(isFqdn, 'Hostname must be a fully qualified domain name, such as mail.example.com.'),
-  fromName: noCrlf('From Name').max(200, 'From Name is limited to 200 characters.'),
+  fromName: noCrlf('From Name').max(200, 'From Name is limited to 200 characters.').refine(hasNoControlChars, noControlMessage('From Name')),
   fromAddress: z
     .string()
     .trim()
@@ -106,16 +128,17 @@ export const settingsFieldsSchema = z.object({
     .max(65535, 'Relay Port must be from 1 to 65535.')
     .nullable(),
   useSasl: z.boolean(),
-  username: noCrlf('Username').max(256, 'Username is limited to 256 characters.'),
+  username: noCrlf('Username').max(256, 'Username is limited to 256 characters.').refine(hasNoControlChars, noControlMessage('Username')),
   tlsMode: z.enum(TLS_MODES),
   verifyCertificate: z.boolean(),
   /** Lets the SASL password go over a connection without TLS; off, a relay without STARTTLS gets no login at all. */
   allowPlainAuth: z.boolean(),
   caPem: z
     .string()
+    .max(CA_PEM_MAX, 'The CA certificate is limited to 64 KiB: paste only the certificate authority that signed the relay’s certificate.')
     .refine(
-      (v) => v.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v),
-      'The CA certificate must be in PEM form (-----BEGIN CERTIFICATE----- …).',
+      (v) => v.length > CA_PEM_MAX || v.trim() === '' || isPemCertificates(v),
+      'The CA certificate must be in PEM form: one or more blocks from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.',
     ),
   minBackoffSec: z.number().int().min(10, 'Minimal backoff is at least 10 seconds.').max(86400, 'Minimal backoff is at most one day.'),
   maxBackoffSec: z.number().int().min(10, 'Maximal backoff is at least 10 seconds.').max(7 * 86400, 'Maximal backoff is at most 7 days.'),
@@ -182,6 +205,7 @@ export const settingsUpdateSchema = z.object({
     .string()
     .max(1024, 'Password is limited to 1024 characters.')
     .regex(NO_CRLF, 'Password must be on one line (no line breaks).')
+    .refine(hasNoControlChars, noControlMessage('Password'))
     .nullable()
     .optional(),
 })

@@ -6,6 +6,7 @@ import type { ApiMethod } from '../../src/shared/methods.ts'
 import type { SettingsFields } from '../../src/shared/settings.ts'
 import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
 import { removeDir, tempDir, testSettings, unwrap } from '../helpers/engine.ts'
+import { selfSignedCert } from '../helpers/tls.ts'
 
 // Settings through a real engine on a temporary data directory: what is saved,
 // what is refused, what survives a restart, and where the password ends up.
@@ -202,6 +203,31 @@ describe('settings through the engine', () => {
     expect(latest).toMatchObject({ level: 'warning', details: { fields: ['Allow password without TLS (unsafe)'] } })
     expect(latest!.message).toMatch(/Allow password without TLS \(unsafe\) was turned on/)
     expect(unwrap(await api(engine, 'status.get', undefined))).toMatchObject({ verifyCertificate: true, allowPlainAuth: true })
+  })
+
+  it('the CA certificate is read at save: a block that is not a certificate is refused under caPem, and nothing is saved', async () => {
+    const engine = await open()
+    unwrap(await api(engine, 'settings.update', { settings: relay() }))
+    const before = readFileSync(settingsFile(engine), 'utf8')
+    const cert = selfSignedCert().cert.trim()
+    const garbage = '-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGUsIGp1c3QgdGV4dC4=\n-----END CERTIFICATE-----'
+    for (const [caPem, which] of [
+      [garbage, /certificate 1 /],
+      [`${cert}\n${garbage}\n`, /certificate 2 of 2/],
+    ] as const) {
+      const result = await api(engine, 'settings.update', { settings: relay({ caPem }) })
+      if (result.ok) throw new Error('accepted')
+      expect(result.error.code).toBe('invalid_request')
+      expect(Object.keys(result.error.fields!)).toEqual(['caPem'])
+      expect(result.error.fields!.caPem).toMatch(/CA certificate/)
+      expect(result.error.fields!.caPem).toMatch(which)
+      expect(readFileSync(settingsFile(engine), 'utf8')).toBe(before)
+      expect(unwrap(await api(engine, 'settings.get', undefined)).settings.caPem).toBe('')
+    }
+    // A real one, and a chain of two with text between as openssl prints it, are saved.
+    unwrap(await api(engine, 'settings.update', { settings: relay({ caPem: cert }) }))
+    unwrap(await api(engine, 'settings.update', { settings: relay({ caPem: `subject=CN = localhost\n${cert}\n\n${cert}\n` }) }))
+    expect(unwrap(await api(engine, 'settings.get', undefined)).settings.caPem).toContain('subject=CN = localhost')
   })
 
   it('a value broken by hand in settings.json is replaced by its default with a warning; the other fields stay', async () => {

@@ -191,10 +191,12 @@ describe('submitted messages', () => {
   it.each([
     ['subject', { to: ['admin@example.net'], subject: 'Alert\r\nBcc: victim@example.com', text: 'x' }],
     ['subject', { to: ['admin@example.net'], subject: 'Alert\nX-Injected: yes', text: 'x' }],
+    ['subject', { to: ['admin@example.net'], subject: 'Alert\0', text: 'x' }],
+    ['subject', { to: ['admin@example.net'], subject: 'Alert\x1b[2J', text: 'x' }],
     ['to', { to: ['admin@example.net\r\nBcc: victim@example.com'], subject: 'Alert', text: 'x' }],
     ['to', { to: ['admin@example.net', 'ops@example.net\nRCPT TO:<victim@example.com>'], subject: 'Alert', text: 'x' }],
     ['to', { to: [], subject: 'Alert', text: 'x' }],
-  ])('a line break or a missing address in %s is refused, and nothing is queued', async (field, item) => {
+  ])('a line break, a control character or a missing address in %s is refused, and nothing is queued', async (field, item) => {
     const dir = newDir()
     const engine = await open(dir)
     const error = await engine.submit([item]).then(

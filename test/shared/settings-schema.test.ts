@@ -74,6 +74,33 @@ describe('settings.update: one message per invalid field', () => {
     expect(error.fields!.password).toMatch(/one line/)
   })
 
+  // NUL is AUTH PLAIN's separator: one in the Username or Password would reframe the login.
+  it.each([
+    ['fromName', 'Ops\0Console', /From Name must not contain control characters/],
+    ['fromName', 'Ops\tConsole', /From Name must not contain control characters/],
+    ['fromName', 'Ops\x1b[31mConsole', /From Name must not contain control characters/],
+    ['fromName', 'Ops\x7f', /From Name must not contain control characters/],
+    ['fromName', 'Ops\x85', /From Name must not contain control characters/],
+    ['username', 'relayuser\0admin', /Username must not contain control characters/],
+    ['username', 'relay\buser', /Username must not contain control characters/],
+  ])('a control character in %s is refused: %j', (field, value, message) => {
+    const error = rejected({ [field]: value, ...(field === 'username' ? { useSasl: true } : {}) }, field === 'username' ? 'pw' : undefined)
+    expect(Object.keys(error.fields!)).toEqual([field])
+    expect(error.fields![field]).toMatch(message)
+  })
+
+  it.each(['secret\0admin\0other', 'sec\tret', 'secret\x7f'])('a control character in the password is refused under password: %j', (password) => {
+    const error = rejected({ useSasl: true, username: 'relayuser' }, password)
+    expect(Object.keys(error.fields!)).toEqual(['password'])
+    expect(error.fields!.password).toMatch(/Password must not contain control characters/)
+  })
+
+  it('names and credentials in any script, with spaces and punctuation, are fine', () => {
+    expect(accepted({ fromName: 'Équipe « Ops » — 運用 #2' }).fromName).toBe('Équipe « Ops » — 運用 #2')
+    const result = parseRequest('settings.update', { settings: valid({ useSasl: true, username: 'relay user@example.test' }), password: 'pä ss wörd "#$%&\'()*+,-./' })
+    expect(result.ok).toBe(true)
+  })
+
   it.each(['bad host!', 'smtp_relay.example.com', '999.1.1.1', '1.2.3', '256.0.0.1', 'fe80::1::2', '[::1', '12345::'])('Relay Host %j is neither a host name nor an IP address', (relayHost) => {
     // '999.1.1.1' has the shape of a host name of numeric labels, but a numeric
     // top label is not a host name, and 999 is no IPv4 octet: refused either way.
@@ -133,6 +160,19 @@ describe('settings.update: one message per invalid field', () => {
     const error = rejected({ minBackoffSec: 600, maxBackoffSec: 300 })
     expect(Object.keys(error.fields!)).toEqual(['maxBackoffSec'])
     expect(error.fields!.maxBackoffSec).toMatch(/must not be shorter than the minimal backoff/)
+  })
+
+  it('a CA certificate over 64 KiB is refused under caPem before anything reads it', () => {
+    const block = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(64)}\n-----END CERTIFICATE-----\n`
+    const error = rejected({ caPem: block.repeat(Math.ceil((64 * 1024) / block.length) + 1) })
+    expect(Object.keys(error.fields!)).toEqual(['caPem'])
+    expect(error.fields!.caPem).toMatch(/64 KiB/)
+  })
+
+  it('a CA certificate with a block that never ends is refused under caPem', () => {
+    const error = rejected({ caPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIC\n' })
+    expect(Object.keys(error.fields!)).toEqual(['caPem'])
+    expect(error.fields!.caPem).toMatch(/PEM/)
   })
 
   it('a CA certificate that is not PEM is refused under caPem', () => {
@@ -209,6 +249,13 @@ describe('mail.sendTest: no header injection', () => {
     expect(result.error.code).toBe('invalid_request')
     expect(Object.keys(result.error.fields!)).toEqual(['to'])
     expect(result.error.fields!.to).toMatch(/valid email address/)
+  })
+
+  it.each(['Hello\0World', 'Hello\tWorld', 'Hello\x1b[2J'])('refuses the control characters of subject %j under subject', (subject) => {
+    const result = parseRequest('mail.sendTest', { to: 'admin@example.net', subject })
+    if (result.ok) throw new Error('accepted')
+    expect(Object.keys(result.error.fields!)).toEqual(['subject'])
+    expect(result.error.fields!.subject).toMatch(/The subject must not contain control characters/)
   })
 
   it.each(['Hello\r\nBcc: victim@example.com', 'Hello\nX-Injected: 1', 'Hello\r'])('refuses the subject %j under subject', (subject) => {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiError, ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
-import { effectiveRelayPort, effectiveTls, isMailbox, type SettingsFields } from '../../shared/settings.ts'
+import { CONTROL_CHARS, effectiveRelayPort, effectiveTls, isMailbox, noControlMessage, type SettingsFields } from '../../shared/settings.ts'
 import type { DeliveryProgress, DeliveryStage, Status } from '../../shared/types.ts'
 import { openDatabase, StorageError } from './db.ts'
 import { DeliveryWorker } from './delivery.ts'
@@ -252,6 +252,7 @@ export class CoreEngine implements Engine {
         if (!isMailbox(to)) throw new InputError(`"${to.replace(/[\r\n]/g, '⏎')}" is not a valid email address.`, { to: 'Enter a valid email address, like admin@example.com.' })
       }
       if (/[\r\n]/.test(item.subject)) throw new InputError('The subject must be on one line (no line breaks).', { subject: 'The subject must be on one line (no line breaks).' })
+      if (CONTROL_CHARS.test(item.subject)) throw new InputError(noControlMessage('The subject'), { subject: noControlMessage('The subject') })
       const { raw, messageId } = await compose({ fromName: s.fromName, fromAddress: s.fromAddress, to: item.to, subject: item.subject, text: item.text, hostname: s.hostname, date: new Date(this.now()) })
       if (raw.length > s.maxMessageSizeBytes) {
         throw new InputError(

@@ -1,5 +1,6 @@
 import Conf from 'conf'
 import { DEFAULT_SETTINGS, settingsFieldsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../shared/settings.ts'
+import { caCertificateProblem } from './ca-certificate.ts'
 import type { SettingsBackend } from './engine-types.ts'
 import type { SecretCipher } from './secrets.ts'
 
@@ -108,6 +109,8 @@ export class SettingsStore {
     if (next.useSasl && !willHavePassword) {
       throw new SettingsRejected({ password: 'Enter the Password: Use SASL Authorization is on.' })
     }
+    const caProblem = caCertificateProblem(next.caPem)
+    if (caProblem) throw new SettingsRejected({ caPem: caProblem })
     let sealed = this.current.password
     if (update.password === null || update.password === '') sealed = null
     else if (update.password !== undefined) sealed = await this.cipher.encrypt(update.password)
