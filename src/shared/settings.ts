@@ -79,8 +79,12 @@ export function isIPv6(value: string): boolean {
 const LOCAL_DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
 const LOCAL_QUOTED = /^"([\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/
 
+/** What nodemailer's SMTP connection refuses in an envelope address (smtp-connection _setEnvelope). */
+export const ENVELOPE_REFUSED = /[\r\n<>]/
+
 export function isMailbox(value: string): boolean {
-  if (!NO_CRLF.test(value) || value.length > 254) return false
+  // A quoted local part may hold < and >, but nodemailer will not send them: refused here, not retried for days.
+  if (ENVELOPE_REFUSED.test(value) || value.length > 254) return false
   const at = value.lastIndexOf('@')
   if (at <= 0) return false
   const local = value.slice(0, at)

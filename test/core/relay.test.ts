@@ -363,6 +363,52 @@ describe('the password and the wire', () => {
   })
 })
 
+describe('addresses nodemailer will not send', () => {
+  const BAD = '"a> RCPT TO:<x@y>"@example.net'
+
+  it('are refused at submit, under to, and nothing is queued', async () => {
+    const server = await startSmtp({ tls: 'none' })
+    const engine = await setup(server, {})
+    const error = await engine.submit([{ to: [BAD], subject: 's', text: 'x' }]).then(() => null, (err: unknown) => err)
+    expect((error as { fields?: Record<string, string> }).fields).toHaveProperty('to')
+    expect(engine.queue.count()).toBe(0)
+  })
+
+  it('already in the queue (an old database), bounce at once with a decoded cause, and the other recipients are delivered', async () => {
+    const server = await startSmtp({ tls: 'none' })
+    const engine = await setup(server, {})
+    // Straight into the queue, past today's checks, as an older version could have stored it.
+    const raw = Buffer.from('From: a@example.test\r\nTo: ops@example.net\r\nSubject: old\r\n\r\nx\r\n')
+    const [queueId] = engine.queue.submit([{ sender: 'alerts@example.test', subject: 'old', messageId: '<old@example.test>', raw, recipients: [BAD, 'ops@example.net'], isTest: false }])
+    engine.worker.wake()
+    await queueEmpty(engine)
+
+    expect(server.received).toHaveLength(1)
+    expect(server.received[0]!.to).toEqual(['ops@example.net'])
+    const log = engine.mailLog.forQueueId(queueId!)
+    expect(log.filter((e) => e.status === 'deferred')).toEqual([])
+    const bounced = log.filter((e) => e.status === 'bounced')
+    expect(bounced).toHaveLength(1)
+    expect(bounced[0]).toMatchObject({ recipient: BAD, dsn: '5.1.3' })
+    expect(bounced[0]!.explanation?.cause).toBe('address-unsendable')
+    expect(bounced[0]!.explanation?.fix).toMatch(/not be retried/)
+    expect(log.find((e) => e.status === 'sent')?.recipient).toBe('ops@example.net')
+  })
+
+  it('as the sender of a queued message, bounce every recipient at once instead of retrying for days', async () => {
+    const server = await startSmtp({ tls: 'none' })
+    const engine = await setup(server, {})
+    const raw = Buffer.from('From: a@example.test\r\nSubject: old\r\n\r\nx\r\n')
+    const [queueId] = engine.queue.submit([{ sender: '"x>"@example.test', subject: 'old', messageId: '<old2@example.test>', raw, recipients: ['ops@example.net', 'dev@example.net'], isTest: false }])
+    engine.worker.wake()
+    await queueEmpty(engine)
+    expect(server.received).toHaveLength(0)
+    const bounced = engine.mailLog.forQueueId(queueId!).filter((e) => e.status === 'bounced')
+    expect(bounced.map((e) => e.recipient).sort()).toEqual(['dev@example.net', 'ops@example.net'])
+    expect(bounced.every((e) => e.explanation?.cause === 'address-unsendable')).toBe(true)
+  })
+})
+
 describe('composition', () => {
   it('stores the message with CRLF line ends, so the logged size is the size on the wire', async () => {
     const server = await startSmtp({ tls: 'none' })

@@ -51,6 +51,20 @@ describe('settings.update: one message per invalid field', () => {
     expect(error.fields!.fromAddress).toMatch(/From Address must be a valid email address/)
   })
 
+  // nodemailer's SMTP connection refuses < > CR LF anywhere in an envelope address (smtp-connection _setEnvelope).
+  it.each(['"a> RCPT TO:<x@y>"@example.net', '"a<b"@example.net', '"a\\>"@example.net', '"<"@example.net'])(
+    'From Address %j is refused at input: it could never be sent',
+    (fromAddress) => {
+      const error = rejected({ fromAddress })
+      expect(Object.keys(error.fields!)).toEqual(['fromAddress'])
+      expect(error.fields!.fromAddress).toMatch(/From Address must be a valid email address/)
+    },
+  )
+
+  it('a quoted local part nodemailer sends is still accepted', () => {
+    expect(accepted({ fromAddress: '"ops team"@example.test' }).fromAddress).toBe('"ops team"@example.test')
+  })
+
   it('accepts mailboxes an admin really uses', () => {
     expect(accepted({ fromAddress: 'no-reply+alerts@mail.example.test' }).fromAddress).toBe('no-reply+alerts@mail.example.test')
     expect(accepted({ fromAddress: '  ops@example.test ' }).fromAddress).toBe('ops@example.test')
@@ -243,7 +257,7 @@ describe('mail.sendTest: no header injection', () => {
     expect(result).toEqual({ ok: true, data: { to: 'admin@example.net', subject: 'Hello' } })
   })
 
-  it.each(['admin@example.net\r\nBcc: victim@example.com', 'admin@example.net\nRCPT TO:<x@example.com>', 'not-an-address'])('refuses the address %j under to', (to) => {
+  it.each(['admin@example.net\r\nBcc: victim@example.com', 'admin@example.net\nRCPT TO:<x@example.com>', 'not-an-address', '"a> RCPT TO:<x@y>"@example.net'])('refuses the address %j under to', (to) => {
     const result = parseRequest('mail.sendTest', { to })
     if (result.ok) throw new Error('accepted')
     expect(result.error.code).toBe('invalid_request')

@@ -220,6 +220,18 @@ const CASES: Case[] = [
     cause: 'auth-credentials-missing', disposition: 'defer', dsn: '4.7.0', fix: ['Password'],
   },
   {
+    name: 'nodemailer will not write the recipient into RCPT TO',
+    raw: { message: 'Invalid recipient "\\"a> RCPT TO:<x@y>\\"@example.net"', code: 'EENVELOPE', command: 'API' },
+    ctx: relay,
+    cause: 'address-unsendable', disposition: 'bounce', dsn: '5.1.3', fix: ['not be retried'],
+  },
+  {
+    name: 'nodemailer will not write the sender into MAIL FROM',
+    raw: { message: 'Invalid sender "\\"x>\\"@example.test"', code: 'EENVELOPE', command: 'API' },
+    ctx: direct,
+    cause: 'address-unsendable', disposition: 'bounce', dsn: '5.1.3', fix: ['From Address'],
+  },
+  {
     name: 'no TLS to carry the password: the session refused to log in',
     raw: { message: 'The server offers no STARTTLS, and the password is never sent without TLS: no login was attempted', code: 'ENOTLSAUTH', command: 'AUTH' },
     ctx: { ...relay, port: 25, tls: 'opportunistic' },

@@ -334,6 +334,14 @@ export const CATALOGUE: Record<string, CauseEntry> = {
     disposition: 'reply',
     dsn: '5.1.3',
   },
+  'address-unsendable': {
+    summary: () =>
+      'The address cannot be written into the SMTP envelope: it contains <, > or a line break. SMTP Console refused it before sending, as no server could be given it safely.',
+    fix: () =>
+      'The message will not be retried for this address. Correct the recipient address (or the From Address in Edit Settings, when it is the sender) and send the message again.',
+    disposition: 'bounce',
+    dsn: '5.1.3',
+  },
   'mailbox-full': {
     summary: () => "The recipient's mailbox is full (over its quota).",
     fix: () =>

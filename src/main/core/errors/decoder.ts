@@ -200,6 +200,8 @@ const RULES: Rule[] = [
   ['message-too-big', (f) => f.code === 'EMESSAGE' && f.reply === null && has(f, /message size larger than allowed/)],
   ['auth-credentials-missing', (f) => f.code === 'EAUTH' && has(f, /missing credentials for/)],
   ['auth-tls-unavailable', (f) => f.code === NO_TLS_FOR_AUTH],
+  // nodemailer's own refusal to write an address into MAIL FROM or RCPT TO: no retry can change it.
+  ['address-unsendable', (f) => f.code === 'EENVELOPE' && f.reply === null && has(f, /invalid (sender|recipient) "/)],
 
   ['tls-wrong-version', (f) =>
     f.sys === 'ERR_SSL_WRONG_VERSION_NUMBER' || f.sys === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' ||

@@ -1,7 +1,7 @@
 import { format } from 'node:util'
 import type { TLSSocket } from 'node:tls'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
-import type { EffectiveTls } from '../../../shared/settings.ts'
+import { ENVELOPE_REFUSED, type EffectiveTls } from '../../../shared/settings.ts'
 import type { DeliveryStage } from '../../../shared/types.ts'
 import { decodeFailure, NO_TLS_FOR_AUTH, toRawFailure, type FailureContext } from '../errors/decoder.ts'
 import type { RecipientOutcome } from '../queue.ts'
@@ -268,6 +268,19 @@ export class SmtpSession {
   /** Sends one message; returns one outcome per recipient. Network failures become deferrals. */
   async send(from: string, recipients: string[], raw: Buffer, signal?: AbortSignal): Promise<RecipientOutcome[]> {
     this.hooks.progress?.('sending', `Sending to ${recipients.length === 1 ? recipients[0] : `${recipients.length} recipients`}`, { relay: this.relay })
+    // nodemailer refuses the whole transaction for one address it will not write (stored by an older
+    // version, say): such an address is answered here, and the others still go.
+    const refused = (role: 'sender' | 'recipient', address: string) =>
+      outcomeFromError(Object.assign(new Error(`Invalid ${role} ${JSON.stringify(address)}`), { code: 'EENVELOPE', command: 'API' }), this.target, this.relay, this.tlsVersion)
+    const unsendable = (address: string) => address.trim() === '' || ENVELOPE_REFUSED.test(address)
+    if (unsendable(from)) return recipients.map((recipient) => ({ recipient, ...refused('sender', from) }))
+    const sendable = recipients.filter((r) => !unsendable(r))
+    const outcomes = sendable.length ? await this.transact(from, sendable, raw, signal) : []
+    const byRecipient = new Map(outcomes.map((o) => [o.recipient, o]))
+    return recipients.map((recipient) => byRecipient.get(recipient) ?? { recipient, ...refused('recipient', recipient) })
+  }
+
+  private async transact(from: string, recipients: string[], raw: Buffer, signal?: AbortSignal): Promise<RecipientOutcome[]> {
     try {
       const info = await step<SMTPConnection.SentMessageInfo>(this.conn, signal, (resolve, reject) =>
         this.conn.send({ from, to: recipients, size: raw.length }, raw, (err, result) => (err ? reject(err) : resolve(result!))),
