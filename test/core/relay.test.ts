@@ -53,6 +53,9 @@ describe('relay delivery', () => {
     expect(got.ehlo).toBe('console.example.test')
     expect(got.raw).toMatch(/^From: Ops Console <alerts@example\.test>$/m)
     expect(got.raw).toContain(`Message-ID: ${messageId}`)
+    // The body tells whoever receives it that SASL was used, never the account.
+    expect(got.raw).toMatch(/^SASL: on$/m)
+    expect(got.raw).not.toContain('relayuser')
     expect(messageId).toMatch(/@console\.example\.test>$/)
 
     const [sent] = engine.mailLog.forQueueId(queueId).filter((e) => e.status === 'sent')

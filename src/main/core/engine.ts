@@ -277,7 +277,8 @@ export class CoreEngine implements Engine {
       `Sent by: ${s.hostname}`,
       `Route: ${route}`,
       `TLS: ${effectiveTls(s)}`,
-      `SASL: ${s.useSasl ? `on (${s.username})` : 'off'}`,
+      // Whoever receives a test message learns that SASL is on, never the account.
+      `SASL: ${s.useSasl ? 'on' : 'off'}`,
       `Time: ${new Date(this.now()).toISOString()}`,
       '',
       'If you received it, outgoing mail works.',
