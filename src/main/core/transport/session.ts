@@ -220,7 +220,7 @@ export class SmtpSession {
         session.note(
           session.tlsVersion
             ? `Use TLS is off, but the server offers STARTTLS: the session was upgraded to ${session.tlsVersion} (opportunistic TLS) before any login or mail.`
-            : 'Use TLS is off and the server offers no STARTTLS: the session is not encrypted.',
+            : 'Use TLS is off and the server offers no STARTTLS (or refused it): the session is not encrypted.',
         )
       }
       if (session.tlsVersion) {
@@ -273,7 +273,8 @@ export class SmtpSession {
     const refused = (role: 'sender' | 'recipient', address: string) =>
       outcomeFromError(Object.assign(new Error(`Invalid ${role} ${JSON.stringify(address)}`), { code: 'EENVELOPE', command: 'API' }), this.target, this.relay, this.tlsVersion)
     const unsendable = (address: string) => address.trim() === '' || ENVELOPE_REFUSED.test(address)
-    if (unsendable(from)) return recipients.map((recipient) => ({ recipient, ...refused('sender', from) }))
+    // An empty sender is the null reverse-path, which nodemailer sends; only these characters are refused.
+    if (ENVELOPE_REFUSED.test(from)) return recipients.map((recipient) => ({ recipient, ...refused('sender', from) }))
     const sendable = recipients.filter((r) => !unsendable(r))
     const outcomes = sendable.length ? await this.transact(from, sendable, raw, signal) : []
     const byRecipient = new Map(outcomes.map((o) => [o.recipient, o]))
