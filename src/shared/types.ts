@@ -149,6 +149,19 @@ export interface Status {
   lastDeliveryAt: number | null
   secretStorage: { kind: 'os' | 'keyfile'; description: string }
   dataDir: string
+  /** The settings file cannot be read as it was saved: delivery is paused until valid settings are saved. */
+  settingsProblem: SettingsProblem | null
+  /** The database cannot be written (disk full, read-only): what is waiting and why. */
+  storageProblem: string | null
+}
+
+export interface SettingsProblem {
+  /** The settings file, as a full path. */
+  file: string
+  /** Labels of the fields that could not be read; empty when the whole file could not. */
+  fields: string[]
+  /** What is wrong and what to do, in one paragraph. */
+  message: string
 }
 
 export interface SendTestResult {

@@ -230,7 +230,7 @@ describe('settings through the engine', () => {
     expect(unwrap(await api(engine, 'settings.get', undefined)).settings.caPem).toContain('subject=CN = localhost')
   })
 
-  it('a value broken by hand in settings.json is replaced by its default with a warning; the other fields stay', async () => {
+  it('a value broken by hand in settings.json pauses delivery and is named; the form keeps the fields that were read', async () => {
     let engine = await open()
     unwrap(await api(engine, 'settings.update', { settings: relay({ relayPort: 2525, fromName: 'Ops Console', maxBackoffSec: 3600 }) }))
     await engine.close()
@@ -241,28 +241,32 @@ describe('settings through the engine', () => {
     stored.settings.relayPort = 'abc'
     stored.settings.fromName = 'Ops\r\nBcc: victim@example.com'
     writeFileSync(file, JSON.stringify(stored, null, '\t'))
+    const before = readFileSync(file)
 
     engine = await open(engine.dataDir)
     const { settings } = unwrap(await engine.call('settings.get', undefined))
-    expect(settings.relayPort).toBeNull()
-    expect(settings.fromName).toBe('SMTP Console')
     expect(settings).toEqual({ ...relay({ maxBackoffSec: 3600 }), relayPort: null, fromName: 'SMTP Console' })
+    const problem = unwrap(await engine.call('status.get', undefined)).settingsProblem
+    expect(problem?.fields).toEqual(['From Name', 'Relay Port'])
+    expect(problem?.message).toMatch(/Edit Settings/)
+    expect(readFileSync(file).equals(before)).toBe(true)
 
-    const warnings = unwrap(await engine.call('events.list', { limit: 50, level: 'warning' })).items
-    expect(warnings).toHaveLength(1)
-    expect(warnings[0]!.source).toBe('settings')
-    expect(warnings[0]!.message).toMatch(/From Name/)
-    expect(warnings[0]!.message).toMatch(/Relay Port/)
-    expect(warnings[0]!.message).toMatch(/Edit Settings/)
+    const errors = unwrap(await engine.call('events.list', { limit: 50, level: 'error' })).items
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.source).toBe('settings')
+    expect(errors[0]!.message).toMatch(/From Name/)
+    expect(errors[0]!.message).toMatch(/Relay Port/)
+    expect(errors[0]!.message).toContain(file)
   })
 
-  it('a settings file that is not JSON stops the engine with a message naming the file, and is left as it was', async () => {
+  it('a settings file that is not JSON is named and left as it was; the engine opens with delivery paused', async () => {
     const dir = tempDir()
     dirs.push(dir)
     const file = join(dir, 'settings.json')
     writeFileSync(file, '{"settings": {"hostname": "mail.example.test",')
     const before = readFileSync(file)
-    await expect(openEngine({ dataDir: dir, startWorker: false })).rejects.toThrow(/settings\.json.*not valid JSON/)
+    const engine = await open(dir)
+    expect(unwrap(await engine.call('status.get', undefined)).settingsProblem?.message).toMatch(/settings\.json cannot be read as it was saved: it is not valid JSON/)
     expect(readFileSync(file).equals(before)).toBe(true)
   })
 

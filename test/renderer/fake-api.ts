@@ -256,6 +256,8 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
         lastDeliveryAt: null,
         secretStorage: fake.view.secretStorage,
         dataDir: '/tmp/data',
+        settingsProblem: null,
+        storageProblem: null,
       }),
     'settings.get': () => ok(fake.view),
     'settings.update': (request) => {

@@ -10,8 +10,12 @@ export interface SettingsBackend {
 
 export interface EngineOptions {
   dataDir: string
-  /** Where settings live; defaults to a `conf` file in dataDir. */
-  settingsBackend?: SettingsBackend
+  /**
+   * Where settings live; defaults to a `conf` file in dataDir. Give a factory
+   * for a backend that reads the file when made (conf, electron-store): it is
+   * made at the first save, so a file it cannot parse is reported, not thrown.
+   */
+  settingsBackend?: SettingsBackend | (() => SettingsBackend)
   /** Defaults to the AES-256-GCM key file in dataDir. */
   cipher?: SecretCipher
   /** For tests: a clock in ms. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiError, ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
@@ -67,6 +67,8 @@ export class CoreEngine implements Engine {
   private readonly watched = new Set<string>()
   private closed = false
   private readonly handlers: Handlers
+  /** Whether the worker runs at all (tests keep it paused); a damaged settings file pauses it on its own. */
+  private readonly runWorker: boolean
 
   private constructor(options: EngineOptions, db: DatabaseSync) {
     this.dataDir = options.dataDir
@@ -75,7 +77,12 @@ export class CoreEngine implements Engine {
     this.mailLog = new MailLog(db)
     this.events = new EventLog(db, this.now)
     this.queue = new Queue(db, this.mailLog, this.now)
-    this.settings = new SettingsStore(options.settingsBackend ?? openConfBackend(options.dataDir), options.cipher ?? new KeyFileCipher(options.dataDir))
+    const settingsSource = options.settingsBackend ?? (() => openConfBackend(options.dataDir))
+    this.settings = new SettingsStore(settingsSource, options.cipher ?? new KeyFileCipher(options.dataDir), {
+      file: typeof settingsSource === 'function' ? join(options.dataDir, 'settings.json') : settingsSource.path,
+      savedBefore: db.prepare("SELECT 1 FROM meta WHERE k = 'settings_saved'").get() !== undefined,
+    })
+    this.runWorker = options.startWorker !== false
     this.directPort = options.directPort ?? (Number(process.env.SMTP_CONSOLE_DIRECT_PORT) || 25)
     const dns = options.dnsServers ?? process.env.SMTP_CONSOLE_DNS_SERVERS?.split(',').map((s) => s.trim()).filter(Boolean)
     this.dnsServers = dns && dns.length ? dns : null
@@ -89,7 +96,7 @@ export class CoreEngine implements Engine {
       onAttempt: (msg, outcomes, summary, hooks) => this.afterAttempt(msg, outcomes, summary, hooks),
       onError: (err) => this.logEvent('error', 'delivery', `Delivery worker error: ${err.message}`),
       now: this.now,
-    }, { paused: options.startWorker === false })
+    }, { paused: !this.runWorker || this.settings.problem !== null })
     this.handlers = this.makeHandlers()
   }
 
@@ -117,8 +124,11 @@ export class CoreEngine implements Engine {
   }
 
   private start(options: EngineOptions): void {
-    if (this.settings.repairedAtLoad.length) {
-      this.logEvent('warning', 'settings', `Invalid values in the settings file were replaced by defaults: ${this.settings.repairedAtLoad.join(', ')}. Check Edit Settings.`)
+    const problem = this.settings.problem
+    if (problem) this.logEvent('error', 'settings', problem.message, { file: problem.file, fields: problem.fields })
+    else if (existsSync(this.settings.file)) this.markSettingsSaved()
+    if (this.settings.removedTemps.length) {
+      this.logEvent('info', 'settings', `Removed ${this.settings.removedTemps.length} unfinished settings save(s) left by a crash: ${this.settings.removedTemps.join(', ')}.`)
     }
     const recovered = this.queue.recoverActive()
     this.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: this.queue.count() })
@@ -244,6 +254,8 @@ export class CoreEngine implements Engine {
 
   /** Validates, composes and queues messages; durable when it returns. */
   async submit(items: Submission[]): Promise<{ queueId: string; messageId: string }[]> {
+    // A message composed now would carry defaults (From Address, Hostname) the admin never chose.
+    if (this.settings.problem) throw new StorageError(`Nothing was queued. ${this.settings.problem.message}`)
     const s = this.settings.get()
     const drafts: NewMessage[] = []
     for (const item of items) {
@@ -305,6 +317,17 @@ export class CoreEngine implements Engine {
       lastDeliveryAt: this.mailLog.lastSentAt(),
       secretStorage: this.settings.view().secretStorage,
       dataDir: this.dataDir,
+      settingsProblem: this.settings.problem,
+      storageProblem: null,
+    }
+  }
+
+  /** Remembers that settings were saved here, so a settings file that later goes missing is not taken for a first start. */
+  private markSettingsSaved(): void {
+    try {
+      this.db.prepare("INSERT OR IGNORE INTO meta (k, v) VALUES ('settings_saved', ?)").run(String(this.now()))
+    } catch {
+      // Best effort: without the mark a missing file reads as a first start, as it did before.
     }
   }
 
@@ -314,7 +337,9 @@ export class CoreEngine implements Engine {
       'settings.get': () => this.settings.view(),
       'settings.update': async (req) => {
         const before = this.settings.get()
-        const changed = await this.settings.update(req)
+        const damaged = this.settings.problem
+        const { changed, keptAs } = await this.settings.update(req)
+        this.markSettingsSaved()
         if (this.transport) {
           this.transport.close()
           this.transport = null
@@ -325,6 +350,10 @@ export class CoreEngine implements Engine {
           this.emitter.emit('settings.changed', { fields: changed })
         } else {
           this.logEvent('info', 'settings', 'Settings saved: nothing changed.')
+        }
+        if (damaged) {
+          this.logEvent('info', 'settings', `Valid settings saved over the damaged ${damaged.file}${keptAs ? `, kept as ${keptAs}` : ''}; delivery resumes.`, { file: damaged.file, keptAs })
+          if (this.runWorker) this.worker.start()
         }
         this.worker.wake()
         return this.settings.view()
@@ -417,6 +446,8 @@ export class CoreEngine implements Engine {
 
   /** Removes log rows older than the retention. */
   prune(): void {
+    // Log retention may be the field that could not be read: keep every row until it is known again.
+    if (this.settings.problem) return
     const before = this.now() - this.settings.get().logRetentionDays * 86400 * 1000
     try {
       const mail = this.mailLog.prune(before)

@@ -1,7 +1,10 @@
 import Conf from 'conf'
-import { DEFAULT_SETTINGS, settingsFieldsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../shared/settings.ts'
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../shared/settings.ts'
+import type { SettingsProblem } from '../../shared/types.ts'
 import { caCertificateProblem } from './ca-certificate.ts'
-import type { SettingsBackend } from './engine-types.ts'
+import type { EngineOptions, SettingsBackend } from './engine-types.ts'
 import type { SecretCipher } from './secrets.ts'
 
 // The settings of the SMTP page, in one file. The password is stored only
@@ -41,8 +44,15 @@ export class SettingsRejected extends Error {
 }
 
 export function openConfBackend(dataDir: string): SettingsBackend {
-  return new Conf<Record<string, unknown>>({ cwd: dataDir, configName: 'settings', projectName: 'smtp-console' }) as unknown as SettingsBackend
+  // 0600 whatever the umask: the file names the relay and the username.
+  return new Conf<Record<string, unknown>>({ cwd: dataDir, configName: 'settings', projectName: 'smtp-console', configFileMode: 0o600 }) as unknown as SettingsBackend
 }
+
+/** The backend itself, or how to make it: a factory lets a file conf cannot parse wait, untouched, until the admin saves. */
+export type SettingsBackendSource = NonNullable<EngineOptions['settingsBackend']>
+
+/** The fields of the SMTP page, saved by every version: a file without one was not written by the console. Later fields take their defaults. */
+const REQUIRED_FIELDS: readonly (keyof SettingsFields)[] = ['useTls', 'hostname', 'fromName', 'fromAddress', 'relayHost', 'relayPort', 'useSasl', 'username']
 
 interface Stored {
   settings: SettingsFields
@@ -50,31 +60,31 @@ interface Stored {
 }
 
 export class SettingsStore {
-  private readonly backend: SettingsBackend
+  private backendValue: SettingsBackend | null
+  private readonly openBackend: () => SettingsBackend
   private readonly cipher: SecretCipher
   private current: Stored
-  /** Fields of the file that were invalid and replaced by defaults at load, for the event log. */
-  readonly repairedAtLoad: string[] = []
+  /** The settings file as the engine opens it. */
+  readonly file: string
+  /** Set while the file cannot be read as it was saved; delivery waits until a valid save clears it. */
+  problem: SettingsProblem | null = null
+  /** Temporary files of saves a crash interrupted, removed at load. */
+  readonly removedTemps: string[]
 
-  constructor(backend: SettingsBackend, cipher: SecretCipher) {
-    this.backend = backend
+  constructor(source: SettingsBackendSource, cipher: SecretCipher, options: { file?: string; savedBefore?: boolean } = {}) {
+    this.backendValue = typeof source === 'function' ? null : source
+    this.openBackend = typeof source === 'function' ? source : () => source
+    this.file = options.file ?? (typeof source === 'function' ? 'settings.json' : source.path)
     this.cipher = cipher
-    this.current = this.load()
+    this.removedTemps = removeOrphanTemps(this.file)
+    const { stored, problem } = readSettingsFile(this.file, options.savedBefore ?? false)
+    this.current = stored
+    this.problem = problem
   }
 
-  private load(): Stored {
-    const raw = this.backend.store
-    const stored = (raw.settings ?? {}) as Record<string, unknown>
-    const settings = { ...DEFAULT_SETTINGS }
-    // Field by field: one bad value edited into the file must not cost the others.
-    for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof SettingsFields)[]) {
-      if (!(key in stored)) continue
-      const parsed = settingsFieldsSchema.shape[key].safeParse(stored[key])
-      if (parsed.success) (settings as Record<string, unknown>)[key] = parsed.data
-      else this.repairedAtLoad.push(FIELD_LABELS[key])
-    }
-    const password = typeof raw.password === 'string' && raw.password ? raw.password : null
-    return { settings, password }
+  private get backend(): SettingsBackend {
+    this.backendValue ??= this.openBackend()
+    return this.backendValue
   }
 
   get(): SettingsFields {
@@ -102,8 +112,12 @@ export class SettingsStore {
     }
   }
 
-  /** Saves a validated update; returns the labels of what changed. Throws SettingsRejected and saves nothing. */
-  async update(update: SettingsUpdate): Promise<string[]> {
+  /**
+   * Saves a validated update; returns the labels of what changed and, when it
+   * replaced a damaged file, where that file was kept. Throws
+   * SettingsRejected and saves nothing.
+   */
+  async update(update: SettingsUpdate): Promise<{ changed: string[]; keptAs: string | null }> {
     const next = update.settings
     const willHavePassword = update.password === undefined ? this.hasPassword() : update.password !== null && update.password !== ''
     if (next.useSasl && !willHavePassword) {
@@ -122,8 +136,139 @@ export class SettingsStore {
       if (this.current.password !== null) changed.push('Password (cleared)')
     } else if (update.password !== undefined) changed.push('Password (replaced)')
 
-    this.backend.store = { version: 1, settings: next, password: sealed }
+    // What the admin had in a damaged file is kept beside it, never lost to the save that replaces it;
+    // moved rather than copied, so conf (which refuses a file that is not JSON) starts from no file.
+    const keptAs = this.problem ? moveAside(this.file) : null
+    try {
+      this.backend.store = { version: 1, settings: next, password: sealed }
+    } catch (err) {
+      if (keptAs) renameSync(keptAs, this.file)
+      throw err
+    }
+    try {
+      chmodSync(this.backend.path, 0o600)
+    } catch {
+      // A backend without a file of its own (or one on a file system without modes) has nothing to tighten.
+    }
     this.current = { settings: { ...next }, password: sealed }
-    return changed
+    this.problem = null
+    return { changed, keptAs }
   }
+}
+
+/** Removes `settings.json.tmp-…` files the atomic write (atomically) leaves when the process dies between writing and renaming. */
+function removeOrphanTemps(file: string): string[] {
+  const dir = dirname(file)
+  const prefix = `${basename(file)}.tmp-`
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(prefix) && /^\d{10}[a-f0-9]{6}$/.test(n.slice(prefix.length)))
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  for (const name of names) {
+    try {
+      unlinkSync(join(dir, name))
+      removed.push(name)
+    } catch {
+      // Another process's save in progress, or already gone: not ours to insist on.
+    }
+  }
+  return removed
+}
+
+/** Moves a damaged settings file to `<file>.damaged-<time>`; returns the new path, or null when there is no file. */
+function moveAside(file: string): string | null {
+  if (!existsSync(file)) return null
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  let aside = `${file}.damaged-${stamp}`
+  for (let n = 2; existsSync(aside); n++) aside = `${file}.damaged-${stamp}-${n}`
+  renameSync(file, aside)
+  return aside
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`
+  if (typeof value === 'number' || typeof value === 'boolean') return `the value ${String(value)}`
+  return `a value of type ${typeof value}`
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * Reads the settings file exactly as saved. Whatever cannot be read that way
+ * is a problem naming the file and the fields: the settings in memory are
+ * then the readable fields over the defaults, for the form only, and the
+ * engine keeps delivery paused so a default never decides where mail goes.
+ */
+export function readSettingsFile(file: string, savedBefore: boolean): { stored: Stored; problem: SettingsProblem | null } {
+  const defaults: Stored = { settings: { ...DEFAULT_SETTINGS }, password: null }
+  const fail = (what: string, fields: string[] = [], stored: Stored = defaults) => ({
+    stored,
+    problem: {
+      file,
+      fields,
+      message:
+        `The settings file ${file} cannot be read as it was saved: ${what}. ` +
+        'Delivery is paused: queued mail stays queued and nothing is sent until valid settings are saved in Edit Settings. The file was left as it was.',
+    },
+  })
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') {
+      return savedBefore ? fail('it is missing, though settings were saved before (it may have been deleted or moved)') : { stored: defaults, problem: null }
+    }
+    return fail(`it cannot be read (${code ?? (err as Error).message})`)
+  }
+  text = text.replace(/^\uFEFF/, '')
+  if (text.trim() === '') return fail('it is empty')
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return fail('it is not valid JSON (it may have been cut short or edited by hand)')
+  }
+  if (!isRecord(raw)) return fail(`it holds ${describeValue(raw)} instead of the settings`)
+  if (!Object.hasOwn(raw, 'settings')) return fail('it has no settings in it')
+  const stored = raw.settings
+  if (!isRecord(stored)) return fail(`its settings are ${describeValue(stored)} instead of a set of fields`)
+
+  const settings = { ...DEFAULT_SETTINGS }
+  const bad = new Map<string, string>()
+  for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof SettingsFields)[]) {
+    if (!Object.hasOwn(stored, key)) {
+      if (REQUIRED_FIELDS.includes(key)) bad.set(FIELD_LABELS[key], 'missing')
+      continue
+    }
+    const parsed = settingsFieldsSchema.shape[key].safeParse(stored[key])
+    if (parsed.success) (settings as Record<string, unknown>)[key] = parsed.data
+    else bad.set(FIELD_LABELS[key], parsed.error.issues[0]?.message ?? 'invalid')
+  }
+  // Rules across fields hold for every file the console saved; one that breaks them was changed by hand.
+  if (bad.size === 0) {
+    const whole = settingsSchema.safeParse(settings)
+    if (!whole.success) {
+      for (const issue of whole.error.issues) {
+        const label = FIELD_LABELS[issue.path[0] as keyof SettingsFields] ?? String(issue.path[0])
+        if (!bad.has(label)) bad.set(label, issue.message)
+      }
+    }
+  }
+  let password: string | null = null
+  if (typeof raw.password === 'string' && raw.password !== '') password = raw.password
+  else if (raw.password !== undefined && raw.password !== null && raw.password !== '') bad.set('Password', `it is ${describeValue(raw.password)}, not a sealed password`)
+  else if (settings.useSasl && bad.size === 0) bad.set('Password', 'Use SASL Authorization is on, and no password is stored')
+  if (bad.size) {
+    const list = [...bad].map(([label, why]) => `${label} (${why.replace(/\.$/, '')})`).join('; ')
+    return fail(`${bad.size === 1 ? 'this field is' : 'these fields are'} invalid: ${list}`, [...bad.keys()], { settings, password })
+  }
+  return { stored: { settings, password }, problem: null }
 }

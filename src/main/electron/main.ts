@@ -75,8 +75,9 @@ async function start(): Promise<Engine | null> {
   let engine: Engine
   try {
     const cipher = await createSafeStorageCipher(safeStorage, process.platform)
-    // The same file the Node side opens with conf: <dataDir>/settings.json.
-    const settingsBackend = new Store<Record<string, unknown>>({ cwd: dataDir, name: 'settings' })
+    // The same file the Node side opens with conf: <dataDir>/settings.json, 0600. Made at the first
+    // save, so a file it cannot parse opens the console with delivery paused instead of stopping it.
+    const settingsBackend = () => new Store<Record<string, unknown>>({ cwd: dataDir, name: 'settings', configFileMode: 0o600 })
     engine = await openEngine({ dataDir, settingsBackend, ...(cipher ? { cipher } : {}) })
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
