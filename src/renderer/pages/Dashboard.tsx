@@ -49,6 +49,18 @@ export function DashboardPage() {
   return (
     <>
       <ErrorNotice error={statusState.error} title="The status could not be read." />
+      {s?.settingsProblem && (
+        <div className="notice notice-error" role="alert">
+          <strong>The settings file is damaged. </strong>
+          {s.settingsProblem.message} <a href={href('/settings')}>Open Edit Settings</a>
+        </div>
+      )}
+      {s?.storageProblem && (
+        <div className="notice notice-error" role="alert">
+          <strong>The queue cannot be written. </strong>
+          {s.storageProblem}
+        </div>
+      )}
       {s && s.sasl && s.secretStorage.kind === 'keyfile' && (
         <div className="notice notice-warning" role="note" title={s.secretStorage.description}>
           {KEYFILE_WARNING}
@@ -118,7 +130,7 @@ function Glance({ status: s }: { status: Status }) {
         <h2 id="glance-config">Configuration</h2>
         <dl className="facts">
           <dt>Delivery</dt>
-          <dd>{s.mode === 'direct' ? 'Direct delivery' : `Relay ${s.relayHost}:${s.relayPort}`}</dd>
+          <dd>{s.settingsProblem ? 'Paused (settings file damaged)' : s.mode === 'direct' ? 'Direct delivery' : `Relay ${s.relayHost}:${s.relayPort}`}</dd>
           <dt>TLS</dt>
           <dd>{TLS_LABELS[s.tls]}</dd>
           <dt>SASL</dt>

@@ -1,0 +1,43 @@
+// @vitest-environment jsdom
+import { screen, waitFor } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
+import type { Status } from '../../src/shared/types.ts'
+import { createFakeApi } from './fake-api.ts'
+import { renderConsole } from './render.tsx'
+
+// The dashboard's lasting banners: what stops delivery stays on screen until it is fixed.
+
+const FILE = '/home/admin/.local/share/smtp-console/settings.json'
+const MESSAGE = `The settings file ${FILE} cannot be read as it was saved: this field is invalid: Relay Host (Relay Host must be a host name). Delivery is paused: queued mail stays queued and nothing is sent until valid settings are saved in Edit Settings. The file was left as it was.`
+
+describe('the dashboard with a damaged settings file', () => {
+  it('shows a banner naming the file and the field, says delivery is paused, and drops it once the status is clear', async () => {
+    const fake = createFakeApi({ queue: 3 })
+    let problem: Status['settingsProblem'] = { file: FILE, fields: ['Relay Host'], message: MESSAGE }
+    const base = await fake.api['status.get']()
+    if (!base.ok) throw new Error('the fake has no status')
+    fake.handle('status.get', () => ({ ok: true, data: { ...base.data, settingsProblem: problem } }))
+    renderConsole(fake)
+    const banner = await screen.findByText(/The settings file is damaged/)
+    const alert = banner.closest('[role="alert"]')!
+    expect(alert.textContent).toContain(FILE)
+    expect(alert.textContent).toContain('Relay Host')
+    expect(alert.querySelector('a')!.getAttribute('href')).toBe('#/settings')
+    expect(screen.getByText('Paused (settings file damaged)')).toBeTruthy()
+
+    problem = null
+    fake.emit('settings.changed', { fields: ['Relay Host'] })
+    await waitFor(() => expect(screen.queryByText(/The settings file is damaged/)).toBeNull())
+    expect(screen.getByText('Direct delivery')).toBeTruthy()
+  })
+
+  it('shows a lasting banner when the queue cannot be written', async () => {
+    const fake = createFakeApi()
+    const base = await fake.api['status.get']()
+    if (!base.ok) throw new Error('the fake has no status')
+    fake.handle('status.get', () => ({ ok: true, data: { ...base.data, storageProblem: 'The disk holding /srv/smtp-console is full.' } }))
+    renderConsole(fake)
+    const banner = await screen.findByText(/The queue cannot be written/)
+    expect(banner.closest('[role="alert"]')!.textContent).toContain('The disk holding /srv/smtp-console is full.')
+  })
+})
