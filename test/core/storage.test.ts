@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -119,16 +119,32 @@ describe('the file where the database should be', () => {
     expect(again.queue.has(queued!.queueId)).toBe(true)
   })
 
-  it('an empty file is taken as a new database', async () => {
+  it('an empty file with no write-ahead log beside it is refused like any damaged file, not taken as a new queue', async () => {
     const dir = newDir()
     const path = join(dir, 'queue.sqlite')
     writeFileSync(path, '')
+    const error = await refused(dir, /is empty \(0 bytes, and no write-ahead log/)
+    expect(error.message).toMatch(/Move the file aside to start with an empty queue/)
+    expect(statSync(path).size).toBe(0)
+    expect(existsSync(`${path}-wal`)).toBe(false)
+
+    // Moved aside, the directory starts a new queue.
+    renameSync(path, `${path}.empty`)
     const engine = await open(dir)
-    expect(engine.queue.count()).toBe(0)
     const [queued] = await engine.submit([{ to: ['admin@example.net'], subject: 'First', text: 'first' }])
     expect(engine.queue.has(queued!.queueId)).toBe(true)
-    expect(statSync(path).size).toBeGreaterThan(0)
     expect(readFileSync(path).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0')
+  })
+
+  it('a queue whose file was cut to 0 bytes after its messages were queued is refused, its write-ahead log gone', async () => {
+    const dir = newDir()
+    const engine = await open(dir)
+    await engine.submit([{ to: ['admin@example.net'], subject: 'Kept', text: 'kept' }])
+    await close(engine)
+    const path = join(dir, 'queue.sqlite')
+    expect(existsSync(`${path}-wal`)).toBe(false)
+    truncateSync(path, 0)
+    await refused(dir, /is empty/)
   })
 
   it('a missing data directory is created', async () => {

@@ -184,6 +184,15 @@ function looksLikeSqlite(path: string): boolean {
  * one written by a newer version of the console. Never deletes anything.
  */
 export function openDatabase(path: string): DatabaseSync {
+  if (existsSync(path)) {
+    // An empty file is what a truncation leaves; only a write-ahead log beside it can still hold the queue.
+    if (statSync(path).size === 0 && !(existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0)) {
+      throw new StorageError(
+        `${path} is empty (0 bytes, and no write-ahead log ${path}-wal beside it): the queue it held is gone or the file was cut short. ` +
+          'Nothing was changed. Move the file aside to start with an empty queue, or restore it from a backup.',
+      )
+    }
+  }
   const exists = existsSync(path) && statSync(path).size > 0
   if (exists && !looksLikeSqlite(path)) {
     throw new StorageError(
