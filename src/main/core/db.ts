@@ -1,5 +1,5 @@
 import { DatabaseSync } from 'node:sqlite'
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, fchmodSync, openSync, readSync, statSync } from 'node:fs'
 
 // One SQLite file holds the queue and both logs. Migrations are numbered and
 // run at open; a file that is not ours is refused, never overwritten.
@@ -184,7 +184,9 @@ function looksLikeSqlite(path: string): boolean {
  * one written by a newer version of the console. Never deletes anything.
  */
 export function openDatabase(path: string): DatabaseSync {
-  if (existsSync(path)) {
+  if (!existsSync(path)) {
+    createPrivateFile(path)
+  } else {
     // An empty file is what a truncation leaves; only a write-ahead log beside it can still hold the queue.
     if (statSync(path).size === 0 && !(existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0)) {
       throw new StorageError(
@@ -192,8 +194,9 @@ export function openDatabase(path: string): DatabaseSync {
           'Nothing was changed. Move the file aside to start with an empty queue, or restore it from a backup.',
       )
     }
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) tightenMode(file)
   }
-  const exists = existsSync(path) && statSync(path).size > 0
+  const exists = statSync(path).size > 0
   if (exists && !looksLikeSqlite(path)) {
     throw new StorageError(
       `${path} is not an SMTP Console database (it is not an SQLite file; it may be damaged). ` +
@@ -252,6 +255,29 @@ export function openDatabase(path: string): DatabaseSync {
       )
     }
     throw new StorageError(`Cannot open the database ${path}: ${message}`)
+  }
+}
+
+/**
+ * Creates the database file readable and writable by its owner only,
+ * whatever the umask: SQLite gives the -wal and -shm files it makes later
+ * the mode of this one.
+ */
+function createPrivateFile(path: string): void {
+  const fd = openSync(path, 'wx', 0o600)
+  try {
+    fchmodSync(fd, 0o600)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Makes an existing data file 0600 (one written by an older version may be 0644); a file we do not own is left as it is. */
+function tightenMode(file: string): void {
+  try {
+    if ((statSync(file).mode & 0o777) !== 0o600) chmodSync(file, 0o600)
+  } catch {
+    // Missing, or not ours to change: SQLite reports anything that stops it from using the file.
   }
 }
 

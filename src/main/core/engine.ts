@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiError, ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
@@ -101,7 +101,7 @@ export class CoreEngine implements Engine {
   }
 
   static async open(options: EngineOptions): Promise<CoreEngine> {
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
+    openDataDir(options.dataDir)
     const db = openDatabase(join(options.dataDir, 'queue.sqlite'))
     let engine: CoreEngine
     try {
@@ -521,6 +521,16 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
   return `${(n / 1024 / 1024).toFixed(1)} MiB`
+}
+
+/** Creates the data directory, or takes an existing one, as 0700: the queue holds every message in full. */
+function openDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  try {
+    if ((statSync(dataDir).mode & 0o777) !== 0o700) chmodSync(dataDir, 0o700)
+  } catch {
+    // Not ours to change (another owner): its files are still created 0600.
+  }
 }
 
 export async function openEngine(options: EngineOptions): Promise<CoreEngine> {

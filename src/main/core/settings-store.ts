@@ -1,5 +1,5 @@
 import Conf from 'conf'
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../shared/settings.ts'
 import type { SettingsProblem } from '../../shared/types.ts'
@@ -77,6 +77,12 @@ export class SettingsStore {
     this.file = options.file ?? (typeof source === 'function' ? 'settings.json' : source.path)
     this.cipher = cipher
     this.removedTemps = removeOrphanTemps(this.file)
+    try {
+      // A file saved by an older version may be 0644; it names the relay and the username.
+      if ((statSync(this.file).mode & 0o777) !== 0o600) chmodSync(this.file, 0o600)
+    } catch {
+      // No file yet, or not ours to change.
+    }
     const { stored, problem } = readSettingsFile(this.file, options.savedBefore ?? false)
     this.current = stored
     this.problem = problem
