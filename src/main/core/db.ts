@@ -1,4 +1,5 @@
 import { DatabaseSync } from 'node:sqlite'
+import { dirname } from 'node:path'
 import { chmodSync, closeSync, existsSync, fchmodSync, openSync, readSync, statSync } from 'node:fs'
 
 // One SQLite file holds the queue and both logs. Migrations are numbered and
@@ -9,6 +10,39 @@ export const APPLICATION_ID = 0x534d5443
 
 export class StorageError extends Error {
   override name = 'StorageError'
+}
+
+// SQLite's primary result codes (the low byte of an extended code) that say the disk is at fault.
+const SQLITE_READONLY = 8
+const SQLITE_IOERR = 10
+const SQLITE_FULL = 13
+
+/**
+ * A failed read or write of the data directory in the admin's words, or null
+ * when the error is not about the disk: full (SQLITE_FULL, ENOSPC), read-only
+ * (SQLITE_READONLY, EROFS, EACCES, EPERM) or failing (SQLITE_IOERR).
+ */
+export function storageErrorOf(err: unknown, dataDir: string): StorageError | null {
+  if (err instanceof StorageError) return err
+  if (!(err instanceof Error)) return null
+  const { code, errcode } = err as Error & { code?: string; errcode?: number }
+  const primary = typeof errcode === 'number' ? errcode & 0xff : null
+  if (primary === SQLITE_FULL || code === 'ENOSPC') {
+    return new StorageError(
+      `The disk holding the data directory ${dataDir} is full (${err.message}). Nothing was changed. ` +
+        'Free some space on it: queued mail is kept, and delivery goes on when there is room.',
+    )
+  }
+  if (primary === SQLITE_READONLY || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    return new StorageError(
+      `The data directory ${dataDir} is read-only (${err.message}). Nothing was changed. ` +
+        'Make it writable for this user again (check how the disk is mounted and the directory’s permissions), or start SMTP Console with --data-dir pointing elsewhere.',
+    )
+  }
+  if (primary === SQLITE_IOERR) {
+    return new StorageError(`The disk holding the data directory ${dataDir} failed to read or write (${err.message}). Nothing was changed. Check the disk; queued mail is kept.`)
+  }
+  return null
 }
 
 const MIGRATIONS: string[] = [
@@ -185,7 +219,11 @@ function looksLikeSqlite(path: string): boolean {
  */
 export function openDatabase(path: string): DatabaseSync {
   if (!existsSync(path)) {
-    createPrivateFile(path)
+    try {
+      createPrivateFile(path)
+    } catch (err) {
+      throw storageErrorOf(err, dirname(path)) ?? err
+    }
   } else {
     // An empty file is what a truncation leaves; only a write-ahead log beside it can still hold the queue.
     if (statSync(path).size === 0 && !(existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0)) {
@@ -208,7 +246,7 @@ export function openDatabase(path: string): DatabaseSync {
     db = new DatabaseSync(path)
     db.exec('PRAGMA busy_timeout = 5000')
   } catch (err) {
-    throw new StorageError(`Cannot open the database ${path}: ${(err as Error).message}`)
+    throw storageErrorOf(err, dirname(path)) ?? new StorageError(`Cannot open the database ${path}: ${(err as Error).message}`)
   }
   try {
     const appId = (db.prepare('PRAGMA application_id').get() as { application_id: number }).application_id
@@ -254,7 +292,7 @@ export function openDatabase(path: string): DatabaseSync {
         `${path} is damaged (${message}). Nothing was changed. Move the file aside to start with an empty queue, or restore it from a backup.`,
       )
     }
-    throw new StorageError(`Cannot open the database ${path}: ${message}`)
+    throw storageErrorOf(err, dirname(path)) ?? new StorageError(`Cannot open the database ${path}: ${message}`)
   }
 }
 

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events'
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiError, ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
 import { CONTROL_CHARS, effectiveRelayPort, effectiveTls, isMailbox, noControlMessage, type SettingsFields } from '../../shared/settings.ts'
 import type { DeliveryProgress, DeliveryStage, Status } from '../../shared/types.ts'
-import { openDatabase, StorageError } from './db.ts'
+import { openDatabase, StorageError, storageErrorOf } from './db.ts'
 import { DeliveryWorker } from './delivery.ts'
 import type { Engine, EngineOptions } from './engine-types.ts'
 import { explainCause } from './errors/decoder.ts'
@@ -94,7 +94,7 @@ export class CoreEngine implements Engine {
       concurrency: () => this.settings.get().concurrency,
       hooksFor: (msg) => this.hooksFor(msg),
       onAttempt: (msg, outcomes, summary, hooks) => this.afterAttempt(msg, outcomes, summary, hooks),
-      onError: (err) => this.logEvent('error', 'delivery', `Delivery worker error: ${err.message}`),
+      onError: (err) => this.logEvent('error', 'delivery', `Delivery worker error: ${storageErrorOf(err, this.dataDir)?.message ?? err.message}`),
       now: this.now,
     }, { paused: !this.runWorker || this.settings.problem !== null })
     this.handlers = this.makeHandlers()
@@ -118,7 +118,7 @@ export class CoreEngine implements Engine {
       if (/malformed|not a database|corrupt/i.test(message)) {
         throw new StorageError(`${join(options.dataDir, 'queue.sqlite')} is damaged (${message}). Nothing was changed. Move the file aside to start with an empty queue, or restore it from a backup.`)
       }
-      throw err
+      throw storageErrorOf(err, options.dataDir) ?? err
     }
     return engine
   }
@@ -439,7 +439,8 @@ export class CoreEngine implements Engine {
     if (err instanceof InputError) return { code: 'invalid_request', message: err.message, ...(err.fields ? { fields: err.fields } : {}) }
     if (err instanceof QueueError) return { code: err.code, message: err.message }
     if (err instanceof RangeError) return { code: 'invalid_request', message: err.message }
-    if (err instanceof StorageError) return { code: 'storage', message: err.message }
+    const storage = storageErrorOf(err, this.dataDir)
+    if (storage) return { code: 'storage', message: storage.message }
     this.logEvent('error', 'engine', `${method} failed: ${err.message}`)
     return { code: 'internal', message: `${method} failed: ${err.message}. See Logs for details.` }
   }
@@ -525,7 +526,17 @@ export function formatBytes(n: number): string {
 
 /** Creates the data directory, or takes an existing one, as 0700: the queue holds every message in full. */
 function openDataDir(dataDir: string): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  try {
+    // Node's recursive mkdir reports a read-only parent as ENOENT: the nearest one that exists is asked instead.
+    let parent = dataDir
+    while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent)
+    if (parent !== dataDir) accessSync(parent, constants.W_OK)
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    // Root passes permission checks, not a read-only mount: either way the queue could not be written.
+    accessSync(dataDir, constants.W_OK)
+  } catch (err) {
+    throw storageErrorOf(err, dataDir) ?? err
+  }
   try {
     if ((statSync(dataDir).mode & 0o777) !== 0o700) chmodSync(dataDir, 0o700)
   } catch {
