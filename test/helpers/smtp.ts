@@ -36,6 +36,8 @@ export interface TestSmtpOptions {
   onData?: (raw: string, count: number) => Error | 'disconnect' | null
   /** Delay before each DATA reply, to make a slow server. */
   dataDelayMs?: number
+  /** Holds every DATA reply until this settles: the message is in, the client waits for the 250. */
+  holdData?: Promise<unknown>
   port?: number
   host?: string
 }
@@ -100,8 +102,9 @@ export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
           })
           cb()
         }
-        if (opts.dataDelayMs) setTimeout(finish, opts.dataDelayMs)
-        else finish()
+        const reply = () => (opts.dataDelayMs ? setTimeout(finish, opts.dataDelayMs) : finish())
+        if (opts.holdData) void opts.holdData.then(reply)
+        else reply()
       })
     },
   }

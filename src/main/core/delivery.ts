@@ -16,12 +16,28 @@ export interface WorkerDeps {
   hooksFor: (msg: ClaimedMessage) => SessionHooks | undefined
   onAttempt: (msg: ClaimedMessage, outcomes: RecipientOutcome[], summary: OutcomeSummary, hooks: SessionHooks | undefined) => void
   onError: (err: Error) => void
+  /**
+   * The database refused to record finished attempts (disk full, read-only):
+   * `waiting` outcomes are held in memory and recorded again until it takes
+   * them; called with null once it has.
+   */
+  onRecordTrouble?: (err: Error | null, waiting: number) => void
   /** The engine's clock, the one the queue's due times are in. */
   now: () => number
 }
 
 /** The longest the worker sleeps without looking again, so a changed clock cannot strand the queue. */
 const MAX_SLEEP_MS = 60_000
+
+/** Recording refused outcomes again: soon at first, then every few seconds until the disk has room. */
+const RECORD_RETRY_FIRST_MS = 250
+const RECORD_RETRY_MAX_MS = 5_000
+
+interface Finished {
+  msg: ClaimedMessage
+  outcomes: RecipientOutcome[]
+  hooks: SessionHooks | undefined
+}
 
 export class DeliveryWorker {
   private readonly deps: WorkerDeps
@@ -30,8 +46,16 @@ export class DeliveryWorker {
   private scheduled = false
   private stopped = false
   private paused: boolean
-  private finished: { msg: ClaimedMessage; outcomes: RecipientOutcome[]; hooks: SessionHooks | undefined; resolve: () => void }[] = []
+  private finished: (Finished & { resolve: () => void })[] = []
   private recordScheduled = false
+  /**
+   * Attempts that happened but that the database refused to record. Their
+   * messages stay active, so nothing sends them again; the outcome (a 250
+   * included) is recorded as soon as the database takes it.
+   */
+  private unrecorded: Finished[] = []
+  private recordRetryMs = RECORD_RETRY_FIRST_MS
+  private recordRetryTimer: NodeJS.Timeout | null = null
   /** Claimed (active in the queue) and waiting for a free session. */
   private ready: ClaimedMessage[] = []
 
@@ -62,6 +86,8 @@ export class DeliveryWorker {
 
   private pump(): void {
     if (this.stopped || this.paused) return
+    // Nothing new is taken while outcomes wait to be recorded: the disk that refused them would refuse the next ones too.
+    if (this.unrecorded.length && !this.recordUnrecorded()) return
     try {
       const concurrency = this.deps.concurrency()
       let room = concurrency - this.inFlight.size
@@ -135,32 +161,70 @@ export class DeliveryWorker {
     this.recordScheduled = false
     const batch = this.finished
     this.finished = []
-    let summaries: OutcomeSummary[] | null = null
-    try {
-      summaries = this.deps.queue.recordAttempts(batch, this.deps.policy())
-    } catch (err) {
-      // The database refused the outcomes (disk full, locked): give the messages back so they are tried again.
-      this.deps.onError(err as Error)
-      try {
-        this.deps.queue.unclaim(batch.map((b) => b.msg.id))
-      } catch {
-        // Still refused: they stay active and are recovered at the next start.
-      }
-    }
-    if (summaries) {
-      batch.forEach((b, i) => {
-        try {
-          this.deps.onAttempt(b.msg, b.outcomes, summaries[i]!, b.hooks)
-        } catch (err) {
-          this.deps.onError(err as Error)
-        }
-      })
+    if (this.unrecorded.length) {
+      // Behind outcomes already waiting: recorded in order, when the database takes them.
+      this.unrecorded.push(...batch)
+      this.recordUnrecorded()
+    } else {
+      this.record(batch)
     }
     for (const b of batch) {
       this.inFlight.delete(b.msg.queueId)
       b.resolve()
     }
     this.wake()
+  }
+
+  /** Records a batch in one transaction; when refused, holds it for recordUnrecorded. Returns whether it was recorded. */
+  private record(batch: Finished[]): boolean {
+    let summaries: OutcomeSummary[]
+    try {
+      summaries = this.deps.queue.recordAttempts(batch, this.deps.policy())
+    } catch (err) {
+      // Disk full or read-only: giving the messages back would need a write too, and would send a delivered message again.
+      const first = this.unrecorded.length === 0
+      this.unrecorded.push(...batch)
+      if (first) this.deps.onError(err as Error)
+      this.deps.onRecordTrouble?.(err as Error, this.unrecorded.length)
+      this.scheduleRecordRetry()
+      return false
+    }
+    batch.forEach((b, i) => {
+      try {
+        this.deps.onAttempt(b.msg, b.outcomes, summaries[i]!, b.hooks)
+      } catch (err) {
+        this.deps.onError(err as Error)
+      }
+    })
+    return true
+  }
+
+  /** Tries again to record the held outcomes; returns whether none are left. */
+  private recordUnrecorded(): boolean {
+    if (this.unrecorded.length === 0) return true
+    const batch = this.unrecorded
+    this.unrecorded = []
+    if (!this.record(batch)) return false
+    if (this.recordRetryTimer) clearTimeout(this.recordRetryTimer)
+    this.recordRetryTimer = null
+    this.recordRetryMs = RECORD_RETRY_FIRST_MS
+    this.deps.onRecordTrouble?.(null, 0)
+    this.wake()
+    return true
+  }
+
+  private scheduleRecordRetry(): void {
+    if (this.recordRetryTimer || this.stopped) return
+    this.recordRetryTimer = setTimeout(() => {
+      this.recordRetryTimer = null
+      if (!this.recordUnrecorded()) this.recordRetryMs = Math.min(this.recordRetryMs * 2, RECORD_RETRY_MAX_MS)
+    }, this.recordRetryMs)
+    this.recordRetryTimer.unref()
+  }
+
+  /** Outcomes the database has not taken yet (disk full, read-only). */
+  get unrecordedCount(): number {
+    return this.unrecorded.length
   }
 
   /** Aborts the delivery of one message, if it is in flight. */
@@ -184,7 +248,11 @@ export class DeliveryWorker {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     if (this.ready.length) {
-      this.deps.queue.unclaim(this.ready.map((m) => m.id))
+      try {
+        this.deps.queue.unclaim(this.ready.map((m) => m.id))
+      } catch {
+        // Refused (disk full): they stay active and the next start gives them back.
+      }
       this.ready = []
     }
     const all = Promise.all([...this.inFlight.values()].map((f) => f.done))
@@ -198,5 +266,8 @@ export class DeliveryWorker {
       await Promise.race([all, new Promise((resolve) => setTimeout(resolve, graceMs).unref())])
     }
     clearTimeout(timeout)
+    if (this.recordRetryTimer) clearTimeout(this.recordRetryTimer)
+    // A last try; what is still refused stays active in the queue, and the next start gives it back to be sent again.
+    if (this.unrecorded.length) this.recordUnrecorded()
   }
 }

@@ -69,6 +69,8 @@ export class CoreEngine implements Engine {
   private readonly handlers: Handlers
   /** Whether the worker runs at all (tests keep it paused); a damaged settings file pauses it on its own. */
   private readonly runWorker: boolean
+  /** Why finished deliveries cannot be recorded (disk full, read-only), while they cannot. */
+  private storageProblem: string | null = null
 
   private constructor(options: EngineOptions, db: DatabaseSync) {
     this.dataDir = options.dataDir
@@ -95,6 +97,7 @@ export class CoreEngine implements Engine {
       hooksFor: (msg) => this.hooksFor(msg),
       onAttempt: (msg, outcomes, summary, hooks) => this.afterAttempt(msg, outcomes, summary, hooks),
       onError: (err) => this.logEvent('error', 'delivery', `Delivery worker error: ${storageErrorOf(err, this.dataDir)?.message ?? err.message}`),
+      onRecordTrouble: (err, waiting) => this.recordTrouble(err, waiting),
       now: this.now,
     }, { paused: !this.runWorker || this.settings.problem !== null })
     this.handlers = this.makeHandlers()
@@ -318,8 +321,23 @@ export class CoreEngine implements Engine {
       secretStorage: this.settings.view().secretStorage,
       dataDir: this.dataDir,
       settingsProblem: this.settings.problem,
-      storageProblem: null,
+      storageProblem: this.storageProblem,
     }
+  }
+
+  private recordTrouble(err: Error | null, waiting: number): void {
+    const before = this.storageProblem
+    if (err) {
+      const why = storageErrorOf(err, this.dataDir)?.message ?? `The database refused a write (${err.message}).`
+      this.storageProblem =
+        `${why} ${waiting} finished delivery attempt(s) could not be recorded: they are kept and recorded as soon as the database takes them, ` +
+        'and no new delivery starts until then. Their messages show as active meanwhile.'
+    } else {
+      this.storageProblem = null
+      if (before) this.logEvent('info', 'queue', 'The database takes writes again: the delivery attempts it had refused are recorded, and delivery goes on.')
+    }
+    // The dashboard reads the problem from the status, which a queue change refreshes.
+    if (before !== this.storageProblem) this.emitSoon('queue.changed')
   }
 
   /** Remembers that settings were saved here, so a settings file that later goes missing is not taken for a first start. */
