@@ -268,8 +268,10 @@ export function openDatabase(path: string): DatabaseSync {
     db.exec('PRAGMA journal_mode = WAL')
     db.exec('PRAGMA synchronous = NORMAL')
     db.exec('PRAGMA foreign_keys = OFF')
-    // Checkpoint the write-ahead log every ~40 MB rather than every 4 MB: each checkpoint syncs the disk.
-    db.exec('PRAGMA wal_autocheckpoint = 10000')
+    // A test email adds ~100 KB of log frames: checkpoint every 1000 pages (~4 MB) so a small disk is not
+    // filled by the log, and cut the file back to that size when a large transaction (Delete Queue) grew it.
+    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
+    db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
     for (let v = version; v < MIGRATIONS.length; v++) {
       db.exec('BEGIN IMMEDIATE')
       try {
@@ -316,6 +318,33 @@ function tightenMode(file: string): void {
     if ((statSync(file).mode & 0o777) !== 0o600) chmodSync(file, 0o600)
   } catch {
     // Missing, or not ours to change: SQLite reports anything that stops it from using the file.
+  }
+}
+
+const WAL_AUTOCHECKPOINT_PAGES = 1000
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
+
+/**
+ * Copies the write-ahead log into the database and truncates it to 0 bytes,
+ * giving its space back to the disk. For idle moments: TRUNCATE waits for
+ * every reader and writer, which an idle console has none of; PASSIVE would
+ * leave the file at its largest. Never waits for another process (busy
+ * timeout 0): a reader elsewhere means trying again at the next idle moment.
+ * Returns whether the log is empty now.
+ */
+export function checkpointTruncate(db: DatabaseSync, path: string): boolean {
+  if (db.isTransaction) return false
+  const wal = `${path}-wal`
+  if (!existsSync(wal) || statSync(wal).size === 0) return true
+  db.exec('PRAGMA busy_timeout = 0')
+  try {
+    const row = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number }
+    return row.busy === 0
+  } catch {
+    // A full disk cannot take the pages yet: the log stays, complete, until it can.
+    return false
+  } finally {
+    db.exec('PRAGMA busy_timeout = 5000')
   }
 }
 

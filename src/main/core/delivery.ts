@@ -22,6 +22,8 @@ export interface WorkerDeps {
    * them; called with null once it has.
    */
   onRecordTrouble?: (err: Error | null, waiting: number) => void
+  /** The worker has nothing in flight and nothing due: a moment for housekeeping (a checkpoint). */
+  onIdle?: () => void
   /** The engine's clock, the one the queue's due times are in. */
   now: () => number
 }
@@ -56,6 +58,8 @@ export class DeliveryWorker {
   private unrecorded: Finished[] = []
   private recordRetryMs = RECORD_RETRY_FIRST_MS
   private recordRetryTimer: NodeJS.Timeout | null = null
+  /** Whether the worker has done anything since it was last idle, so onIdle comes once per quiet spell. */
+  private busy = false
   /** Claimed (active in the queue) and waiting for a free session. */
   private ready: ClaimedMessage[] = []
 
@@ -98,6 +102,11 @@ export class DeliveryWorker {
         room--
       }
       this.scheduleNext()
+      if (this.inFlight.size > 0) this.busy = true
+      else if (this.busy && this.ready.length === 0) {
+        this.busy = false
+        this.deps.onIdle?.()
+      }
     } catch (err) {
       this.deps.onError(err as Error)
       this.sleep(5_000)

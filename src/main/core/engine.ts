@@ -5,7 +5,7 @@ import type { DatabaseSync } from 'node:sqlite'
 import type { ApiError, ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
 import { CONTROL_CHARS, effectiveRelayPort, effectiveTls, isMailbox, noControlMessage, type SettingsFields } from '../../shared/settings.ts'
 import type { DeliveryProgress, DeliveryStage, Status } from '../../shared/types.ts'
-import { openDatabase, StorageError, storageErrorOf } from './db.ts'
+import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from './db.ts'
 import { DeliveryWorker } from './delivery.ts'
 import type { Engine, EngineOptions } from './engine-types.ts'
 import { explainCause } from './errors/decoder.ts'
@@ -98,6 +98,7 @@ export class CoreEngine implements Engine {
       onAttempt: (msg, outcomes, summary, hooks) => this.afterAttempt(msg, outcomes, summary, hooks),
       onError: (err) => this.logEvent('error', 'delivery', `Delivery worker error: ${storageErrorOf(err, this.dataDir)?.message ?? err.message}`),
       onRecordTrouble: (err, waiting) => this.recordTrouble(err, waiting),
+      onIdle: () => checkpointTruncate(this.db, join(this.dataDir, 'queue.sqlite')),
       now: this.now,
     }, { paused: !this.runWorker || this.settings.problem !== null })
     this.handlers = this.makeHandlers()
