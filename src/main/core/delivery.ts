@@ -58,6 +58,7 @@ export class DeliveryWorker {
   private unrecorded: Finished[] = []
   private recordRetryMs = RECORD_RETRY_FIRST_MS
   private recordRetryTimer: NodeJS.Timeout | null = null
+  private recordFailing = false
   /** Whether the worker has done anything since it was last idle, so onIdle comes once per quiet spell. */
   private busy = false
   /** Claimed (active in the queue) and waiting for a free session. */
@@ -191,9 +192,10 @@ export class DeliveryWorker {
       summaries = this.deps.queue.recordAttempts(batch, this.deps.policy())
     } catch (err) {
       // Disk full or read-only: giving the messages back would need a write too, and would send a delivered message again.
-      const first = this.unrecorded.length === 0
       this.unrecorded.push(...batch)
-      if (first) this.deps.onError(err as Error)
+      // Said once per spell, not at every retry.
+      if (!this.recordFailing) this.deps.onError(err as Error)
+      this.recordFailing = true
       this.deps.onRecordTrouble?.(err as Error, this.unrecorded.length)
       this.scheduleRecordRetry()
       return false
@@ -214,6 +216,7 @@ export class DeliveryWorker {
     const batch = this.unrecorded
     this.unrecorded = []
     if (!this.record(batch)) return false
+    this.recordFailing = false
     if (this.recordRetryTimer) clearTimeout(this.recordRetryTimer)
     this.recordRetryTimer = null
     this.recordRetryMs = RECORD_RETRY_FIRST_MS
@@ -229,11 +232,6 @@ export class DeliveryWorker {
       if (!this.recordUnrecorded()) this.recordRetryMs = Math.min(this.recordRetryMs * 2, RECORD_RETRY_MAX_MS)
     }, this.recordRetryMs)
     this.recordRetryTimer.unref()
-  }
-
-  /** Outcomes the database has not taken yet (disk full, read-only). */
-  get unrecordedCount(): number {
-    return this.unrecorded.length
   }
 
   /** Aborts the delivery of one message, if it is in flight. */
