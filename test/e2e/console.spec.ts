@@ -1,51 +1,9 @@
-import type { AddressInfo } from 'node:net'
-import { createServer } from 'node:net'
-import { SMTPServer } from 'smtp-server'
 import { test, expect, type ConsoleServer } from './fixtures.ts'
-import type { Page } from '@playwright/test'
+import { freePort, menu, startRelay } from './relay.ts'
 
 // The console as an administrator uses it, in Chromium against `npm run serve`
 // and a real SMTP relay on loopback. Controls are found by their accessible
 // names, the seed's words.
-
-interface Relay {
-  port: number
-  received: { from: string; to: string[]; raw: string }[]
-  close(): Promise<void>
-}
-
-async function startRelay(port = 0): Promise<Relay> {
-  const received: Relay['received'] = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = []
-      stream.on('data', (c: Buffer) => chunks.push(c))
-      stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString() })
-        cb()
-      })
-    },
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => resolve())
-  })
-  const bound = ((server as unknown as { server: import('node:net').Server }).server.address() as AddressInfo).port
-  return { port: bound, received, close: () => new Promise<void>((r) => server.close(() => r())) }
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
-  const port = (s.address() as AddressInfo).port
-  await new Promise<void>((r) => s.close(() => r()))
-  return port
-}
-
-const menu = (page: Page, name: string) => page.getByRole('navigation', { name: 'SMTP Dashboard' }).getByRole('link', { name, exact: true })
 
 async function configureRelay(consoleServer: ConsoleServer, port: number): Promise<void> {
   const current = await consoleServer.api<{ settings: Record<string, unknown> }>('settings.get')

@@ -18,8 +18,8 @@ export interface ConsoleServer {
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
-async function startConsole(request: APIRequestContext): Promise<{ server: ConsoleServer; child: ChildProcess }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'smtp-console-e2e-'))
+/** Starts `npm run serve`'s CLI on a data directory (a fresh one when none is given). */
+export async function startConsole(request: APIRequestContext, dataDir = mkdtempSync(join(tmpdir(), 'smtp-console-e2e-'))): Promise<{ server: ConsoleServer; child: ChildProcess }> {
   // Direct delivery must never reach out of the machine: point DNS at a dead loopback port.
   const child = spawn(process.execPath, [join(ROOT, 'src/main/web/cli.ts'), '--port', '0', '--data-dir', dataDir], {
     cwd: ROOT,
@@ -57,13 +57,19 @@ async function startConsole(request: APIRequestContext): Promise<{ server: Conso
   return { server, child }
 }
 
+/** Stops it as Ctrl-C does, waiting up to 10 s for the engine to close. */
+export async function stopConsole(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
+}
+
 export const test = base.extend<{ consoleServer: ConsoleServer }>({
   consoleServer: async ({ request }, use) => {
     const { server, child } = await startConsole(request)
     await use(server)
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
+    await stopConsole(child)
     rmSync(server.dataDir, { recursive: true, force: true })
   },
 })

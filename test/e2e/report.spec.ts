@@ -1,50 +1,14 @@
 import { readFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import type { Page } from '@playwright/test'
-import { SMTPServer } from 'smtp-server'
 import { formatBytes, formatCount, localDay } from '../../src/renderer/format.ts'
 import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
 import { test, expect, type ConsoleServer } from './fixtures.ts'
+import { menu, startRelay, type Relay } from './relay.ts'
 
 // Today's and Yesterday's Report in Chromium, after real traffic through a
 // relay on loopback that accepts every recipient but one, refused with 550.
 
 const REFUSED = 'nobody@example.net'
 const ACCEPTED = ['ops@example.net', 'helpdesk@example.net', 'jane.smith@example.org', 'storage@example.org']
-
-interface Relay {
-  port: number
-  received: string[]
-  close(): Promise<void>
-}
-
-async function startRelay(): Promise<Relay> {
-  const received: string[] = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, cb) {
-      if (address.address === REFUSED) return cb(Object.assign(new Error(`5.1.1 <${REFUSED}>: Recipient address rejected: User unknown in virtual mailbox table`), { responseCode: 550 }))
-      cb()
-    },
-    onData(stream, session, cb) {
-      stream.resume()
-      stream.on('end', () => {
-        received.push(...session.envelope.rcptTo.map((r) => r.address))
-        cb()
-      })
-    },
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const port = ((server as unknown as { server: import('node:net').Server }).server.address() as AddressInfo).port
-  return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) }
-}
-
-const menu = (page: Page, name: string) => page.getByRole('navigation', { name: 'SMTP Dashboard' }).getByRole('link', { name, exact: true })
 
 async function sendTraffic(consoleServer: ConsoleServer, relay: Relay): Promise<void> {
   const current = await consoleServer.api<{ settings: Record<string, unknown> }>('settings.get')
@@ -72,13 +36,13 @@ const LINES: [keyof ReportTotals, string, boolean?][] = [
 ]
 
 test("Today's Report shows the day's traffic as the API counts it; Yesterday's is empty; Export text downloads the summary", async ({ page, consoleServer }) => {
-  const relay = await startRelay()
+  const relay = await startRelay(0, { refuse: { address: REFUSED, reply: `5.1.1 <${REFUSED}>: Recipient address rejected: User unknown in virtual mailbox table` } })
   try {
     const today = localDay(0)
     await sendTraffic(consoleServer, relay)
     const day = () => consoleServer.api<DayReport>('reports.day', { date: today, top: 20 })
     await expect.poll(async () => (await day()).totals, { timeout: 30_000 }).toMatchObject({ received: 5, delivered: 4, bounced: 1 })
-    expect(relay.received.sort()).toEqual([...ACCEPTED].sort())
+    expect(relay.received.flatMap((m) => m.to).sort()).toEqual([...ACCEPTED].sort())
     const report = await day()
 
     await page.goto(consoleServer.url)
