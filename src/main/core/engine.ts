@@ -63,7 +63,7 @@ export class CoreEngine implements Engine {
   private pendingEmits = new Map<'queue.changed' | 'mailLog.appended' | 'events.appended', number>()
   private emitTimer: NodeJS.Timeout | null = null
   private pruneTimer: NodeJS.Timeout | null = null
-  /** Transcripts of watched messages, by queue id, while they are in flight. */
+  /** Messages retried by hand, by queue id: their next attempt reports progress and keeps a transcript, as a test email does. */
   private readonly watched = new Set<string>()
   private closed = false
   private readonly handlers: Handlers
@@ -201,7 +201,9 @@ export class CoreEngine implements Engine {
   }
 
   private hooksFor(msg: ClaimedMessage): SessionHooks | undefined {
-    if (!msg.isTest && !this.watched.has(msg.queueId)) return undefined
+    // A watch covers the next attempt only: taken here, it cannot outlive a message that fails to record.
+    const watched = this.watched.delete(msg.queueId)
+    if (!msg.isTest && !watched) return undefined
     return {
       transcript: [],
       progress: (stage, detail, extra) => this.progress(msg.queueId, stage, detail, extra?.relay ? { relay: extra.relay } : {}),
@@ -250,7 +252,6 @@ export class CoreEngine implements Engine {
           ...(explanation ? { explanation } : {}),
         })
       }
-      this.watched.delete(msg.queueId)
     }
   }
 
@@ -398,6 +399,7 @@ export class CoreEngine implements Engine {
       'queue.deleteAll': () => {
         const count = this.queue.deleteAll()
         this.worker.abortAll()
+        this.watched.clear()
         this.logEvent('warning', 'queue', `Delete Queue: ${count} message(s) deleted by the administrator.`, { count })
         this.emitSoon('queue.changed')
         this.emitSoon('mailLog.appended', count)
@@ -406,6 +408,7 @@ export class CoreEngine implements Engine {
       'queue.delete': (req) => {
         this.queue.deleteOne(req.queueId)
         this.worker.abort(req.queueId)
+        this.watched.delete(req.queueId)
         this.logEvent('info', 'queue', `Message ${req.queueId} deleted by the administrator.`, { queueId: req.queueId })
         this.emitSoon('queue.changed')
         this.emitSoon('mailLog.appended')

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { CoreEngine } from '../../src/main/core/engine.ts'
+import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
+import { startSmtp, type TestSmtp } from '../helpers/smtp.ts'
+
+// A burst of work must leave nothing behind and hold only a bounded amount at
+// once: the main process's memory during 5,000 test emails is measured by
+// bench/memory.ts; these are the bounds behind that figure.
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+async function relayEngine(server: TestSmtp, startWorker = true): Promise<CoreEngine> {
+  cleanups.push(() => server.close())
+  const engine = await engineWith({ relayHost: '127.0.0.1', relayPort: server.port }, { startWorker })
+  cleanups.push(async () => {
+    await engine.close()
+    removeDir(engine.dataDir)
+  })
+  return engine
+}
+
+describe('a burst of work', () => {
+  it('test emails sent in a burst leave nothing watched and no listener behind', async () => {
+    const server = await startSmtp({ tls: 'none' })
+    const engine = await relayEngine(server)
+    const progress: string[] = []
+    const off = engine.on('delivery.progress', (p) => progress.push(p.stage))
+    const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => engine.call('mail.sendTest', { to: `ops${i}@example.net` })))
+    expect(ids.every((r) => r.ok)).toBe(true)
+    await waitFor(() => engine.queue.count() === 0 && engine.worker.activeCount === 0, 'the burst to be delivered')
+    off()
+    expect(server.received).toHaveLength(30)
+    expect(progress.filter((s) => s === 'sent')).toHaveLength(30)
+    const internals = engine as unknown as { watched: Set<string>; emitter: { listenerCount(e: string): number } }
+    expect(internals.watched.size).toBe(0)
+    expect(internals.emitter.listenerCount('delivery.progress')).toBe(0)
+  })
+
+  it('a message retried by hand and then deleted before its attempt is no longer watched', async () => {
+    const server = await startSmtp({ tls: 'none' })
+    const engine = await relayEngine(server, false)
+    const [a, b] = await engine.submit([
+      { to: ['a@example.net'], subject: 'a', text: 'x' },
+      { to: ['b@example.net'], subject: 'b', text: 'x' },
+    ])
+    unwrap(await engine.call('queue.retry', { queueId: a!.queueId }))
+    unwrap(await engine.call('queue.retry', { queueId: b!.queueId }))
+    unwrap(await engine.call('queue.delete', { queueId: a!.queueId }))
+    const internals = engine as unknown as { watched: Set<string> }
+    expect([...internals.watched]).toEqual([b!.queueId])
+    unwrap(await engine.call('queue.deleteAll', undefined))
+    expect(internals.watched.size).toBe(0)
+  })
+})
