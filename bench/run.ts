@@ -22,6 +22,7 @@ import {
   type MailLogStatusFilter,
 } from './fill.ts'
 import { check, medianMs, onCleanup, progress, round, runCleanups, sleep, timed } from './measure.ts'
+import { benchMemory } from './memory.ts'
 import { SmtpSink } from './sink.ts'
 import { benchUi } from './ui.ts'
 
@@ -41,9 +42,9 @@ const STALL_MS = 30_000
 const PAGE_RUNS = 25
 
 const json = process.argv.includes('--json')
-// `--only=queue,maillog,report,ui,deliver` runs a part of the benchmark (all of it by default).
+// `--only=queue,maillog,report,ui,deliver,memory` runs a part of the benchmark (all of it by default).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
-const PARTS = ['queue', 'maillog', 'report', 'ui', 'deliver'] as const
+const PARTS = ['queue', 'maillog', 'report', 'ui', 'deliver', 'memory'] as const
 type Part = (typeof PARTS)[number]
 const only = (part: Part) => !onlyArg || onlyArg.split(',').includes(part)
 const unknownParts = onlyArg?.split(',').filter((p) => !(PARTS as readonly string[]).includes(p)) ?? []
@@ -343,6 +344,7 @@ const TARGETS: Target[] = [
   { key: 'dashboard_ready_ms', part: 'ui', test: (v) => v <= 1000, text: '<= 1000 ms' },
   { key: 'maillog_next_roundtrip_ms', part: 'ui', test: (v) => v <= 100, text: '<= 100 ms' },
   { key: 'deliver_vs_nodemailer_ratio', part: 'deliver', test: (v) => v >= 0.8, text: '>= 0.8' },
+  { key: 'burst_5k_test_vmhwm_mib', part: 'memory', test: (v) => v < 250, text: '< 250 MiB' },
 ]
 
 type Verdict = { target: string; value: number | null; result: 'PASS' | 'MISS' | 'failed' | 'not run' }
@@ -379,6 +381,7 @@ const ROWS: [key: string, label: string, unit: string][] = [
   ['deliver_10k_msgs_per_s', 'Delivery from the queue, 10k', 'msg/s'],
   ['nodemailer_pool_10k_msgs_per_s', 'Bare nodemailer pool, 10k', 'msg/s'],
   ['deliver_vs_nodemailer_ratio', 'Delivery / nodemailer', ''],
+  ['burst_5k_test_vmhwm_mib', 'Peak memory, 5,000 test emails at once', 'MiB'],
 ]
 
 function table(figures: Figures): string {
@@ -436,6 +439,13 @@ function table(figures: Figures): string {
     const e = d.engine[d.engine.length - 1]
     if (e) lines.push(`  last engine run: sent ${e.sent}, deferred ${e.deferred}, bounced ${e.bounced}, sink counted ${e.sinkReceived}`)
   }
+  const mem = figures.burst_detail as Record<string, unknown> | undefined
+  if (mem) {
+    lines.push(
+      `Memory detail: the engine's process held ${String(mem.vmhwm_before_burst_mib)} MiB before the burst, ${String(mem.vmrss_after_mib)} MiB after it ` +
+        `(${String(mem.heap_used_after_mib)} MiB of heap); ${String(mem.sent)} sent in ${String(mem.elapsed_s)} s, ${String(mem.gc_ms)} ms of it in GC`,
+    )
+  }
   const errors = figures.errors as Record<string, string> | undefined
   for (const [part, message] of Object.entries(errors ?? {})) lines.push(`Part ${part} FAILED: ${message}`)
   lines.push(`Load average at start ${(m.loadAtStart ?? []).join(' ')}, at end ${(m.loadAtEnd ?? []).join(' ')} (other work on the machine skews the figures).`)
@@ -464,6 +474,7 @@ async function main(): Promise<void> {
     ['report', () => benchDailyReport()],
     ['ui', () => benchUi()],
     ['deliver', () => benchDelivery(raw, messageId)],
+    ['memory', () => benchMemory()],
   ]
   for (const [part, run] of runs) {
     if (!only(part)) continue

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { compose, compositionsInProgress } from '../../src/main/core/compose.ts'
 import type { CoreEngine } from '../../src/main/core/engine.ts'
 import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
 import { startSmtp, type TestSmtp } from '../helpers/smtp.ts'
@@ -23,6 +24,28 @@ async function relayEngine(server: TestSmtp, startWorker = true): Promise<CoreEn
 }
 
 describe('a burst of work', () => {
+  it('composes at most 4 messages at a time, however many are asked for at once', async () => {
+    let most = 0
+    const all = Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        compose({ fromName: 'Ops', fromAddress: 'alerts@example.test', to: [`ops${i}@example.net`], subject: `burst ${i}`, text: 'x', hostname: 'console.example.test', date: new Date() }),
+      ),
+    )
+    let done = false
+    void all.then(() => (done = true))
+    // Sampled at every turn of the event loop until the last one is composed (bounded: 10,000 turns).
+    for (let i = 0; i < 10_000 && !done; i++) {
+      most = Math.max(most, compositionsInProgress())
+      await new Promise((r) => setImmediate(r))
+    }
+    const composed = await all
+    expect(most).toBeGreaterThan(0)
+    expect(most).toBeLessThanOrEqual(4)
+    expect(compositionsInProgress()).toBe(0)
+    expect(new Set(composed.map((c) => c.messageId)).size).toBe(40)
+    composed.forEach((c, i) => expect(c.raw.toString()).toContain(`To: ops${i}@example.net`))
+  })
+
   it('test emails sent in a burst leave nothing watched and no listener behind', async () => {
     const server = await startSmtp({ tls: 'none' })
     const engine = await relayEngine(server)

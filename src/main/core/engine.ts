@@ -10,6 +10,7 @@ import { DeliveryWorker } from './delivery.ts'
 import type { Engine, EngineOptions } from './engine-types.ts'
 import { explainCause } from './errors/decoder.ts'
 import { EventLog } from './event-log.ts'
+import { favourSmallHeap } from './heap.ts'
 import { KeyFileCipher } from './key-file-cipher.ts'
 import { MailLog } from './mail-log.ts'
 import { compose } from './compose.ts'
@@ -105,6 +106,7 @@ export class CoreEngine implements Engine {
   }
 
   static async open(options: EngineOptions): Promise<CoreEngine> {
+    favourSmallHeap()
     openDataDir(options.dataDir)
     const db = openDatabase(join(options.dataDir, 'queue.sqlite'))
     let engine: CoreEngine
