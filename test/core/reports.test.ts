@@ -379,3 +379,37 @@ describe("a fall-back day's report (2026-11-01, 25 hours)", () => {
     expect(report.totals).toMatchObject({ received: 3, delivered: 3, bounced: 1, recipients: 4, recipientDomains: 2 })
   })
 })
+
+describe('the day asked for', () => {
+  let engine: CoreEngine
+  beforeAll(async () => {
+    engine = await engineWith({})
+  })
+  afterAll(async () => {
+    await engine?.close()
+    if (engine) removeDir(engine.dataDir)
+  })
+
+  it.each([
+    ['0100-01-01', '0099-12-31'],
+    ['0050-06-01', '0050-05-31'],
+    ['0001-01-01', '0000-12-31'],
+    ['9999-12-31', '9999-12-30'],
+  ])('reports %s, an early or late but real day, compared with %s', async (date, before) => {
+    const report = unwrap(await engine.call('reports.day', { date, top: 5 }))
+    expect(report).toMatchObject({ date, previous: { date: before, totals: zeroTotals() }, totals: zeroTotals() })
+    expect(localYear(report.from)).toBe(Number(date.slice(0, 4)))
+    expect(report.hours.length).toBeGreaterThanOrEqual(23)
+  })
+
+  it.each(['2026-02-30', '2026-13-01', '2026-00-10', '0000-01-01'])('refuses %s, naming the date given', async (date) => {
+    const result = await engine.call('reports.day', { date, top: 5 })
+    expect(result.ok ? null : result.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(new RegExp(`^${date} is not a calendar day`)) })
+    const exported = await engine.call('reports.export', { date, top: 5, format: 'text' })
+    expect(exported.ok ? null : exported.error.message).toMatch(new RegExp(`^${date} `))
+  })
+})
+
+function localYear(at: number): number {
+  return new Date(at).getFullYear()
+}

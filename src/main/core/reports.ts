@@ -77,25 +77,33 @@ interface Tables {
 const KEPT: Tables = { slots: 'main.report_slots', keys: 'main.report_keys', kept: true }
 const SCRATCH: Tables = { slots: 'temp.scratch_report_slots', keys: 'temp.scratch_report_keys', kept: false }
 
-/** Local midnight of the given day and of the next, in ms since the epoch. */
+/** Local midnight of a day. Date's constructor reads years 0-99 as 1900-1999; setFullYear takes them as they are. */
+function localMidnight(y: number, m: number, d: number): Date {
+  const t = new Date(2000, 0, 1)
+  t.setFullYear(y, m - 1, d)
+  return t
+}
+
+/** Local midnight of the given day (YYYY-MM-DD, 0001-01-01 to 9999-12-31) and of the next, in ms since the epoch. */
 export function dayBounds(date: string): { from: number; to: number } {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  const start = new Date(y, m - 1, d)
-  if (start.getFullYear() !== y || start.getMonth() !== m - 1 || start.getDate() !== d) {
-    throw new RangeError(`${date} is not a calendar day.`)
+  const start = localMidnight(y, m, d)
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || y < 1 || start.getFullYear() !== y || start.getMonth() !== m - 1 || start.getDate() !== d) {
+    throw new RangeError(`${date} is not a calendar day: give a day from 0001-01-01 to 9999-12-31 as YYYY-MM-DD.`)
   }
-  return { from: start.getTime(), to: new Date(y, m - 1, d + 1).getTime() }
+  return { from: start.getTime(), to: localMidnight(y, m, d + 1).getTime() }
 }
 
 /** The local calendar day `days` after `date` (negative: before). */
 export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  return localDate(new Date(y, m - 1, d + days).getTime())
+  return localDate(localMidnight(y, m, d + days).getTime())
 }
 
+/** YYYY-MM-DD of the local day at `at`, the year in four digits as SQLite's date() writes it. */
 export function localDate(at: number): string {
   const t = new Date(at)
-  return `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`
+  return `${String(t.getFullYear()).padStart(4, '0')}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`
 }
 
 /**
@@ -416,7 +424,9 @@ function difference(a: ReportTotals, b: ReportTotals): ReportTotals {
 export function dayReport(db: DatabaseSync, date: string, top: number, options: DayReportOptions = {}): DayReport {
   const { from, to } = dayBounds(date)
   const previousDate = addDays(date, -1)
-  const previous = dayBounds(previousDate)
+  // Derived, not given: the day before 0001-01-01 is in year 0, which dayBounds refuses as input.
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
+  const previous = { from: localMidnight(y, m, d - 1).getTime(), to: from }
   const useLog = options.fromLog === true || !hasRollup(db)
   const t = useLog ? SCRATCH : KEPT
   if (useLog) {
