@@ -116,12 +116,12 @@ export type MailLogStatusFilter = 'deferred' | 'expired'
 
 /**
  * The cursor the UI holds after paging down to where `olderRows` rows are left,
- * counting the page's own: `b.<id>.<position>`, as Next hands it out.
+ * counting the page's own: `b.<id>.<position>.<tag>`, signed as Next hands it out.
  */
 export function mailLogCursorAt(db: DatabaseSync, olderRows: number, status?: MailLogStatusFilter): { cursor: string; position: number } {
   const where = status ? 'WHERE status = ?' : ''
   const args = status ? [status] : []
   const id = (db.prepare(`SELECT id FROM mail_log ${where} ORDER BY id LIMIT 1 OFFSET ?`).get(...args, olderRows) as { id: number }).id
   const newer = (db.prepare(`SELECT count(*) AS n FROM mail_log ${where ? `${where} AND` : 'WHERE'} id >= ?`).get(...args, id) as { n: number }).n
-  return { cursor: encodeCursor({ direction: 'before', id, position: newer }), position: newer }
+  return { cursor: encodeCursor(db, { list: 'mailLog', filter: { status } }, { direction: 'before', id, position: newer }), position: newer }
 }

@@ -205,10 +205,79 @@ describe('mail log paging', () => {
   it.each(['garbage', 'b.12', 'x.1.0', 'b.-1.0', 'b.1.0; DROP TABLE mail_log'])('the cursor %j is an invalid request, not a crash', async (cursor) => {
     const engine = await seeded()
     const result = await engine.call('mailLog.list', { cursor, limit: 50 })
-    expect(result.ok ? null : result.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/cursor is not valid/) })
+    expect(result.ok ? null : result.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^This page link is out of date or belongs to another list/) })
     const events = await engine.call('events.list', { cursor, limit: 50 })
     expect(events.ok ? null : events.error.code).toBe('invalid_request')
     expect(sqlCount(engine, 'mail_log')).toBe(ROWS)
+  })
+
+  it('a cursor is good only for the list and filter that handed it out', async () => {
+    const engine = await seeded()
+    await engine.submit(Array.from({ length: 60 }, (_, i) => ({ to: [`q${i}@example.net`], subject: `q${i}`, text: 'x' })))
+    engine.db.exec('BEGIN')
+    for (let i = 0; i < 120; i++) engine.events.append('info', 'queue', `event ${i}`)
+    engine.db.exec('COMMIT')
+    const refused = async (method: 'mailLog.list' | 'events.list' | 'queue.list', request: Record<string, unknown>) => {
+      const result = await engine.call(method, { limit: 50, ...request } as never)
+      return result.ok ? `accepted at position ${(result.data as Page<unknown>).position} of ${(result.data as Page<unknown>).total}` : result.error
+    }
+    const stale = { code: 'invalid_request', message: expect.stringMatching(/out of date or belongs to another list/) }
+
+    const mail = unwrap(await engine.call('mailLog.list', { limit: 50 })).nextCursor
+    const events = unwrap(await engine.call('events.list', { limit: 50 })).nextCursor
+    const queue = unwrap(await engine.call('queue.list', { limit: 50 })).nextCursor
+    const sentOnly = unwrap(await engine.call('mailLog.list', { limit: 50, status: 'sent' })).nextCursor
+    const searched = unwrap(await engine.call('mailLog.list', { limit: 50, text: 'example3.test' })).nextCursor
+    // Each is good where it came from, even with the search typed with spaces around it.
+    expect(unwrap(await engine.call('mailLog.list', { limit: 50, cursor: mail })).position).toBe(50)
+    expect(unwrap(await engine.call('events.list', { limit: 50, cursor: events })).position).toBe(50)
+    expect(unwrap(await engine.call('queue.list', { limit: 50, cursor: queue })).position).toBe(50)
+    expect(unwrap(await engine.call('mailLog.list', { limit: 50, status: 'sent', cursor: sentOnly })).position).toBe(50)
+    expect(unwrap(await engine.call('mailLog.list', { limit: 50, text: ' example3.test ', cursor: searched })).position).toBe(50)
+
+    // And nowhere else: another list, another filter, another search.
+    expect(await refused('events.list', { cursor: mail })).toMatchObject(stale)
+    expect(await refused('queue.list', { cursor: mail })).toMatchObject(stale)
+    expect(await refused('mailLog.list', { cursor: events })).toMatchObject(stale)
+    expect(await refused('mailLog.list', { cursor: queue })).toMatchObject(stale)
+    expect(await refused('queue.list', { cursor: queue, state: 'hold' })).toMatchObject(stale)
+    expect(await refused('mailLog.list', { cursor: sentOnly })).toMatchObject(stale)
+    expect(await refused('mailLog.list', { cursor: sentOnly, status: 'bounced' })).toMatchObject(stale)
+    expect(await refused('mailLog.list', { cursor: mail, status: 'sent' })).toMatchObject(stale)
+    expect(await refused('mailLog.list', { cursor: searched, text: 'example4.test' })).toMatchObject(stale)
+    expect(await refused('events.list', { cursor: events, level: 'error' })).toMatchObject(stale)
+  })
+
+  it('a made-up cursor is refused, never shown as a page at a made-up position', async () => {
+    const engine = await seeded()
+    const next = unwrap(await engine.call('mailLog.list', { limit: 50 })).nextCursor!
+    const [direction, id, position, tag] = next.split('.')
+    expect(position).toBe('50')
+    for (const forged of [
+      `${direction}.${id}.9999999999999999`,
+      `${direction}.${id}.9999999999999999.${tag}`,
+      `${direction}.${id}.999999999999999.${tag}`,
+      `${direction}.${Number(id) - 1}.${position}.${tag}`,
+      `a.${id}.${position}.${tag}`,
+      `${direction}.${id}.${position}`,
+      `${direction}.${id}.${position}.${'A'.repeat(22)}`,
+    ]) {
+      const result = await engine.call('mailLog.list', { limit: 50, cursor: forged })
+      expect(result.ok ? `accepted: total ${result.data.total}` : result.error.code, forged).toBe('invalid_request')
+    }
+  })
+
+  it('a cursor from before the database was opened again is out of date', async () => {
+    const engine = await seeded()
+    const next = unwrap(await engine.call('mailLog.list', { limit: 50 })).nextCursor
+    const dir = engine.dataDir
+    await engine.close()
+    engines.splice(engines.indexOf(engine), 1)
+    const again = await openEngine({ dataDir: dir, startWorker: false, dnsServers: ['127.0.0.1:9'] })
+    engines.push(again)
+    const result = await again.call('mailLog.list', { limit: 50, cursor: next })
+    expect(result.ok ? null : result.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/start again from the first page/) })
+    expect(unwrap(await again.call('mailLog.list', { limit: 50 }))).toMatchObject({ total: ROWS, position: 0 })
   })
 
   it('a page size beyond 500 or an over-long cursor is refused by the schema, per field', () => {

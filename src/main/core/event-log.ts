@@ -51,6 +51,7 @@ export class EventLog {
     return keysetPage<Row, EventEntry>(
       {
         db: this.db,
+        scope: { list: 'events', filter: { level: query.level, text } },
         select: SELECT,
         idColumn: 'id',
         where,

@@ -109,6 +109,7 @@ export class MailLog {
     return keysetPage<Row, MailLogEntry>(
       {
         db: this.db,
+        scope: { list: 'mailLog', filter: { status: query.status, text } },
         select: SELECT,
         idColumn: 'id',
         where,

@@ -1,9 +1,13 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 import type { Page } from '../../shared/types.ts'
 
 // Keyset paging newest-first over an integer primary key: a page costs the
 // same at depth one million as at the top. A cursor carries the key it starts
 // from and the position of its first row, so "51–100 of 12,408" needs no count.
+// Since the position is taken on trust, a cursor is signed for the list and
+// filter that made it, under a key made when the database was opened: one from
+// another list, another filter or an earlier run (or made up) is refused.
 
 export interface PageQuery {
   cursor?: string | null | undefined
@@ -16,15 +20,43 @@ interface Cursor {
   position: number
 }
 
-export function encodeCursor(c: Cursor): string {
-  return `${c.direction === 'before' ? 'b' : 'a'}.${c.id}.${c.position}`
+/** The rows a cursor walks: which list, filtered how (text trimmed, as the lists search it). */
+export interface CursorScope {
+  list: 'queue' | 'mailLog' | 'events'
+  filter: Record<string, string | undefined>
 }
 
-export function decodeCursor(raw: string | null | undefined): Cursor | null {
+export const STALE_CURSOR = 'This page link is out of date or belongs to another list or filter; start again from the first page.'
+
+const keys = new WeakMap<DatabaseSync, Buffer>()
+
+function keyOf(db: DatabaseSync): Buffer {
+  let key = keys.get(db)
+  if (!key) {
+    key = randomBytes(32)
+    keys.set(db, key)
+  }
+  return key
+}
+
+function tagOf(db: DatabaseSync, scope: CursorScope, body: string): Buffer {
+  const filter = Object.entries(scope.filter)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+  // 128 bits of HMAC-SHA256: enough that a made-up cursor is never accepted.
+  return createHmac('sha256', keyOf(db)).update(JSON.stringify([scope.list, filter, body])).digest().subarray(0, 16)
+}
+
+export function encodeCursor(db: DatabaseSync, scope: CursorScope, c: Cursor): string {
+  const body = `${c.direction === 'before' ? 'b' : 'a'}.${c.id}.${c.position}`
+  return `${body}.${tagOf(db, scope, body).toString('base64url')}`
+}
+
+export function decodeCursor(db: DatabaseSync, scope: CursorScope, raw: string | null | undefined): Cursor | null {
   if (!raw) return null
-  const m = /^([ab])\.(\d{1,16})\.(\d{1,16})$/.exec(raw)
-  if (!m) throw new RangeError('The page cursor is not valid; go back to the first page.')
-  return { direction: m[1] === 'b' ? 'before' : 'after', id: Number(m[2]), position: Number(m[3]) }
+  const m = /^(([ab])\.(\d{1,15})\.(\d{1,15}))\.([A-Za-z0-9_-]{22})$/.exec(raw)
+  if (!m || !timingSafeEqual(Buffer.from(m[5]!, 'base64url'), tagOf(db, scope, m[1]!))) throw new RangeError(STALE_CURSOR)
+  return { direction: m[2] === 'b' ? 'before' : 'after', id: Number(m[3]), position: Number(m[4]) }
 }
 
 /** A LIKE pattern (with ESCAPE '\\') matching `text` anywhere, its own % and _ taken literally. */
@@ -45,6 +77,8 @@ export const COUNT_CAP = 10_000
 
 export interface KeysetSpec<Row, Item> {
   db: DatabaseSync
+  /** What the cursors handed out are good for. */
+  scope: CursorScope
   /** `SELECT … FROM t` without WHERE/ORDER; the key column is `idColumn`. */
   select: string
   idColumn: string
@@ -59,7 +93,7 @@ export interface KeysetSpec<Row, Item> {
 }
 
 export function keysetPage<Row, Item>(spec: KeysetSpec<Row, Item>, query: PageQuery): Page<Item> {
-  const cursor = decodeCursor(query.cursor)
+  const cursor = decodeCursor(spec.db, spec.scope, query.cursor)
   const limit = query.limit
   const where = [...spec.where]
   const params = [...spec.params]
@@ -118,7 +152,7 @@ export function keysetPage<Row, Item>(spec: KeysetSpec<Row, Item>, query: PageQu
     total,
     totalExact,
     position,
-    nextCursor: hasOlder && last ? encodeCursor({ direction: 'before', id: spec.idOf(last), position: position + items.length }) : null,
-    prevCursor: hasNewer && first ? encodeCursor({ direction: 'after', id: spec.idOf(first), position }) : null,
+    nextCursor: hasOlder && last ? encodeCursor(spec.db, spec.scope, { direction: 'before', id: spec.idOf(last), position: position + items.length }) : null,
+    prevCursor: hasNewer && first ? encodeCursor(spec.db, spec.scope, { direction: 'after', id: spec.idOf(first), position }) : null,
   }
 }

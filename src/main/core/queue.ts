@@ -445,6 +445,7 @@ export class Queue {
     return keysetPage<ListRow, QueueEntry>(
       {
         db: this.db,
+        scope: { list: 'queue', filter: { state: query.state, text } },
         select: LIST_SELECT,
         idColumn: 'm.id',
         where,
