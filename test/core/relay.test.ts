@@ -196,16 +196,31 @@ describe('relay delivery', () => {
     expect(server.received).toHaveLength(1)
   })
 
-  it('gives up on a server that never greets after the greeting timeout, and says why', async () => {
+  it('gives up on a relay that accepts TCP and never greets after the greeting timeout, and says so', async () => {
+    // Use TLS off, a port other than 465, a server that stays silent: the greeting timeout, not a TLS mismatch.
     const server = await startSilentServer()
     const engine = await setup(server, { greetingTimeoutSec: 1 })
     const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
     await settled(engine, queueId)
     const entry = unwrap(await engine.call('queue.get', { queueId }))
     expect(entry.state).toBe('deferred')
-    // Through a relay, a greeting that never comes most often means plain SMTP against an implicit-TLS port.
+    expect(entry.explanation?.cause).toBe('greeting-timeout')
+    expect(entry.explanation?.summary).toMatch(/did not send its SMTP greeting in time/)
+    expect(entry.explanation?.fix).toMatch(/greeting timeout under Advanced/)
+    const [deferred] = engine.mailLog.forQueueId(queueId).filter((e) => e.status === 'deferred')
+    expect(deferred).toMatchObject({ explanation: { cause: 'greeting-timeout' }, dsn: '4.4.2' })
+  })
+
+  it('on a port that speaks implicit TLS with Use TLS off, says so, whatever the port number', async () => {
+    const server = await startSmtp({ tls: 'implicit' })
+    const engine = await setup(server, { greetingTimeoutSec: 1 })
+    const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await settled(engine, queueId)
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
     expect(entry.explanation?.cause).toBe('plain-to-implicit-tls')
     expect(entry.explanation?.summary).toMatch(/never sent its SMTP greeting/)
+    expect(entry.explanation?.fix).toMatch(/^Turn on Use TLS with TLS mode Implicit TLS: Automatic picks it for Relay Port 465, on any other port choose it yourself/)
+    expect(server.received).toHaveLength(0)
   })
 
   it('defers on connection refused with the host and port named', async () => {

@@ -17,6 +17,7 @@ import {
   type FailureContext,
   type RawFailure,
 } from '../../../src/main/core/errors/decoder.ts'
+import { answersTls } from '../../../src/main/core/transport/tls-probe.ts'
 
 // ── Shapes as nodemailer 10 builds them (see _formatError and the _action* handlers) ──
 
@@ -725,10 +726,35 @@ describe('decodeFailure on failures provoked on loopback', () => {
     expectDecoded(err, { host: '127.0.0.1', port, tls: 'implicit' }, { cause: 'tls-wrong-version', disposition: 'defer', dsn: '4.7.0' }, ['TLS mode', 'Relay Port'])
   })
 
-  it('plain SMTP against an implicit-TLS port: greeting never received', async () => {
+  it('plain SMTP against an implicit-TLS port: greeting never received, and the port answers TLS', async () => {
     const port = await startSmtp({ secure: true, key: certs.selfKey, cert: certs.selfCert, authOptional: true })
     const err = await attempt({ port, secure: false, greetingTimeout: 500 })
-    expectDecoded(err, { host: '127.0.0.1', port, tls: 'none' }, { cause: 'plain-to-implicit-tls', disposition: 'defer', dsn: '4.4.2' }, ['Use TLS', 'Implicit TLS'])
+    const tls = await answersTls({ host: '127.0.0.1', port }, 2000)
+    expect(tls).toBe(true)
+    const d = expectDecoded(err, { host: '127.0.0.1', port, tls: 'none', answersTls: tls }, { cause: 'plain-to-implicit-tls', disposition: 'defer', dsn: '4.4.2' }, ['Use TLS', 'Implicit TLS'])
+    // Not 465: the fix names the port, since Automatic would not pick implicit TLS for it.
+    expect(d.fix).toContain(`on port ${port} choose it yourself`)
+  })
+
+  it('a relay that accepts TCP and never greets, on a port other than 465: a greeting timeout, not a TLS mismatch', async () => {
+    const port = await startRaw(() => undefined)
+    const err = await attempt({ port, secure: false, greetingTimeout: 300 })
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT' })
+    const tls = await answersTls({ host: '127.0.0.1', port }, 300)
+    expect(tls).toBe(false)
+    const d = expectDecoded(err, { host: '127.0.0.1', port, tls: 'none', answersTls: tls }, { cause: 'greeting-timeout', disposition: 'defer', dsn: '4.4.2' }, ['greeting timeout'])
+    expect(d.summary).toContain(`127.0.0.1:${port}`)
+    // Not asked, a port other than 465 is not taken for implicit TLS either; 465 still is.
+    expect(decodeFailure(toRawFailure(err), { host: '127.0.0.1', port, tls: 'none' }).cause).toBe('greeting-timeout')
+    expect(decodeFailure(toRawFailure(err), { host: '127.0.0.1', port: 465, tls: 'none' }).cause).toBe('plain-to-implicit-tls')
+    expect(decodeFailure(toRawFailure(err), { host: '127.0.0.1', port: 465, tls: 'none', answersTls: false }).cause).toBe('greeting-timeout')
+  })
+
+  it('a port that answers plain text or closes at once does not count as TLS', async () => {
+    const plain = await startRaw((socket) => socket.end('220 plain.example ESMTP\r\n'))
+    expect(await answersTls({ host: '127.0.0.1', port: plain }, 2000)).toBe(false)
+    const closing = await startRaw((socket) => socket.destroy())
+    expect(await answersTls({ host: '127.0.0.1', port: closing }, 2000)).toBe(false)
   })
 
   it('self-signed certificate with verification on, and the same server accepted once its certificate is given', async () => {

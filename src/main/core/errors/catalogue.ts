@@ -83,8 +83,10 @@ export const CATALOGUE: Record<string, CauseEntry> = {
   'plain-to-implicit-tls': {
     summary: (p) =>
       `Connected to ${server(p)}, but it never sent its SMTP greeting. A port that expects TLS from the first byte (implicit TLS, usually 465) does exactly this when the client speaks plain SMTP or STARTTLS: it waits for a TLS handshake that never comes.`,
-    fix: () =>
-      'For Relay Port 465, turn on Use TLS with TLS mode Implicit TLS (Automatic picks it on 465). Or use Relay Port 587 with TLS mode STARTTLS.',
+    fix: (p) =>
+      p.port === 465
+        ? 'For Relay Port 465, turn on Use TLS with TLS mode Implicit TLS (Automatic picks it on 465). Or use Relay Port 587 with TLS mode STARTTLS.'
+        : `Turn on Use TLS with TLS mode Implicit TLS: Automatic picks it for Relay Port 465, on ${p.port ? `port ${p.port}` : 'any other port'} choose it yourself. Or use Relay Port 587 with TLS mode STARTTLS.`,
     disposition: 'defer',
     dsn: '4.4.2',
   },

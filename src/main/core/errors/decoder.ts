@@ -19,6 +19,8 @@ export interface FailureContext {
   direct?: boolean
   /** SASL username/password set. */
   saslConfigured?: boolean
+  /** After a greeting timeout: whether the same port then answered a TLS handshake (implicit TLS). */
+  answersTls?: boolean
 }
 
 export interface RawFailure {
@@ -185,10 +187,15 @@ function closedBeforeGreeting(f: Facts): boolean {
   )
 }
 
-/** The TLS we tried is not the TLS the port speaks: plain (or STARTTLS) against implicit TLS. */
+/**
+ * The TLS we tried is not the TLS the port speaks: plain (or STARTTLS) against
+ * implicit TLS. A silent server looks the same from the client's side, so a
+ * greeting timeout counts only when the port answered a TLS handshake after it
+ * (or, not asked, when it is 465, implicit TLS's own port).
+ */
 function plainAgainstImplicit(f: Facts): boolean {
-  if (f.ctx.tls === 'implicit') return false
-  if (greetingTimedOut(f)) return !f.ctx.direct
+  if (f.ctx.tls === 'implicit' || f.ctx.direct) return false
+  if (greetingTimedOut(f)) return f.ctx.answersTls ?? f.ctx.port === 465
   return f.ctx.port === 465 && closedBeforeGreeting(f)
 }
 

@@ -5,6 +5,7 @@ import { ENVELOPE_REFUSED, type EffectiveTls } from '../../../shared/settings.ts
 import type { DeliveryStage } from '../../../shared/types.ts'
 import { decodeFailure, NO_TLS_FOR_AUTH, toRawFailure, type FailureContext } from '../errors/decoder.ts'
 import type { RecipientOutcome } from '../queue.ts'
+import { answersTls } from './tls-probe.ts'
 
 // One SMTP session with one server: connect, greet, TLS, authenticate, then
 // any number of messages. It knows nothing of the queue; it reports per
@@ -67,6 +68,7 @@ export function outcomeFromError(
   relay: string | null,
   tlsVersion: string | null,
   sending = false,
+  found: Pick<FailureContext, 'answersTls'> = {},
 ): Omit<RecipientOutcome, 'recipient'> {
   const raw = toRawFailure(err)
   // nodemailer names every socket failure 'CONN'; once a message is under way, it happened while sending.
@@ -78,6 +80,7 @@ export function outcomeFromError(
     tls: target.tls,
     direct: target.direct,
     saslConfigured: Boolean(target.auth),
+    ...found,
   })
   return {
     kind: decoded.disposition === 'bounce' ? 'bounce' : 'defer',
@@ -246,7 +249,12 @@ export class SmtpSession {
       conn.close()
       const relay = session.socketKnown ? session.relay : null
       if (signal?.aborted) throw new SessionError('aborted', relay, { kind: 'defer', relay, reply: 'delivery aborted', dsn: '4.3.0', tls: null, cause: 'aborted' })
-      throw new SessionError((err as Error).message, relay, outcomeFromError(err, target, relay, session.tlsVersion))
+      // A relay that never greeted a plain client: ask the port whether it speaks TLS before explaining.
+      const found: Pick<FailureContext, 'answersTls'> = {}
+      if ((err as { timeoutType?: string }).timeoutType === 'GREETING_TIMEOUT' && !target.direct && target.tls !== 'implicit') {
+        found.answersTls = await answersTls(target, Math.min(target.greetingTimeoutMs, 10_000), signal)
+      }
+      throw new SessionError((err as Error).message, relay, outcomeFromError(err, target, relay, session.tlsVersion, false, found))
     }
   }
 
