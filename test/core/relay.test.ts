@@ -170,6 +170,32 @@ describe('relay delivery', () => {
     expect(statuses).toEqual(['received', 'deferred', 'sent'])
   })
 
+  it('a 451 at RCPT is explained by its words: greylisting, a rate limit, a policy, else the server\'s own trouble', async () => {
+    const replies: Record<string, Error> = {
+      'grey@example.net': smtpError(451, '4.7.1 Greylisted, please try again later'),
+      'rate@example.net': smtpError(451, '4.7.0 Rate limit exceeded, slow down'),
+      'policy@example.net': smtpError(451, '4.7.1 <policy@example.net>: Recipient address rejected: Service is unavailable'),
+      'plain@example.net': smtpError(451, 'Temporary failure'),
+    }
+    const server = await startSmtp({ tls: 'none', onRcpt: (a) => replies[a] ?? null })
+    const engine = await setup(server, {})
+    const [submitted] = await engine.submit([{ to: [...Object.keys(replies), 'ok@example.net'], subject: 'five', text: 'x' }])
+    const queueId = submitted!.queueId
+    await settled(engine, queueId)
+    const log = engine.mailLog.forQueueId(queueId)
+    expect(log.find((e) => e.status === 'sent')?.recipient).toBe('ok@example.net')
+    const causes = Object.fromEntries(log.filter((e) => e.status === 'deferred').map((e) => [e.recipient, e.explanation?.cause]))
+    expect(causes).toEqual({
+      'grey@example.net': 'greylisted',
+      'rate@example.net': 'rate-limited',
+      'policy@example.net': 'policy-deferred',
+      'plain@example.net': 'server-temporary',
+    })
+    for (const e of log.filter((x) => x.status === 'deferred')) expect(e.explanation?.summary).not.toMatch(/^Delivery failed for now/)
+    const entry = unwrap(await engine.call('queue.get', { queueId }))
+    expect(entry).toMatchObject({ state: 'deferred', recipientCount: 4 })
+  })
+
   it('delivers to two of three recipients and bounces the one the server refuses', async () => {
     const server = await startSmtp({ tls: 'none', onRcpt: (a) => (a === 'nobody@example.net' ? smtpError(550, '5.1.1 <nobody@example.net>: Recipient address rejected: User unknown') : null) })
     const engine = await setup(server, {})

@@ -495,12 +495,44 @@ const CASES: Case[] = [
     cause: 'server-timeout', disposition: 'defer', dsn: '4.4.2',
   },
 
+  // A 451 at RCPT: greylisting, a rate limit or a policy by its words, else the server's own trouble
+  {
+    name: '451 at RCPT: a temporary policy refusal (x.7.x)',
+    raw: reply('RCPT TO', '451 4.7.1 <someone@example.org>: Recipient address rejected: Service is unavailable'),
+    ctx: relay,
+    cause: 'policy-deferred', disposition: 'defer', dsn: '4.7.1', fix: ['retried automatically', 'policy'],
+  },
+  {
+    name: '451 at RCPT: policy named in words, no enhanced code',
+    raw: reply('RCPT TO', '451 Temporarily rejected by local policy'),
+    ctx: direct,
+    cause: 'policy-deferred', disposition: 'defer', dsn: '4.0.0',
+  },
+  {
+    name: '451 at RCPT: a rate limit',
+    raw: reply('RCPT TO', '451 4.7.1 Rate limit exceeded for alerts@example.com, slow down'),
+    ctx: relay,
+    cause: 'rate-limited', disposition: 'defer', dsn: '4.7.1',
+  },
+  {
+    name: '451 at RCPT with no words to go by',
+    raw: reply('RCPT TO', '451 Temporary failure'),
+    ctx: relay,
+    cause: 'server-temporary', disposition: 'defer', dsn: '4.0.0', fix: ['retried automatically', "server's logs"],
+  },
+  {
+    name: '451 at DATA: the server could not write its queue file',
+    raw: reply('DATA', '451 4.3.0 Error: queue file write error'),
+    ctx: relay,
+    cause: 'server-temporary', disposition: 'defer', dsn: '4.3.0',
+  },
+
   // Anything else
   {
     name: 'an unknown 4xx',
-    raw: reply('DATA', '451 4.3.0 Error: queue file write error'),
+    raw: reply('RCPT TO', '450 Requested mail action not taken'),
     ctx: relay,
-    cause: 'unknown-temporary', disposition: 'defer', dsn: '4.3.0',
+    cause: 'unknown-temporary', disposition: 'defer', dsn: '4.0.0',
   },
   {
     name: 'an unknown 5xx',

@@ -315,6 +315,22 @@ export const CATALOGUE: Record<string, CauseEntry> = {
     disposition: 'reply',
     dsn: '4.7.1',
   },
+  'policy-deferred': {
+    summary: (p) =>
+      `${Server(p)} turned the message away for now under one of its policies: a temporary refusal, not a verdict on the address.${quoted(p)}`,
+    fix: () =>
+      "Nothing to change if it passes: the message stays in the queue and is retried automatically. If it is still refused after some hours, the reply names the policy (a sender, recipient, reputation or content check): ask the server's admin about it, quoting the reply.",
+    disposition: 'reply',
+    dsn: '4.7.1',
+  },
+  'server-temporary': {
+    summary: (p) =>
+      `${Server(p)} had a temporary problem of its own ("local error in processing", what a 451 reply means) and asked to try again later.${quoted(p)}`,
+    fix: () =>
+      "Nothing to change here: the message stays in the queue and is retried automatically. If it keeps happening, the fault is on the server's side; its admin can find it in the server's logs.",
+    disposition: 'reply',
+    dsn: '4.3.0',
+  },
   'rate-limited': {
     summary: (p) => `${Server(p)} is limiting how much mail this sender may send (a rate limit or a sending quota).`,
     fix: () =>

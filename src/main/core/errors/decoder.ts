@@ -287,9 +287,11 @@ const RULES: Rule[] = [
     f.reply !== null &&
     (x(f, '7.28', '4.5') ||
       has(f, /rate limit|sending (quota|limit)|too many (messages|mails|emails|connections|concurrent)|throttl|exceeded the (rate|limit)|unusual rate/))],
+  // "Try again later" is what greylisting says, unless the reply names a policy instead.
   ['greylisted', (f) =>
     f.reply !== null && f.reply < 500 &&
-    has(f, /gr[ae]y-?list|try again later|please (try|retry)( again)? later|temporarily (deferred|rejected|blocked)/)],
+    (has(f, /gr[ae]y-?list/) ||
+      (!has(f, /\bpolic(y|ies)\b/) && has(f, /try again later|please (try|retry)( again)? later|temporarily (deferred|rejected|blocked)/)))],
   ['mailbox-full', (f) =>
     f.reply !== null && (x(f, '2.2') || has(f, /mailbox (is )?full|over ?quota|quota exceeded|exceeded (storage|quota)|insufficient (system )?storage/))],
   ['message-too-big', (f) =>
@@ -303,6 +305,10 @@ const RULES: Rule[] = [
     f.reply !== null && (x(f, '1.3', '1.7') || has(f, /bad (recipient |sender )?address syntax|syntax error in (the )?address|invalid address/))],
   ['server-unavailable', (f) =>
     f.reply === 421 || x(f, '3.2') || (f.reply !== null && has(f, /service (not|un)available|shutting down/))],
+  // A 4xx for policy (x.7.x is the security and policy class of RFC 3463) that no rule above named.
+  ['policy-deferred', (f) => f.reply !== null && f.reply < 500 && (f.enhanced?.startsWith('4.7.') === true || has(f, /\bpolic(y|ies)\b/))],
+  // RFC 5321's 451: "local error in processing", the server's own trouble, whatever words come with it.
+  ['server-temporary', (f) => f.reply === 451],
   ['not-smtp-server', (f) => f.reply === null && f.code === 'EPROTOCOL' && has(f, /invalid greeting/)],
 
   // ── network and DNS ──
