@@ -193,6 +193,63 @@ describe('the queue state machine', () => {
     expect(unwrap(await engine.call('queue.deleteAll', undefined))).toEqual({ count: 0 })
   })
 
+  it('a message deleted during its delivery is logged by what that attempt did: sent, bounced, or else deleted', async () => {
+    const { engine, clock } = await rig()
+    const ids = [
+      await submitOne(engine, ['took@example.net', 'busy@example.net'], 'Mixed'),
+      await submitOne(engine, ['gone@example.net'], 'Refused'),
+      await submitOne(engine, ['waiting@example.net'], 'Not claimed'),
+    ]
+    const claimed = engine.queue.claimDue(2)
+    expect(claimed.map((m) => m.queueId)).toEqual(ids.slice(0, 2))
+    clock.t += 2_000
+    // Delete Queue while the two claimed are in flight: only the third is logged deleted now.
+    expect(engine.queue.deleteAll(new Set(ids.slice(0, 2)))).toBe(3)
+    expect(engine.mailLog.count('deleted')).toBe(1)
+    expect(log(engine, ids[2]!, 'deleted')).toHaveLength(1)
+    clock.t += 1_000
+    const bounce: RecipientOutcome = { ...defer('gone@example.net', '550 5.1.1 User unknown'), kind: 'bounce', dsn: '5.1.1', cause: 'user-unknown' }
+    const summaries = engine.queue.recordAttempts(
+      [
+        { msg: claimed[0]!, outcomes: [sent('took@example.net'), defer('busy@example.net')] },
+        { msg: claimed[1]!, outcomes: [bounce] },
+      ],
+      engine.settings.get(),
+    )
+    expect(summaries.map((s) => s.result)).toEqual(['vanished', 'vanished'])
+    expect(log(engine, ids[0]!).map((e) => `${e.recipient} ${e.status}`).sort()).toEqual([
+      'busy@example.net deleted',
+      'took@example.net sent',
+      'took@example.net, busy@example.net received',
+    ])
+    expect(log(engine, ids[0]!, 'deleted')[0]).toMatchObject({ at: START + 3_000, delayMs: 3_000, reply: 'deleted by the administrator (Delete Queue); last attempt: 451 4.7.1 Greylisted, try again later' })
+    expect(log(engine, ids[1]!).map((e) => e.status).sort()).toEqual(['bounced', 'received'])
+    expect(engine.db.prepare("SELECT count(*) AS n FROM meta WHERE k LIKE 'deleting:%'").get()).toEqual({ n: 0 })
+  })
+
+  it('a message deleted during a delivery the console never saw end is logged deleted at the next start', async () => {
+    const first = await rig()
+    const queueId = await submitOne(first.engine, ['a@example.net', 'b@example.net'], 'In flight at the crash')
+    expect(first.engine.queue.claimDue(1)).toHaveLength(1)
+    expect(unwrap(await first.engine.call('queue.delete', { queueId: queueId }))).toEqual({ deleted: true })
+    // The worker was paused, so nothing was in flight: the rows are written at once.
+    expect(log(first.engine, queueId, 'deleted')).toHaveLength(2)
+    const other = await submitOne(first.engine, ['c@example.net'], 'Also in flight')
+    first.engine.queue.claimDue(1)
+    first.engine.queue.deleteOne(other, true)
+    expect(log(first.engine, other, 'deleted')).toHaveLength(0)
+    await closeRig(first)
+
+    const second = await rig(first.engine.dataDir)
+    expect(log(second.engine, other, 'deleted')).toMatchObject([
+      { recipient: 'c@example.net', reply: 'deleted by the administrator; the console stopped before the delivery in progress ended' },
+    ])
+    expect(second.engine.queue.count()).toBe(0)
+    await closeRig(second)
+    const third = await rig(first.engine.dataDir)
+    expect(log(third.engine, other, 'deleted')).toHaveLength(1)
+  })
+
   it('flush makes every deferred message due now, but not a held one', async () => {
     const { engine, clock } = await rig()
     const ids = [await submitOne(engine), await submitOne(engine), await submitOne(engine)]

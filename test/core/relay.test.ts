@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { SMTPServer } from 'smtp-server'
 import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
 import type { DeliveryProgress } from '../../src/shared/types.ts'
 import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
@@ -468,8 +469,101 @@ describe('composition', () => {
   })
 })
 
+/**
+ * A relay whose answer to the end of DATA the test controls: `onMessage` is
+ * called when the whole message has arrived, with `answer` to send the 250.
+ */
+async function answeringRelay(onMessage: (answer: () => void) => void): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
+  const received: string[] = []
+  const server = new SMTPServer({
+    logger: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    onData(stream, session, cb) {
+      stream.resume()
+      stream.on('end', () =>
+        onMessage(() => {
+          received.push(session.envelope.rcptTo.map((r) => r.address).join(','))
+          cb(null, 'Ok: queued as 4F2A1C')
+        }),
+      )
+    },
+  })
+  server.on('error', () => undefined)
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const port = ((server as unknown as { server: import('node:net').Server }).server.address() as import('node:net').AddressInfo).port
+  return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) }
+}
+
 describe('deliveries in flight', () => {
-  it('Delete aborts a delivery stuck in DATA at once: the slot is freed and nothing is logged as deferred', async () => {
+  it.each([
+    ['a test email (its own session)', true],
+    ['a queued message (a pooled session)', false],
+  ])('Delete Queue right after the relay answered 250 to DATA logs %s as sent, not deleted', async (_what, isTest) => {
+    let engine: CoreEngine | null = null
+    let deleted: Promise<unknown> | null = null
+    // The 250 is written, and Delete Queue comes in the same turn, before the console has read it.
+    const relay = await answeringRelay((answer) => {
+      answer()
+      deleted = engine!.call('queue.deleteAll', undefined)
+    })
+    engine = await setup(relay, {})
+    const queueId = isTest
+      ? unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' })).queueId
+      : (await engine.submit([{ to: ['admin@example.net'], subject: 'alert', text: 'x' }]))[0]!.queueId
+    await waitFor(() => deleted, 'the relay to answer 250')
+    expect(unwrap((await deleted!) as never)).toEqual({ count: 1 })
+    await waitFor(() => engine.worker.activeCount === 0, 'the delivery to be recorded')
+    expect(relay.received).toEqual(['admin@example.net'])
+    const log = engine.mailLog.forQueueId(queueId)
+    expect(log.map((e) => e.status).reverse()).toEqual(['received', 'sent'])
+    expect(log[0]).toMatchObject({ recipient: 'admin@example.net', status: 'sent', reply: expect.stringContaining('Ok: queued as 4F2A1C') })
+    expect(engine.queue.count()).toBe(0)
+    expect(unwrap(await engine.call('mailLog.list', { limit: 10, status: 'deleted' })).total).toBe(0)
+  })
+
+  it('Delete while the relay holds its answer to the final dot, then answers 250: sent', async () => {
+    let answer: (() => void) | null = null
+    const relay = await answeringRelay((a) => (answer = a))
+    const engine = await setup(relay, {})
+    const [submitted] = await engine.submit([{ to: ['admin@example.net'], subject: 'alert', text: 'x' }])
+    const queueId = submitted!.queueId
+    await waitFor(() => answer, 'the whole message at the relay')
+    unwrap(await engine.call('queue.delete', { queueId }))
+    expect(engine.queue.count()).toBe(0)
+    answer!()
+    await waitFor(() => engine.worker.activeCount === 0, 'the delivery to be recorded')
+    expect(engine.mailLog.forQueueId(queueId).map((e) => e.status).reverse()).toEqual(['received', 'sent'])
+  })
+
+  it('Delete stops at once a delivery that has not handed the whole message over, and logs it deleted', async () => {
+    // The relay never answers RCPT: the message has not been sent yet.
+    let held = false
+    const stall = new SMTPServer({
+      logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      onRcptTo() {
+        held = true
+      },
+    })
+    stall.on('error', () => undefined)
+    await new Promise<void>((r) => stall.listen(0, '127.0.0.1', () => r()))
+    const port = ((stall as unknown as { server: import('node:net').Server }).server.address() as import('node:net').AddressInfo).port
+    const engine = await setup({ port, close: () => new Promise<void>((r) => stall.close(() => r())) }, {})
+    const [submitted] = await engine.submit([{ to: ['slow@example.net'], subject: 'slow', text: 'x' }])
+    const queueId = submitted!.queueId
+    await waitFor(() => held, 'the relay to hold RCPT')
+    unwrap(await engine.call('queue.delete', { queueId }))
+    // Settling before the 60 s socket timeout can only be the abort.
+    await waitFor(() => engine.worker.activeCount === 0, 'the aborted delivery to settle', 15_000)
+    const log = engine.mailLog.forQueueId(queueId)
+    expect(log.map((e) => e.status).reverse()).toEqual(['received', 'deleted'])
+    expect(log[0]!.reply).toBe('deleted by the administrator; its delivery was stopped before the server had all of it')
+    expect(engine.queue.count()).toBe(0)
+  })
+
+  it('Delete lets a relay that has the whole message answer for 5 s, then stops and says it may still deliver it', async () => {
     // The server would answer DATA only after a minute: settling before that can only be the abort.
     const server = await startSmtp({ tls: 'none', dataDelayMs: 60_000 })
     const engine = await setup(server, {})
@@ -478,13 +572,13 @@ describe('deliveries in flight', () => {
     await waitFor(() => engine.worker.activeCount === 1, 'the delivery to start')
     await new Promise((r) => setTimeout(r, 300))
     unwrap(await engine.call('queue.delete', { queueId }))
-    await waitFor(() => engine.worker.activeCount === 0, 'the aborted delivery to settle', 15_000)
-    expect(server.received).toHaveLength(0)
-    const statuses = engine.mailLog.forQueueId(queueId).map((e) => e.status)
-    expect(statuses).toContain('deleted')
-    expect(statuses).not.toContain('deferred')
     expect(engine.queue.count()).toBe(0)
-  })
+    await waitFor(() => engine.worker.activeCount === 0, 'the stopped delivery to settle', 20_000)
+    expect(server.received).toHaveLength(0)
+    const log = engine.mailLog.forQueueId(queueId)
+    expect(log.map((e) => e.status).reverse()).toEqual(['received', 'deleted'])
+    expect(log[0]!.reply).toMatch(/^deleted by the administrator; stopped after the whole message was sent, before the server answered: it may still deliver it$/)
+  }, 30_000)
 
   it('close() does not wait on a slow server beyond its grace: the message stays queued for next time', async () => {
     const server = await startSmtp({ tls: 'none', dataDelayMs: 60_000 })

@@ -1,6 +1,6 @@
 import type { RetryPolicy } from './backoff.ts'
 import type { ClaimedMessage, OutcomeSummary, Queue, RecipientOutcome } from './queue.ts'
-import type { SessionHooks } from './transport/session.ts'
+import { STOP_NOW, type SessionHooks } from './transport/session.ts'
 import type { Transport } from './transport/transport.ts'
 
 // The delivery worker: takes due messages from the queue with bounded
@@ -234,15 +234,21 @@ export class DeliveryWorker {
     this.recordRetryTimer.unref()
   }
 
+  /** Queue ids whose delivery is under way or whose outcome is not recorded yet. */
+  inFlightIds(): Set<string> {
+    return new Set(this.inFlight.keys())
+  }
+
   /** Aborts the delivery of one message, if it is in flight. */
   abort(queueId: string): void {
     this.ready = this.ready.filter((m) => m.queueId !== queueId)
     this.inFlight.get(queueId)?.controller.abort()
   }
 
-  abortAll(): void {
+  /** Aborts every delivery; `now` also stops those waiting for the server's answer to a message it has whole. */
+  abortAll(now = false): void {
     this.ready = []
-    for (const { controller } of this.inFlight.values()) controller.abort()
+    for (const { controller } of this.inFlight.values()) controller.abort(now ? STOP_NOW : undefined)
   }
 
   /** Waits until nothing is in flight (tests and shutdown). */
@@ -268,7 +274,8 @@ export class DeliveryWorker {
       timeout = setTimeout(() => resolve('timeout'), graceMs)
     })
     if ((await Promise.race([all, expired])) === 'timeout') {
-      this.abortAll()
+      // The grace was the time to answer: nothing more is waited for.
+      this.abortAll(true)
       // An aborted delivery settles at once; the bound is a guard, never a wait for the network.
       await Promise.race([all, new Promise((resolve) => setTimeout(resolve, graceMs).unref())])
     }

@@ -399,7 +399,8 @@ export class CoreEngine implements Engine {
         return { count }
       },
       'queue.deleteAll': () => {
-        const count = this.queue.deleteAll()
+        // Messages in flight are logged when their attempt ends: the server may be accepting them right now.
+        const count = this.queue.deleteAll(this.worker.inFlightIds())
         this.worker.abortAll()
         this.watched.clear()
         this.logEvent('warning', 'queue', `Delete Queue: ${count} message(s) deleted by the administrator.`, { count })
@@ -408,7 +409,7 @@ export class CoreEngine implements Engine {
         return { count }
       },
       'queue.delete': (req) => {
-        this.queue.deleteOne(req.queueId)
+        this.queue.deleteOne(req.queueId, this.worker.inFlightIds().has(req.queueId))
         this.worker.abort(req.queueId)
         this.watched.delete(req.queueId)
         this.logEvent('info', 'queue', `Message ${req.queueId} deleted by the administrator.`, { queueId: req.queueId })

@@ -112,6 +112,22 @@ function toEntry(r: ListRow): QueueEntry {
   }
 }
 
+/**
+ * A message deleted while a delivery of it was in flight. Its pending
+ * recipients are logged when that attempt ends, as what became of them: the
+ * server may have accepted the message already. Kept in the meta table until
+ * then, so a crash in between still logs them as deleted at the next start.
+ */
+interface Deletion {
+  sender: string
+  arrivalAt: number
+  size: number
+  recipients: string[]
+  reply: string
+}
+
+const DELETION_KEY = 'deleting:'
+
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase()
 }
@@ -232,6 +248,8 @@ export class Queue {
       const abortedOnly = outcomes.length > 0 && outcomes.every((o) => o.cause === 'aborted')
       // Row ids can be reused after a delete: the random queue id tells this message from a newer one.
       const exists = this.stmt('SELECT state FROM messages WHERE id = ? AND queue_id = ?').get(msg.id, msg.queueId) as { state: QueueState } | undefined
+      // Deleted during this attempt: what the server did not take is logged as deleted now.
+      const deletion = exists ? null : this.takeDeletion(msg.queueId)
       const setRecipient = this.stmt('UPDATE recipients SET status = ?, dsn = ?, reply = ?, updated_at = ? WHERE message_id = ? AND address = ?')
       const delayMs = now - msg.arrivalAt
       for (const o of outcomes) {
@@ -239,7 +257,12 @@ export class Queue {
         if (o.kind === 'sent') summary.sent++
         else if (o.kind === 'bounce') summary.bounced++
         else summary.deferred++
-        // A message deleted during its delivery was logged as deleted; an aborted attempt adds nothing.
+        if (deletion && o.kind === 'defer') {
+          const detail = o.cause !== 'aborted' ? `last attempt: ${o.reply ?? 'deferred'}` : o.reply === 'delivery aborted' ? 'its delivery was stopped before the server had all of it' : o.reply
+          this.logDeleted(msg.queueId, deletion, o.recipient, now, detail)
+          continue
+        }
+        // An aborted attempt adds nothing; nor does one of a message whose deletion was logged already.
         if ((!exists || abortedOnly) && o.kind === 'defer') continue
         this.log.append({
           at: now,
@@ -259,6 +282,10 @@ export class Queue {
         if (exists && o.kind === 'defer') setRecipient.run('pending', o.dsn, o.reply, now, msg.id, o.recipient)
       }
       if (!exists) {
+        if (deletion) {
+          const had = new Set(outcomes.map((o) => o.recipient))
+          for (const r of deletion.recipients) if (!had.has(r)) this.logDeleted(msg.queueId, deletion, r, now, null)
+        }
         summary.result = 'vanished'
         return summary
       }
@@ -332,37 +359,82 @@ export class Queue {
     })
   }
 
-  /** Removes every message in one transaction; each pending recipient gets a `deleted` log row. */
-  deleteAll(): number {
+  /**
+   * Removes every message in one transaction; each pending recipient gets a
+   * `deleted` log row, except those of messages in `inFlight` (queue ids whose
+   * delivery is under way): they are logged when that attempt is recorded.
+   */
+  deleteAll(inFlight: ReadonlySet<string> = new Set()): number {
+    const reply = 'deleted by the administrator (Delete Queue)'
     return transaction(this.db, () => {
       const now = this.now()
+      const flying = JSON.stringify([...inFlight])
       this.db
         .prepare(
           `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
-           SELECT ?, m.queue_id, m.sender, r.address, 'deleted', ? - m.arrival_at, m.size, 'deleted by the administrator (Delete Queue)'
-           FROM recipients r JOIN messages m ON m.id = r.message_id WHERE r.status = 'pending'
+           SELECT ?, m.queue_id, m.sender, r.address, 'deleted', ? - m.arrival_at, m.size, ?
+           FROM recipients r JOIN messages m ON m.id = r.message_id
+           WHERE r.status = 'pending' AND m.queue_id NOT IN (SELECT value FROM json_each(?))
            ORDER BY m.queue_id`,
         )
-        .run(now, now)
+        .run(now, now, reply, flying)
+      for (const queueId of inFlight) this.deferDeletionLog(queueId, reply)
       const count = Number(this.stmt('DELETE FROM messages').run().changes)
       this.stmt('DELETE FROM recipients').run()
       return count
     })
   }
 
-  deleteOne(queueId: string): ClaimedMessage['id'] {
+  /** Removes one message; its pending recipients are logged `deleted`, now, or when its attempt in flight ends. */
+  deleteOne(queueId: string, inFlight = false): ClaimedMessage['id'] {
+    const reply = 'deleted by the administrator'
     return transaction(this.db, () => {
       const row = this.findRow(queueId)
       const now = this.now()
-      this.db
-        .prepare(
-          `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
-           SELECT ?, m.queue_id, m.sender, r.address, 'deleted', ? - m.arrival_at, m.size, 'deleted by the administrator'
-           FROM recipients r JOIN messages m ON m.id = r.message_id WHERE m.id = ? AND r.status = 'pending'`,
-        )
-        .run(now, now, row.id)
+      if (inFlight) {
+        this.deferDeletionLog(queueId, reply)
+      } else {
+        this.db
+          .prepare(
+            `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
+             SELECT ?, m.queue_id, m.sender, r.address, 'deleted', ? - m.arrival_at, m.size, ?
+             FROM recipients r JOIN messages m ON m.id = r.message_id WHERE m.id = ? AND r.status = 'pending'`,
+          )
+          .run(now, now, reply, row.id)
+      }
       this.removeMessage(row.id)
       return row.id
+    })
+  }
+
+  /** Notes a message deleted during its delivery, with what its `deleted` rows will say (inside a transaction). */
+  private deferDeletionLog(queueId: string, reply: string): void {
+    const m = this.stmt('SELECT id, sender, arrival_at, size FROM messages WHERE queue_id = ?').get(queueId) as
+      | { id: number; sender: string; arrival_at: number; size: number }
+      | undefined
+    if (!m) return
+    const recipients = (this.stmt("SELECT address FROM recipients WHERE message_id = ? AND status = 'pending'").all(m.id) as { address: string }[]).map((r) => r.address)
+    const deletion: Deletion = { sender: m.sender, arrivalAt: m.arrival_at, size: m.size, recipients, reply }
+    this.stmt('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run(DELETION_KEY + queueId, JSON.stringify(deletion))
+  }
+
+  private takeDeletion(queueId: string): Deletion | null {
+    const row = this.stmt('SELECT v FROM meta WHERE k = ?').get(DELETION_KEY + queueId) as { v: string } | undefined
+    if (!row) return null
+    this.stmt('DELETE FROM meta WHERE k = ?').run(DELETION_KEY + queueId)
+    return JSON.parse(row.v) as Deletion
+  }
+
+  private logDeleted(queueId: string, d: Deletion, recipient: string, now: number, detail: string | null): void {
+    this.log.append({
+      at: now,
+      queueId,
+      sender: d.sender,
+      recipient,
+      status: 'deleted',
+      delayMs: now - d.arrivalAt,
+      size: d.size,
+      reply: detail ? `${d.reply}; ${detail}` : d.reply,
     })
   }
 
@@ -410,15 +482,26 @@ export class Queue {
     })
   }
 
-  /** After a crash, messages left active are due again (delivery is at least once). */
+  /**
+   * After a crash, messages left active are due again (delivery is at least
+   * once), and messages deleted during a delivery whose end was never recorded
+   * are logged as deleted.
+   */
   recoverActive(): number {
-    return transaction(this.db, () =>
-      Number(
+    return transaction(this.db, () => {
+      const now = this.now()
+      const left = this.db.prepare('SELECT k FROM meta WHERE k >= ? AND k < ?').all(DELETION_KEY, `${DELETION_KEY}\uffff`) as { k: string }[]
+      for (const { k } of left) {
+        const queueId = k.slice(DELETION_KEY.length)
+        const deletion = this.takeDeletion(queueId)!
+        for (const r of deletion.recipients) this.logDeleted(queueId, deletion, r, now, 'the console stopped before the delivery in progress ended')
+      }
+      return Number(
         this.db
           .prepare("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE state = 'active'")
-          .run(this.now()).changes,
-      ),
-    )
+          .run(now).changes,
+      )
+    })
   }
 
   /** When the next message falls due, or null when nothing waits. */

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream'
 import { format } from 'node:util'
 import type { TLSSocket } from 'node:tls'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
@@ -10,6 +11,18 @@ import { answersTls } from './tls-probe.ts'
 // One SMTP session with one server: connect, greet, TLS, authenticate, then
 // any number of messages. It knows nothing of the queue; it reports per
 // recipient what the server said.
+
+/**
+ * How long a delivery stopped after the whole message was handed over still
+ * waits for the server's answer to it: the server may have accepted the
+ * message already, and what is logged must say what happened.
+ */
+export const ANSWER_GRACE_MS = 5_000
+
+/** The abort reason for stopping without waiting for any answer (the console shutting down after its grace). */
+export const STOP_NOW = 'stop now'
+
+export const ABORTED_AFTER_DATA = 'stopped after the whole message was sent, before the server answered: it may still deliver it'
 
 export interface SessionTarget {
   /** The name the admin knows the server by (relay host or MX host). */
@@ -273,7 +286,12 @@ export class SmtpSession {
     if (this.conn.secure && typeof socket.getProtocol === 'function') this.tlsVersion = socket.getProtocol()
   }
 
-  /** Sends one message; returns one outcome per recipient. Network failures become deferrals. */
+  /**
+   * Sends one message; returns one outcome per recipient. Network failures
+   * become deferrals. An abort cuts the session at once until the whole
+   * message is handed over; after that the server's answer is awaited for
+   * ANSWER_GRACE_MS, so a message it accepted is reported sent.
+   */
   async send(from: string, recipients: string[], raw: Buffer, signal?: AbortSignal): Promise<RecipientOutcome[]> {
     this.hooks.progress?.('sending', `Sending to ${recipients.length === 1 ? recipients[0] : `${recipients.length} recipients`}`, { relay: this.relay })
     // nodemailer refuses the whole transaction for one address it will not write (stored by an older
@@ -290,9 +308,24 @@ export class SmtpSession {
   }
 
   private async transact(from: string, recipients: string[], raw: Buffer, signal?: AbortSignal): Promise<RecipientOutcome[]> {
+    const cut = new AbortController()
+    let handedOver = false
+    let grace: NodeJS.Timeout | undefined
+    const onAbort = () => {
+      if (!handedOver || signal?.reason === STOP_NOW) cut.abort()
+      else grace ??= setTimeout(() => cut.abort(), ANSWER_GRACE_MS)
+    }
+    // The body as a stream: its end is the moment the final dot follows it to the server.
+    const body = new PassThrough()
+    body.once('end', () => {
+      handedOver = true
+    })
+    body.end(raw)
+    if (signal?.aborted) cut.abort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const info = await step<SMTPConnection.SentMessageInfo>(this.conn, signal, (resolve, reject) =>
-        this.conn.send({ from, to: recipients, size: raw.length }, raw, (err, result) => (err ? reject(err) : resolve(result!))),
+      const info = await step<SMTPConnection.SentMessageInfo>(this.conn, cut.signal, (resolve, reject) =>
+        this.conn.send({ from, to: recipients, size: raw.length }, body, (err, result) => (err ? reject(err) : resolve(result!))),
       )
       this.messagesSent++
       const rejected = new Map<string, unknown>()
@@ -303,8 +336,9 @@ export class SmtpSession {
         return { recipient, kind: 'sent' as const, relay: this.relay, reply: info.response.trim(), dsn: dsnOf(info.response) ?? '2.0.0', tls: this.tlsVersion, cause: null }
       })
     } catch (err) {
-      if (signal?.aborted) {
-        return recipients.map((recipient) => ({ recipient, kind: 'defer' as const, relay: this.relay, reply: 'delivery aborted', dsn: '4.3.0', tls: this.tlsVersion, cause: 'aborted' }))
+      if (cut.signal.aborted) {
+        const reply = handedOver ? ABORTED_AFTER_DATA : 'delivery aborted'
+        return recipients.map((recipient) => ({ recipient, kind: 'defer' as const, relay: this.relay, reply, dsn: '4.3.0', tls: this.tlsVersion, cause: 'aborted' }))
       }
       const perRecipient = new Map<string, unknown>()
       for (const e of (err as { rejectedErrors?: unknown[] }).rejectedErrors ?? []) perRecipient.set((e as { recipient?: string }).recipient ?? '', e)
@@ -315,6 +349,9 @@ export class SmtpSession {
         const e = perRecipient.get(recipient)
         return { recipient, ...(e ? outcomeFromError(e, this.target, this.relay, this.tlsVersion) : whole) }
       })
+    } finally {
+      clearTimeout(grace)
+      signal?.removeEventListener('abort', onAbort)
     }
   }
 
