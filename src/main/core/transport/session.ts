@@ -261,12 +261,12 @@ export class SmtpSession {
     } catch (err) {
       conn.close()
       const relay = session.socketKnown ? session.relay : null
-      if (signal?.aborted) throw new SessionError('aborted', relay, { kind: 'defer', relay, reply: 'delivery aborted', dsn: '4.3.0', tls: null, cause: 'aborted' })
       // A relay that never greeted a plain client: ask the port whether it speaks TLS before explaining.
       const found: Pick<FailureContext, 'answersTls'> = {}
-      if ((err as { timeoutType?: string }).timeoutType === 'GREETING_TIMEOUT' && !target.direct && target.tls !== 'implicit') {
+      if (!signal?.aborted && (err as { timeoutType?: string }).timeoutType === 'GREETING_TIMEOUT' && !target.direct && target.tls !== 'implicit') {
         found.answersTls = await answersTls(target, Math.min(target.greetingTimeoutMs, 10_000), signal)
       }
+      if (signal?.aborted) throw new SessionError('aborted', relay, { kind: 'defer', relay, reply: 'delivery aborted', dsn: '4.3.0', tls: null, cause: 'aborted' })
       throw new SessionError((err as Error).message, relay, outcomeFromError(err, target, relay, session.tlsVersion, false, found))
     }
   }
