@@ -236,7 +236,10 @@ export class DeliveryWorker {
 
   /** Queue ids whose delivery is under way or whose outcome is not recorded yet. */
   inFlightIds(): Set<string> {
-    return new Set(this.inFlight.keys())
+    const ids = new Set(this.inFlight.keys())
+    // Held while the database refused them (a full disk): their outcome is still to be written.
+    for (const b of this.unrecorded) ids.add(b.msg.queueId)
+    return ids
   }
 
   /** Aborts the delivery of one message, if it is in flight. */
