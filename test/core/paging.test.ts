@@ -205,7 +205,12 @@ describe('mail log paging', () => {
   it.each(['garbage', 'b.12', 'x.1.0', 'b.-1.0', 'b.1.0; DROP TABLE mail_log'])('the cursor %j is an invalid request, not a crash', async (cursor) => {
     const engine = await seeded()
     const result = await engine.call('mailLog.list', { cursor, limit: 50 })
-    expect(result.ok ? null : result.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^This page link is out of date or belongs to another list/) })
+    expect(result.ok ? null : result.error).toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringMatching(/^This page link is out of date or belongs to another list/),
+      // The field tells the window to go back to the newest page.
+      fields: { cursor: expect.stringMatching(/out of date/) },
+    })
     const events = await engine.call('events.list', { cursor, limit: 50 })
     expect(events.ok ? null : events.error.code).toBe('invalid_request')
     expect(sqlCount(engine, 'mail_log')).toBe(ROWS)

@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { createFakeApi, eventEntry, mailLogEntry } from './fake-api.ts'
+import { createFakeApi, eventEntry, mailLogEntry, pageOf } from './fake-api.ts'
 import { renderConsole } from './render.tsx'
 
 describe('Mail Log', () => {
@@ -15,6 +15,22 @@ describe('Mail Log', () => {
     await screen.findByText('1–50 of 61')
     expect(screen.getByText('newest@example.org')).toBeTruthy()
     expect(fake.callsOf('mailLog.list').at(-1)).toMatchObject({ cursor: null })
+  })
+
+  it('a page link the engine no longer knows (it restarted) brings the newest page, not an error', async () => {
+    const fake = createFakeApi({ mailLog: 120 })
+    renderConsole(fake, '#/mail-log')
+    const user = userEvent.setup()
+    await screen.findByText('1–50 of 120')
+    // The engine restarted: every cursor it handed out before is refused, as the real one refuses them.
+    const stale = 'This page link is out of date or belongs to another list or filter; start again from the first page.'
+    fake.handle('mailLog.list', (r) =>
+      r.cursor ? { ok: false, error: { code: 'invalid_request', message: stale, fields: { cursor: stale } } } : { ok: true, data: pageOf(fake.mailLog, null, r.limit ?? 50) },
+    )
+    await user.click(screen.getByRole('button', { name: 'Next' }))
+    await waitFor(() => expect(fake.callsOf('mailLog.list').at(-1)).toMatchObject({ cursor: null }))
+    await screen.findByText('1–50 of 120')
+    expect(screen.queryByText(/could not be read/)).toBeNull()
   })
 
   it('stays on a deeper page and offers the newest entries instead', async () => {

@@ -13,6 +13,7 @@ import { EventLog } from './event-log.ts'
 import { favourSmallHeap } from './heap.ts'
 import { KeyFileCipher } from './key-file-cipher.ts'
 import { MailLog } from './mail-log.ts'
+import { StaleCursorError } from './paging.ts'
 import { compose } from './compose.ts'
 import { Queue, QueueError, type ClaimedMessage, type NewMessage, type OutcomeSummary, type RecipientOutcome } from './queue.ts'
 import { reportToCsv, reportToText } from './report-text.ts'
@@ -463,6 +464,8 @@ export class CoreEngine implements Engine {
     if (err instanceof SettingsRejected) return { code: 'invalid_request', message: err.message, fields: err.fields }
     if (err instanceof InputError) return { code: 'invalid_request', message: err.message, ...(err.fields ? { fields: err.fields } : {}) }
     if (err instanceof QueueError) return { code: err.code, message: err.message }
+    // The field tells the window to start again from the newest page.
+    if (err instanceof StaleCursorError) return { code: 'invalid_request', message: err.message, fields: { cursor: err.message } }
     if (err instanceof RangeError) return { code: 'invalid_request', message: err.message }
     const storage = storageErrorOf(err, this.dataDir)
     if (storage) return { code: 'storage', message: storage.message }

@@ -26,6 +26,11 @@ export interface CursorScope {
   filter: Record<string, string | undefined>
 }
 
+/** A cursor this list did not make: a forged one, another list's, or one from before the console restarted. */
+export class StaleCursorError extends RangeError {
+  override name = 'StaleCursorError'
+}
+
 export const STALE_CURSOR = 'This page link is out of date or belongs to another list or filter; start again from the first page.'
 
 const keys = new WeakMap<DatabaseSync, Buffer>()
@@ -55,7 +60,7 @@ export function encodeCursor(db: DatabaseSync, scope: CursorScope, c: Cursor): s
 export function decodeCursor(db: DatabaseSync, scope: CursorScope, raw: string | null | undefined): Cursor | null {
   if (!raw) return null
   const m = /^(([ab])\.(\d{1,15})\.(\d{1,15}))\.([A-Za-z0-9_-]{22})$/.exec(raw)
-  if (!m || !timingSafeEqual(Buffer.from(m[5]!, 'base64url'), tagOf(db, scope, m[1]!))) throw new RangeError(STALE_CURSOR)
+  if (!m || !timingSafeEqual(Buffer.from(m[5]!, 'base64url'), tagOf(db, scope, m[1]!))) throw new StaleCursorError(STALE_CURSOR)
   return { direction: m[2] === 'b' ? 'before' : 'after', id: Number(m[3]), position: Number(m[4]) }
 }
 

@@ -66,6 +66,8 @@ export function createPagedStore<T, F>(options: PagedOptions<T, F>): PagedStore<
       // A later request (Next pressed twice, a filter typed) wins over a slow one.
       if (seq !== pageSeq) return
       if (result.ok) set({ page: result.data, cursor, error: null, loading: false, newEntries: 0 })
+      // A page link the engine no longer knows (it restarted, say): the newest page, not an error.
+      else if (cursor !== null && result.error.fields?.cursor) await fetchPage(null)
       else set({ error: result.error, loading: false })
     }
 
