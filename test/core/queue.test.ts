@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
-import type { ClaimedMessage, RecipientOutcome } from '../../src/main/core/queue.ts'
+import type { ClaimedMessage } from '../../src/main/core/queue.ts'
+import type { RecipientOutcome } from '../../src/main/core/queue/outcome.ts'
 import type { MailLogEntry } from '../../src/shared/types.ts'
 import { removeDir, tempDir, testSettings, unwrap } from '../helpers/engine.ts'
 
@@ -42,7 +43,7 @@ async function submitOne(engine: CoreEngine, to = ['admin@example.net'], subject
 
 const defer = (recipient: string, reply = '451 4.7.1 Greylisted, try again later'): RecipientOutcome => ({
   recipient,
-  kind: 'defer',
+  kind: 'deferred',
   relay: 'mx.example.net[192.0.2.10]:25',
   reply,
   dsn: '4.7.1',
@@ -208,7 +209,7 @@ describe('the queue state machine', () => {
     expect(engine.mailLog.count('deleted')).toBe(1)
     expect(log(engine, ids[2]!, 'deleted')).toHaveLength(1)
     clock.t += 1_000
-    const bounce: RecipientOutcome = { ...defer('gone@example.net', '550 5.1.1 User unknown'), kind: 'bounce', dsn: '5.1.1', cause: 'user-unknown' }
+    const bounce: RecipientOutcome = { ...defer('gone@example.net', '550 5.1.1 User unknown'), kind: 'bounced', dsn: '5.1.1', cause: 'user-unknown' }
     const summaries = engine.queue.recordAttempts(
       [
         { msg: claimed[0]!, outcomes: [sent('took@example.net'), defer('busy@example.net')] },

@@ -1,5 +1,6 @@
 import type { RetryPolicy } from './backoff.ts'
-import type { ClaimedMessage, OutcomeSummary, Queue, RecipientOutcome } from './queue.ts'
+import type { ClaimedMessage, OutcomeSummary, Queue } from './queue.ts'
+import { forEach, internalFailure, type RecipientOutcome } from './queue/outcome.ts'
 import { STOP_NOW, type SessionHooks } from './transport/session.ts'
 import type { Transport } from './transport/transport.ts'
 
@@ -151,8 +152,7 @@ export class DeliveryWorker {
     } catch (err) {
       // A fault of ours, not of the server: keep the message and say so.
       this.deps.onError(err as Error)
-      const reply = `internal error: ${(err as Error).message}`
-      outcomes = msg.recipients.map((recipient) => ({ recipient, kind: 'defer', relay: null, reply, dsn: '4.3.0', tls: null, cause: 'internal' }))
+      outcomes = forEach(msg.recipients, internalFailure(err as Error))
     }
     await new Promise<void>((resolve) => {
       this.finished.push({ msg, outcomes, hooks, resolve })

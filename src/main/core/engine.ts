@@ -15,7 +15,8 @@ import { KeyFileCipher } from './key-file-cipher.ts'
 import { MailLog } from './mail-log.ts'
 import { StaleCursorError } from './paging.ts'
 import { compose } from './compose.ts'
-import { Queue, QueueError, type ClaimedMessage, type NewMessage, type OutcomeSummary, type RecipientOutcome } from './queue.ts'
+import { Queue, QueueError, type ClaimedMessage, type NewMessage, type OutcomeSummary } from './queue.ts'
+import type { RecipientOutcome } from './queue/outcome.ts'
 import { reportToCsv, reportToText } from './report-text.ts'
 import { dayReport } from './reports.ts'
 import { openConfBackend, SettingsRejected, SettingsStore } from './settings-store.ts'
@@ -222,12 +223,12 @@ export class CoreEngine implements Engine {
         .run(msg.queueId, msg.attempts + 1, this.now(), JSON.stringify(hooks.transcript))
     }
     // A message deleted while in flight: its aborted attempt is no news, and nothing will be retried.
-    if (summary.result === 'vanished') outcomes = outcomes.filter((o) => o.kind !== 'defer')
+    if (summary.result === 'vanished') outcomes = outcomes.filter((o) => o.kind !== 'deferred')
     for (const o of outcomes) {
       if (o.kind === 'sent') continue
       const explanation = o.cause ? explainCause(o.cause) : null
       if (hooks || summary.expired) {
-        this.logEvent(o.kind === 'bounce' ? 'error' : 'warning', 'delivery', `${msg.queueId}: ${o.recipient} ${o.kind === 'bounce' ? 'bounced' : 'deferred'}: ${explanation?.summary ?? o.reply ?? ''}`, {
+        this.logEvent(o.kind === 'bounced' ? 'error' : 'warning', 'delivery', `${msg.queueId}: ${o.recipient} ${o.kind}: ${explanation?.summary ?? o.reply ?? ''}`, {
           queueId: msg.queueId,
           reply: o.reply,
           relay: o.relay,
@@ -237,7 +238,7 @@ export class CoreEngine implements Engine {
     }
     if (hooks) {
       for (const o of outcomes) {
-        const stage: DeliveryStage = o.kind === 'sent' ? 'sent' : o.kind === 'bounce' ? 'bounced' : summary.expired ? 'expired' : 'deferred'
+        const stage: DeliveryStage = o.kind === 'sent' ? 'sent' : o.kind === 'bounced' ? 'bounced' : summary.expired ? 'expired' : 'deferred'
         const explanation = o.cause ? explainCause(o.cause) : null
         const detail =
           o.kind === 'sent'

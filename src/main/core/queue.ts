@@ -5,6 +5,7 @@ import { QUEUE_STATES } from '../../shared/types.ts'
 import { backoffSeconds, isExpired, type RetryPolicy } from './backoff.ts'
 import { transaction } from './db.ts'
 import { explainCause } from './errors/decoder.ts'
+import { ABORTED_REPLY, isAborted, type RecipientOutcome } from './queue/outcome.ts'
 import type { MailLog } from './mail-log.ts'
 import { containsPattern, keysetPage, type PageQuery } from './paging.ts'
 
@@ -46,18 +47,7 @@ export interface ClaimedMessage {
   recipients: string[]
 }
 
-export type OutcomeKind = 'sent' | 'defer' | 'bounce'
-
-export interface RecipientOutcome {
-  recipient: string
-  kind: OutcomeKind
-  relay: string | null
-  reply: string | null
-  dsn: string | null
-  tls: string | null
-  /** Decoder cause id, for failures. */
-  cause: string | null
-}
+export type { OutcomeKind, RecipientOutcome } from './queue/outcome.ts'
 
 export interface OutcomeSummary {
   queueId: string
@@ -245,7 +235,7 @@ export class Queue {
       const now = this.now()
       const summary: OutcomeSummary = { queueId: msg.queueId, result: 'done', sent: 0, deferred: 0, bounced: 0, expired: 0, nextAttemptAt: null }
       // Stopped by us (shutdown), not refused by a server: no attempt is counted and no log row written.
-      const abortedOnly = outcomes.length > 0 && outcomes.every((o) => o.cause === 'aborted')
+      const abortedOnly = outcomes.length > 0 && outcomes.every(isAborted)
       // Row ids can be reused after a delete: the random queue id tells this message from a newer one.
       const exists = this.stmt('SELECT state FROM messages WHERE id = ? AND queue_id = ?').get(msg.id, msg.queueId) as { state: QueueState } | undefined
       // Deleted during this attempt: what the server did not take is logged as deleted now.
@@ -253,17 +243,17 @@ export class Queue {
       const setRecipient = this.stmt('UPDATE recipients SET status = ?, dsn = ?, reply = ?, updated_at = ? WHERE message_id = ? AND address = ?')
       const delayMs = now - msg.arrivalAt
       for (const o of outcomes) {
-        const status = o.kind === 'sent' ? 'sent' : o.kind === 'bounce' ? 'bounced' : 'deferred'
+        const status = o.kind
         if (o.kind === 'sent') summary.sent++
-        else if (o.kind === 'bounce') summary.bounced++
+        else if (o.kind === 'bounced') summary.bounced++
         else summary.deferred++
-        if (deletion && o.kind === 'defer') {
-          const detail = o.cause !== 'aborted' ? `last attempt: ${o.reply ?? 'deferred'}` : o.reply === 'delivery aborted' ? 'its delivery was stopped before the server had all of it' : o.reply
+        if (deletion && o.kind === 'deferred') {
+          const detail = !isAborted(o) ? `last attempt: ${o.reply ?? 'deferred'}` : o.reply === ABORTED_REPLY ? 'its delivery was stopped before the server had all of it' : o.reply
           this.logDeleted(msg.queueId, deletion, o.recipient, now, detail)
           continue
         }
         // An aborted attempt adds nothing; nor does one of a message whose deletion was logged already.
-        if ((!exists || abortedOnly) && o.kind === 'defer') continue
+        if ((!exists || abortedOnly) && o.kind === 'deferred') continue
         this.log.append({
           at: now,
           queueId: msg.queueId,
@@ -278,8 +268,8 @@ export class Queue {
           tls: o.tls,
           cause: o.cause,
         })
-        if (exists && o.kind !== 'defer') setRecipient.run(status, o.dsn, o.reply, now, msg.id, o.recipient)
-        if (exists && o.kind === 'defer') setRecipient.run('pending', o.dsn, o.reply, now, msg.id, o.recipient)
+        if (exists && o.kind !== 'deferred') setRecipient.run(status, o.dsn, o.reply, now, msg.id, o.recipient)
+        if (exists && o.kind === 'deferred') setRecipient.run('pending', o.dsn, o.reply, now, msg.id, o.recipient)
       }
       if (!exists) {
         if (deletion) {
@@ -301,7 +291,7 @@ export class Queue {
         return summary
       }
       const attempts = msg.attempts + 1
-      const failure = outcomes.find((o) => o.kind === 'defer')
+      const failure = outcomes.find((o) => o.kind === 'deferred')
       if (isExpired(msg.arrivalAt, now, policy)) {
         summary.expired = this.expirePending(msg, now, failure ?? null)
         this.removeMessage(msg.id)

@@ -17,6 +17,8 @@ import {
   type FailureContext,
   type RawFailure,
 } from '../../../src/main/core/errors/decoder.ts'
+import { CATALOGUE, isCauseId, type CauseId } from '../../../src/main/core/errors/catalogue.ts'
+import { aborted, isAborted, type RecipientOutcome } from '../../../src/main/core/queue/outcome.ts'
 import { answersTls } from '../../../src/main/core/transport/tls-probe.ts'
 
 // ── Shapes as nodemailer 10 builds them (see _formatError and the _action* handlers) ──
@@ -958,5 +960,28 @@ describe('decodeFailure on DNS answers from a real resolver on loopback', () => 
     resolver.setServers([`127.0.0.1:${closedPort}`])
     const err = await resolver.resolveMx('example.org').then(() => null, (e: unknown) => e)
     expectDecoded(err, { direct: true, host: 'example.org' }, { cause: 'dns-temporary', disposition: 'defer', dsn: '4.4.3' }, ['network is back'])
+  })
+})
+
+describe('cause ids are names the compiler knows', () => {
+  it('a mistyped or renamed cause id does not compile; a stored one is checked at run time', () => {
+    // @ts-expect-error 'tls-wrong-versoin' is not a cause: a typo fails the typecheck, not a delivery.
+    const typo: CauseId = 'tls-wrong-versoin'
+    expect(isCauseId(typo)).toBe(false)
+    const known: CauseId = 'tls-wrong-version'
+    // No `!`: every CauseId has its entry.
+    expect(CATALOGUE[known].disposition).toBe('defer')
+    expect(explainCause('no-such-cause-in-an-old-row')).toBeNull()
+  })
+
+  it('an outcome names its kind as the admin does, and its cause from the catalogue', () => {
+    const ok: RecipientOutcome = { recipient: 'a@example.test', kind: 'bounced', relay: null, reply: null, dsn: '5.1.1', tls: null, cause: 'user-unknown' }
+    // @ts-expect-error outcomes say 'deferred', as the Mail Log does, not 'defer'.
+    const old: RecipientOutcome = { ...ok, kind: 'defer' }
+    // @ts-expect-error a cause the catalogue does not have.
+    const unknown: RecipientOutcome = { ...ok, cause: 'user-unknwon' }
+    expect([ok.kind, old.kind, unknown.cause]).toEqual(['bounced', 'defer', 'user-unknwon'])
+    expect(isAborted(aborted())).toBe(true)
+    expect(isAborted(ok)).toBe(false)
   })
 })

@@ -70,7 +70,7 @@ function certFix(p: Particulars, relayFix: string): string {
 const TLS_BY_PORT =
   'Turn on Use TLS: TLS mode STARTTLS for Relay Port 587 or 25, Implicit TLS for Relay Port 465 (Automatic picks by port).'
 
-export const CATALOGUE: Record<string, CauseEntry> = {
+export const CATALOGUE = {
   // ── TLS mode against the port ────────────────────────────────────────
   'tls-wrong-version': {
     summary: (p) =>
@@ -516,4 +516,12 @@ export const CATALOGUE: Record<string, CauseEntry> = {
     disposition: 'bounce',
     dsn: '5.0.0',
   },
+} satisfies Record<string, CauseEntry>
+
+/** A cause the decoder can name: a typo or a renamed cause is a compile error, not a crash at run time. */
+export type CauseId = keyof typeof CATALOGUE
+
+/** Whether a stored string (a log row written by any version) names a cause this version knows. */
+export function isCauseId(s: string): s is CauseId {
+  return Object.hasOwn(CATALOGUE, s)
 }

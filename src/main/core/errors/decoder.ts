@@ -4,9 +4,9 @@
 // its own code in `code` (ESOCKET, EDNS, ...) and the system's in `originalCode`.
 
 import type { Explanation } from '../../../shared/types.ts'
-import { CATALOGUE, type CauseEntry, type Disposition, type Particulars } from './catalogue.ts'
+import { CATALOGUE, isCauseId, type CauseEntry, type CauseId, type Disposition, type Particulars } from './catalogue.ts'
 
-export type { Disposition } from './catalogue.ts'
+export type { CauseId, Disposition } from './catalogue.ts'
 
 export interface FailureContext {
   phase?: 'dns' | 'connect' | 'greeting' | 'tls' | 'ehlo' | 'auth' | 'mail' | 'rcpt' | 'data' | 'unknown'
@@ -39,6 +39,7 @@ export interface RawFailure {
 }
 
 export interface Decoded extends Explanation {
+  cause: CauseId
   disposition: Disposition
   dsn: string | null
 }
@@ -199,7 +200,7 @@ function plainAgainstImplicit(f: Facts): boolean {
   return f.ctx.port === 465 && closedBeforeGreeting(f)
 }
 
-type Rule = [cause: string, test: (f: Facts) => boolean]
+type Rule = [cause: CauseId, test: (f: Facts) => boolean]
 
 // First match wins. Local and transport-level causes come before the
 // server's words, and specific words before general reply classes.
@@ -331,7 +332,7 @@ const RULES: Rule[] = [
   ['protocol-error', (f) => f.reply === null && f.code === 'EPROTOCOL'],
 ]
 
-function classify(f: Facts): string {
+function classify(f: Facts): CauseId {
   for (const [cause, test] of RULES) if (test(f)) return cause
   if (f.reply !== null) return f.reply >= 500 ? 'unknown-permanent' : 'unknown-temporary'
   return 'unknown-temporary'
@@ -360,7 +361,7 @@ function firstLine(s: string | undefined): string | undefined {
 }
 
 /** Words from the error itself that make the explanation concrete. */
-function detailOf(cause: string, raw: RawFailure): string | undefined {
+function detailOf(cause: CauseId, raw: RawFailure): string | undefined {
   if (cause === 'cert-name-mismatch') {
     const names = /altnames:\s*(.+)$/i.exec(raw.reason ?? raw.message)?.[1]?.trim()
     if (names) return `it names ${names.replace(/\b(DNS|IP Address):/g, '').replace(/\s*,\s*/g, ', ')}`
@@ -378,7 +379,7 @@ function detailOf(cause: string, raw: RawFailure): string | undefined {
   return undefined
 }
 
-function particulars(cause: string, f: Facts): Particulars {
+function particulars(cause: CauseId, f: Facts): Particulars {
   const p: Particulars = {}
   const { ctx, raw } = f
   if (ctx.host !== undefined) p.host = ctx.host
@@ -402,7 +403,7 @@ function particulars(cause: string, f: Facts): Particulars {
 export function decodeFailure(raw: RawFailure | Error, ctx: FailureContext = {}): Decoded {
   const facts = readFacts(toRawFailure(raw), ctx)
   const cause = classify(facts)
-  const entry = CATALOGUE[cause]!
+  const entry: CauseEntry = CATALOGUE[cause]
   const p = particulars(cause, facts)
   const disposition = dispositionOf(entry, facts)
   return { cause, summary: entry.summary(p), fix: entry.fix(p), disposition, dsn: dsnOf(entry, facts, disposition) }
@@ -410,10 +411,10 @@ export function decodeFailure(raw: RawFailure | Error, ctx: FailureContext = {})
 
 /** The catalogue's general wording for a stored cause id, e.g. when reading old log rows. */
 export function explainCause(cause: string): Explanation | null {
-  const entry = Object.hasOwn(CATALOGUE, cause) ? CATALOGUE[cause] : undefined
-  if (!entry) return null
+  if (!isCauseId(cause)) return null
+  const entry: CauseEntry = CATALOGUE[cause]
   return { cause, summary: entry.summary({}), fix: entry.fix({}) }
 }
 
 /** Every cause id the decoder can give. */
-export const CAUSES: readonly string[] = Object.keys(CATALOGUE)
+export const CAUSES = Object.keys(CATALOGUE) as readonly CauseId[]

@@ -1,6 +1,7 @@
 import { Resolver } from 'node:dns/promises'
 import { decodeFailure } from '../errors/decoder.ts'
-import { domainOf, type RecipientOutcome } from '../queue.ts'
+import { domainOf } from '../queue.ts'
+import { aborted, forEach, internalFailure, kindOf, type RecipientOutcome } from '../queue/outcome.ts'
 import { SessionError, SmtpSession, type SessionTarget } from './session.ts'
 import type { DeliveryJob, Transport } from './transport.ts'
 
@@ -85,7 +86,7 @@ export class DirectTransport implements Transport {
     const results = await Promise.all(
       [...byDomain].map(([domain, rcpts]) =>
         this.deliverDomain(job, domain, rcpts).catch((err: Error) =>
-          rcpts.map((recipient) => ({ recipient, kind: 'defer' as const, relay: null, reply: `internal error: ${err.message}`, dsn: '4.3.0', tls: null, cause: 'internal' })),
+          forEach(rcpts, internalFailure(err)),
         ),
       ),
     )
@@ -100,10 +101,10 @@ export class DirectTransport implements Transport {
       const e = err as DnsLookupError
       if (e.code === 'NULLMX') {
         // RFC 7505 3.2: a null MX is a permanent "no mail here", reported with 5.1.10.
-        return recipients.map((recipient) => ({ recipient, kind: 'bounce' as const, relay: null, reply: e.message, dsn: '5.1.10', tls: null, cause: 'recipient-domain-not-found' }))
+        return forEach(recipients, { kind: 'bounced', relay: null, reply: e.message, dsn: '5.1.10', tls: null, cause: 'recipient-domain-not-found' })
       }
       const decoded = decodeFailure({ message: e.message, code: e.code }, { phase: 'dns', host: domain, direct: true })
-      return recipients.map((recipient) => ({ recipient, kind: decoded.disposition === 'bounce' ? 'bounce' : 'defer', relay: null, reply: e.message, dsn: decoded.dsn, tls: null, cause: decoded.cause }))
+      return forEach(recipients, { kind: kindOf(decoded.disposition), relay: null, reply: e.message, dsn: decoded.dsn, tls: null, cause: decoded.cause })
     }
     let last: SessionError | null = null
     for (const mx of hosts) {
@@ -117,7 +118,7 @@ export class DirectTransport implements Transport {
           if (!(err instanceof SessionError)) throw err
           last = err
           // A 5xx greeting or EHLO is an answer, not an unreachable host: do not shop around.
-          if (err.outcome.kind === 'bounce') return recipients.map((recipient) => ({ recipient, ...err.outcome }))
+          if (err.outcome.kind === 'bounced') return forEach(recipients, err.outcome)
           continue
         }
         try {
@@ -127,8 +128,7 @@ export class DirectTransport implements Transport {
         }
       }
     }
-    const outcome = last?.outcome ?? { kind: 'defer' as const, relay: null, reply: 'delivery aborted', dsn: '4.3.0', tls: null, cause: 'aborted' }
-    return recipients.map((recipient) => ({ recipient, ...outcome }))
+    return forEach(recipients, last?.outcome ?? aborted())
   }
 
   close(): void {}

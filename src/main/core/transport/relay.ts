@@ -1,4 +1,4 @@
-import type { RecipientOutcome } from '../queue.ts'
+import type { RecipientOutcome } from '../queue/outcome.ts'
 import { SessionError, SmtpSession, type SessionTarget } from './session.ts'
 import type { DeliveryJob, Transport } from './transport.ts'
 

@@ -5,7 +5,7 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { ENVELOPE_REFUSED, type EffectiveTls } from '../../../shared/settings.ts'
 import type { DeliveryStage } from '../../../shared/types.ts'
 import { decodeFailure, NO_TLS_FOR_AUTH, toRawFailure, type FailureContext } from '../errors/decoder.ts'
-import type { RecipientOutcome } from '../queue.ts'
+import { ABORTED_REPLY, aborted, forEach, kindOf, type Outcome, type RecipientOutcome } from '../queue/outcome.ts'
 import { answersTls } from './tls-probe.ts'
 
 // One SMTP session with one server: connect, greet, TLS, authenticate, then
@@ -54,8 +54,8 @@ export interface SessionHooks {
 export class SessionError extends Error {
   override name = 'SessionError'
   readonly relay: string | null
-  readonly outcome: Omit<RecipientOutcome, 'recipient'>
-  constructor(message: string, relay: string | null, outcome: Omit<RecipientOutcome, 'recipient'>) {
+  readonly outcome: Outcome
+  constructor(message: string, relay: string | null, outcome: Outcome) {
     super(message)
     this.relay = relay
     this.outcome = outcome
@@ -82,7 +82,7 @@ export function outcomeFromError(
   tlsVersion: string | null,
   sending = false,
   found: Pick<FailureContext, 'answersTls'> = {},
-): Omit<RecipientOutcome, 'recipient'> {
+): Outcome {
   const raw = toRawFailure(err)
   // nodemailer names every socket failure 'CONN'; once a message is under way, it happened while sending.
   const phase = sending && raw.command === 'CONN' ? 'data' : phaseOf(raw.command)
@@ -96,7 +96,7 @@ export function outcomeFromError(
     ...found,
   })
   return {
-    kind: decoded.disposition === 'bounce' ? 'bounce' : 'defer',
+    kind: kindOf(decoded.disposition),
     relay,
     reply: raw.response?.trim() || raw.message,
     dsn: decoded.dsn,
@@ -146,7 +146,7 @@ function step<T>(conn: SMTPConnection, signal: AbortSignal | undefined, run: (re
     const onEnd = () => fail(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION', command: 'CONN' }))
     const onError = (e: unknown) => fail(e)
     const onAbort = () => {
-      fail(Object.assign(new Error('delivery aborted'), { code: 'EABORT' }))
+      fail(Object.assign(new Error(ABORTED_REPLY), { code: 'EABORT' }))
       conn.close()
     }
     if (signal?.aborted) return onAbort()
@@ -266,7 +266,7 @@ export class SmtpSession {
       if (!signal?.aborted && (err as { timeoutType?: string }).timeoutType === 'GREETING_TIMEOUT' && !target.direct && target.tls !== 'implicit') {
         found.answersTls = await answersTls(target, Math.min(target.greetingTimeoutMs, 10_000), signal)
       }
-      if (signal?.aborted) throw new SessionError('aborted', relay, { kind: 'defer', relay, reply: 'delivery aborted', dsn: '4.3.0', tls: null, cause: 'aborted' })
+      if (signal?.aborted) throw new SessionError(ABORTED_REPLY, relay, aborted(relay))
       throw new SessionError((err as Error).message, relay, outcomeFromError(err, target, relay, session.tlsVersion, false, found))
     }
   }
@@ -337,8 +337,7 @@ export class SmtpSession {
       })
     } catch (err) {
       if (cut.signal.aborted) {
-        const reply = handedOver ? ABORTED_AFTER_DATA : 'delivery aborted'
-        return recipients.map((recipient) => ({ recipient, kind: 'defer' as const, relay: this.relay, reply, dsn: '4.3.0', tls: this.tlsVersion, cause: 'aborted' }))
+        return forEach(recipients, aborted(this.relay, this.tlsVersion, handedOver ? ABORTED_AFTER_DATA : ABORTED_REPLY))
       }
       const perRecipient = new Map<string, unknown>()
       for (const e of (err as { rejectedErrors?: unknown[] }).rejectedErrors ?? []) perRecipient.set((e as { recipient?: string }).recipient ?? '', e)

@@ -1,4 +1,4 @@
-import type { RecipientOutcome } from '../queue.ts'
+import type { RecipientOutcome } from '../queue/outcome.ts'
 import type { SessionHooks } from './session.ts'
 
 // How the delivery worker reaches the world: a relay, or the recipients' MX hosts.
