@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { StorageError } from '../../src/main/core/db.ts'
-import { InputError, openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
+import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
+import { InputError } from '../../src/main/core/engine/api-errors.ts'
 import { removeDir, tempDir, testSettings, unwrap } from '../helpers/engine.ts'
 
 // What the engine does with the file where its database should be, and what

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
-import type { ApiError, ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
+import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
 import { CONTROL_CHARS, effectiveRelayPort, effectiveTls, isMailbox, noControlMessage, type SettingsFields } from '../../shared/settings.ts'
 import type { DeliveryProgress, DeliveryStage, Status } from '../../shared/types.ts'
 import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from './db.ts'
@@ -13,13 +13,13 @@ import { EventLog } from './event-log.ts'
 import { favourSmallHeap } from './heap.ts'
 import { KeyFileCipher } from './key-file-cipher.ts'
 import { MailLog } from './mail-log.ts'
-import { StaleCursorError } from './paging.ts'
 import { compose } from './compose.ts'
-import { Queue, QueueError, type ClaimedMessage, type NewMessage, type OutcomeSummary } from './queue.ts'
+import { Queue, type ClaimedMessage, type NewMessage, type OutcomeSummary } from './queue.ts'
 import type { RecipientOutcome } from './queue/outcome.ts'
 import { reportToCsv, reportToText } from './report-text.ts'
 import { dayReport } from './reports.ts'
-import { openConfBackend, SettingsRejected, SettingsStore } from './settings-store.ts'
+import { openConfBackend, SettingsStore } from './settings-store.ts'
+import { InputError, toApiError } from './engine/api-errors.ts'
 import { DirectTransport } from './transport/direct.ts'
 import { RelayTransport } from './transport/relay.ts'
 import type { SessionHooks, SessionTarget } from './transport/session.ts'
@@ -28,15 +28,6 @@ import type { DeliveryJob, Transport } from './transport/transport.ts'
 // The engine facade: the one place the adapters call. It wires the store,
 // the queue, the worker and the transports, turns every method of the API map
 // into a call on them, and turns their exceptions into the API's error values.
-
-export class InputError extends Error {
-  override name = 'InputError'
-  readonly fields: Record<string, string> | undefined
-  constructor(message: string, fields?: Record<string, string>) {
-    super(message)
-    this.fields = fields
-  }
-}
 
 export interface Submission {
   to: string[]
@@ -457,21 +448,10 @@ export class CoreEngine implements Engine {
       const handler = this.handlers[method] as (req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M>
       return { ok: true, data: await handler(request) }
     } catch (err) {
-      return { ok: false, error: this.toApiError(method, err as Error) }
+      const { error, internal } = toApiError(method, err as Error, this.dataDir)
+      if (internal) this.logEvent('error', 'engine', `${method} failed: ${(err as Error).message}`)
+      return { ok: false, error }
     }
-  }
-
-  private toApiError(method: string, err: Error): ApiError {
-    if (err instanceof SettingsRejected) return { code: 'invalid_request', message: err.message, fields: err.fields }
-    if (err instanceof InputError) return { code: 'invalid_request', message: err.message, ...(err.fields ? { fields: err.fields } : {}) }
-    if (err instanceof QueueError) return { code: err.code, message: err.message }
-    // The field tells the window to start again from the newest page.
-    if (err instanceof StaleCursorError) return { code: 'invalid_request', message: err.message, fields: { cursor: err.message } }
-    if (err instanceof RangeError) return { code: 'invalid_request', message: err.message }
-    const storage = storageErrorOf(err, this.dataDir)
-    if (storage) return { code: 'storage', message: storage.message }
-    this.logEvent('error', 'engine', `${method} failed: ${err.message}`)
-    return { code: 'internal', message: `${method} failed: ${err.message}. See Logs for details.` }
   }
 
   /** Removes log rows older than the retention. */

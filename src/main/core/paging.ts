@@ -27,7 +27,7 @@ export interface CursorScope {
 }
 
 /** A cursor this list did not make: a forged one, another list's, or one from before the console restarted. */
-export class StaleCursorError extends RangeError {
+export class StaleCursorError extends Error {
   override name = 'StaleCursorError'
 }
 

@@ -84,12 +84,17 @@ function localMidnight(y: number, m: number, d: number): Date {
   return t
 }
 
+/** A day the admin asked a report for that is not on the calendar. */
+export class NotACalendarDay extends Error {
+  override name = 'NotACalendarDay'
+}
+
 /** Local midnight of the given day (YYYY-MM-DD, 0001-01-01 to 9999-12-31) and of the next, in ms since the epoch. */
 export function dayBounds(date: string): { from: number; to: number } {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number]
   const start = localMidnight(y, m, d)
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || y < 1 || start.getFullYear() !== y || start.getMonth() !== m - 1 || start.getDate() !== d) {
-    throw new RangeError(`${date} is not a calendar day: give a day from 0001-01-01 to 9999-12-31 as YYYY-MM-DD.`)
+    throw new NotACalendarDay(`${date} is not a calendar day: give a day from 0001-01-01 to 9999-12-31 as YYYY-MM-DD.`)
   }
   return { from: start.getTime(), to: localMidnight(y, m, d + 1).getTime() }
 }
