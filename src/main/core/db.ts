@@ -378,12 +378,25 @@ function checkIntegrity(db: DatabaseSync, size: number): void {
   }
 }
 
-/** Runs fn in one transaction; `durable` makes this commit reach the disk before returning (synchronous=FULL). */
+/** Whether the transaction open on a database, begun by transaction(), commits with synchronous=FULL. */
+const openDurable = new WeakMap<DatabaseSync, boolean>()
+
+/**
+ * Runs fn in one transaction; `durable` makes this commit reach the disk before
+ * returning (synchronous=FULL). Nested, the outer transaction commits for both,
+ * so a durable one inside one that is not is refused: it would return before
+ * its rows were safe on disk.
+ */
 export function transaction<T>(db: DatabaseSync, fn: () => T, durable = false): T {
-  // Nested: the outer transaction commits for both.
-  if (db.isTransaction) return fn()
+  if (db.isTransaction) {
+    if (durable && openDurable.get(db) !== true) {
+      throw new Error('A durable transaction cannot run inside one that is not: its commit would not reach the disk before returning.')
+    }
+    return fn()
+  }
   if (durable) db.exec('PRAGMA synchronous = FULL')
   db.exec('BEGIN IMMEDIATE')
+  openDurable.set(db, durable)
   try {
     const result = fn()
     db.exec('COMMIT')
@@ -392,6 +405,7 @@ export function transaction<T>(db: DatabaseSync, fn: () => T, durable = false): 
     if (db.isTransaction) db.exec('ROLLBACK')
     throw err
   } finally {
+    openDurable.delete(db)
     if (durable) db.exec('PRAGMA synchronous = NORMAL')
   }
 }
