@@ -118,6 +118,9 @@ interface Deletion {
 
 const DELETION_KEY = 'deleting:'
 
+/** Which messages dueAgain touches: fixed SQL, never built from input. */
+type DueWhere = 'id = ?' | "id = ? AND state = 'active'" | "state = 'active'"
+
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase()
 }
@@ -280,7 +283,7 @@ export class Queue {
         return summary
       }
       if (abortedOnly) {
-        this.stmt("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, msg.id)
+        this.dueAgain(now, 'id = ?', msg.id)
         summary.result = 'deferred'
         summary.nextAttemptAt = now
         return summary
@@ -444,7 +447,7 @@ export class Queue {
       const row = this.findRow(queueId)
       if (row.state !== 'hold') throw new QueueError('conflict', `Message ${queueId} is not on hold.`)
       const now = this.now()
-      this.stmt("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, row.id)
+      this.dueAgain(now, 'id = ?', row.id)
       this.logAction(row.id, 'released', 'released from hold by the administrator')
       return this.entry(row.id)
     })
@@ -457,7 +460,7 @@ export class Queue {
       if (row.state === 'active') throw new QueueError('conflict', `Message ${queueId} is being delivered right now.`)
       const now = this.now()
       if (row.state === 'hold') this.logAction(row.id, 'released', 'released from hold by the administrator (retry now)')
-      this.stmt("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ?").run(now, row.id)
+      this.dueAgain(now, 'id = ?', row.id)
       return this.entry(row.id)
     })
   }
@@ -466,9 +469,7 @@ export class Queue {
   unclaim(ids: number[]): void {
     transaction(this.db, () => {
       const now = this.now()
-      for (const id of ids) {
-        this.stmt("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE id = ? AND state = 'active'").run(now, id)
-      }
+      for (const id of ids) this.dueAgain(now, "id = ? AND state = 'active'", id)
     })
   }
 
@@ -486,12 +487,17 @@ export class Queue {
         const deletion = this.takeDeletion(queueId)!
         for (const r of deletion.recipients) this.logDeleted(queueId, deletion, r, now, 'the console stopped before the delivery in progress ended')
       }
-      return Number(
-        this.db
-          .prepare("UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE state = 'active'")
-          .run(now).changes,
-      )
+      return this.dueAgain(now, "state = 'active'")
     })
+  }
+
+  /**
+   * Makes the messages `where` selects due at `now`: queued again if never tried,
+   * deferred otherwise (so the Mail Queue still tells a first attempt from a retry).
+   * Returns how many.
+   */
+  private dueAgain(now: number, where: DueWhere, ...params: SQLInputValue[]): number {
+    return Number(this.stmt(`UPDATE messages SET state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, next_attempt_at = ? WHERE ${where}`).run(now, ...params).changes)
   }
 
   /** When the next message falls due, or null when nothing waits. */
