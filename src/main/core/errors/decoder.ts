@@ -4,12 +4,13 @@
 // its own code in `code` (ESOCKET, EDNS, ...) and the system's in `originalCode`.
 
 import type { Explanation } from '../../../shared/types.ts'
+import { enhancedCodeOf, phaseOfCommand, type Phase } from './facts.ts'
 import { CATALOGUE, isCauseId, type CauseEntry, type CauseId, type Disposition, type Particulars } from './catalogue.ts'
 
 export type { CauseId, Disposition } from './catalogue.ts'
 
 export interface FailureContext {
-  phase?: 'dns' | 'connect' | 'greeting' | 'tls' | 'ehlo' | 'auth' | 'mail' | 'rcpt' | 'data' | 'unknown'
+  phase?: Phase
   /** Server name. */
   host?: string
   port?: number
@@ -43,8 +44,6 @@ export interface Decoded extends Explanation {
   disposition: Disposition
   dsn: string | null
 }
-
-type Phase = NonNullable<FailureContext['phase']>
 
 /** The code of the session's own refusal to log in without TLS (no server said anything). */
 export const NO_TLS_FOR_AUTH = 'ENOTLSAUTH'
@@ -89,15 +88,6 @@ const DNS_TEMPORARY = new Set([
 ])
 const LOST = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'])
 
-const PHASE_OF_COMMAND: [RegExp, Phase][] = [
-  [/^(EHLO|HELO|LHLO)/i, 'ehlo'],
-  [/^STARTTLS/i, 'tls'],
-  [/^AUTH/i, 'auth'],
-  [/^MAIL/i, 'mail'],
-  [/^RCPT/i, 'rcpt'],
-  [/^DATA/i, 'data'],
-]
-
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined
 }
@@ -131,8 +121,6 @@ export function toRawFailure(err: unknown): RawFailure {
   return raw
 }
 
-const ENHANCED = /^[245]\d\d[ -]([245]\.\d{1,3}\.\d{1,3})(?=[\s,;:]|$)/m
-
 function readFacts(raw: RawFailure, ctx: FailureContext): Facts {
   const code = raw.code ?? ''
   const sys = raw.originalCode ?? (NODEMAILER_CODES.has(code) ? '' : code)
@@ -140,12 +128,10 @@ function readFacts(raw: RawFailure, ctx: FailureContext): Facts {
   const fromResponse = raw.response ? Number(/^\d{3}/.exec(raw.response.trim())?.[0]) : NaN
   const candidate = raw.responseCode ?? (Number.isFinite(fromResponse) ? fromResponse : null)
   if (candidate !== null && candidate >= 400 && candidate < 600) reply = candidate
-  const enhanced = raw.response ? (ENHANCED.exec(raw.response.trim())?.[1] ?? null) : null
+  const enhanced = enhancedCodeOf(raw.response)
   const text = `${raw.response ?? ''} ${raw.message} ${raw.reason ?? ''}`.toLowerCase()
   let phase: Phase = ctx.phase ?? 'unknown'
-  if (phase === 'unknown' && raw.command) {
-    phase = PHASE_OF_COMMAND.find(([re]) => re.test(raw.command!))?.[1] ?? 'unknown'
-  }
+  if (phase === 'unknown') phase = phaseOfCommand(raw.command)
   if (phase === 'unknown' && code === 'EDNS') phase = 'dns'
   if (phase === 'unknown' && raw.syscall && /^(getaddrinfo|query|getHostByAddr)/.test(raw.syscall)) phase = 'dns'
   return { raw, ctx, code, sys, reply, enhanced, text, phase }
@@ -345,7 +331,7 @@ function dispositionOf(entry: CauseEntry, f: Facts): Disposition {
 }
 
 /** The server's enhanced code, else (like Postfix) the reply class with .0.0, else the cause's own; always of the disposition's class. */
-function dsnOf(entry: CauseEntry, f: Facts, disposition: Disposition): string {
+function failureDsn(entry: CauseEntry, f: Facts, disposition: Disposition): string {
   let dsn: string
   if (f.enhanced) dsn = f.enhanced
   else if (entry.disposition === 'reply' && f.reply !== null) dsn = `${Math.floor(f.reply / 100)}.0.0`
@@ -406,7 +392,7 @@ export function decodeFailure(raw: RawFailure | Error, ctx: FailureContext = {})
   const entry: CauseEntry = CATALOGUE[cause]
   const p = particulars(cause, facts)
   const disposition = dispositionOf(entry, facts)
-  return { cause, summary: entry.summary(p), fix: entry.fix(p), disposition, dsn: dsnOf(entry, facts, disposition) }
+  return { cause, summary: entry.summary(p), fix: entry.fix(p), disposition, dsn: failureDsn(entry, facts, disposition) }
 }
 
 /** The catalogue's general wording for a stored cause id, e.g. when reading old log rows. */

@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { ENVELOPE_REFUSED, type EffectiveTls } from '../../../shared/settings.ts'
 import type { DeliveryStage } from '../../../shared/types.ts'
+import { enhancedCodeOf, phaseOfCommand } from '../errors/facts.ts'
 import { decodeFailure, NO_TLS_FOR_AUTH, toRawFailure, type FailureContext } from '../errors/decoder.ts'
 import { ABORTED_REPLY, aborted, forEach, kindOf, type Outcome, type RecipientOutcome } from '../queue/outcome.ts'
 import { answersTls } from './tls-probe.ts'
@@ -62,19 +63,6 @@ export class SessionError extends Error {
   }
 }
 
-function phaseOf(command: string | undefined): FailureContext['phase'] {
-  if (!command) return 'unknown'
-  const c = command.toUpperCase()
-  if (c === 'CONN') return 'connect'
-  if (c.startsWith('EHLO') || c.startsWith('HELO') || c.startsWith('LHLO')) return 'ehlo'
-  if (c.startsWith('STARTTLS')) return 'tls'
-  if (c.startsWith('AUTH')) return 'auth'
-  if (c.startsWith('MAIL')) return 'mail'
-  if (c.startsWith('RCPT')) return 'rcpt'
-  if (c.startsWith('DATA')) return 'data'
-  return 'unknown'
-}
-
 export function outcomeFromError(
   err: unknown,
   target: SessionTarget,
@@ -85,7 +73,7 @@ export function outcomeFromError(
 ): Outcome {
   const raw = toRawFailure(err)
   // nodemailer names every socket failure 'CONN'; once a message is under way, it happened while sending.
-  const phase = sending && raw.command === 'CONN' ? 'data' : phaseOf(raw.command)
+  const phase = raw.command?.toUpperCase() === 'CONN' ? (sending ? 'data' : 'connect') : phaseOfCommand(raw.command)
   const decoded = decodeFailure(raw, {
     phase,
     host: target.host,
@@ -333,7 +321,7 @@ export class SmtpSession {
       return recipients.map((recipient) => {
         const err = rejected.get(recipient)
         if (err) return { recipient, ...outcomeFromError(err, this.target, this.relay, this.tlsVersion) }
-        return { recipient, kind: 'sent' as const, relay: this.relay, reply: info.response.trim(), dsn: dsnOf(info.response) ?? '2.0.0', tls: this.tlsVersion, cause: null }
+        return { recipient, kind: 'sent' as const, relay: this.relay, reply: info.response.trim(), dsn: enhancedCodeOf(info.response) ?? '2.0.0', tls: this.tlsVersion, cause: null }
       })
     } catch (err) {
       if (cut.signal.aborted) {
@@ -364,9 +352,4 @@ export class SmtpSession {
     }
     this.conn.close()
   }
-}
-
-export function dsnOf(reply: string | undefined): string | null {
-  const m = reply ? /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply.trim()) : null
-  return m ? m[1]! : null
 }
