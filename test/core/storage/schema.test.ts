@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../../src/main/core/db.ts'
+import { removeDir, tempDir } from '../../helpers/engine.ts'
+
+// The schema is what databases already on disk hold: a migration's SQL, once
+// released, never changes, or a database made by an older version would differ
+// from one made now. schema-v3.json is sqlite_master as the version that
+// introduced migration 3 wrote it, text for text.
+
+interface SchemaRow {
+  type: string
+  name: string
+  tbl_name: string
+  sql: string | null
+}
+
+const EXPECTED = JSON.parse(readFileSync(join(import.meta.dirname, 'schema-v3.json'), 'utf8')) as { userVersion: number; schema: SchemaRow[] }
+
+function schemaOf(db: DatabaseSync): SchemaRow[] {
+  return db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all() as unknown as SchemaRow[]
+}
+
+let dir = ''
+afterEach(() => removeDir(dir))
+
+describe('the database schema', () => {
+  it('a new database gets exactly the schema the released migrations made', () => {
+    dir = tempDir()
+    const db = openDatabase(join(dir, 'queue.sqlite'))
+    try {
+      expect((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(EXPECTED.userVersion)
+      expect(schemaOf(db)).toEqual(EXPECTED.schema)
+    } finally {
+      db.close()
+    }
+  })
+
+  it('a database at the released schema opens unchanged, its rows kept', () => {
+    dir = tempDir()
+    const path = join(dir, 'queue.sqlite')
+    const first = openDatabase(path)
+    first.prepare("INSERT INTO mail_log (at, queue_id, sender, recipient, status, size) VALUES (?, 'ABCDEF012345', 'a@example.test', 'b@example.test', 'sent', 10)").run(Date.UTC(2026, 0, 5, 10))
+    first.close()
+    const again = openDatabase(path)
+    try {
+      expect(schemaOf(again)).toEqual(EXPECTED.schema)
+      expect(again.prepare('SELECT slot, status, n, bytes FROM report_slots').all()).toEqual([{ slot: Date.UTC(2026, 0, 5, 10) / 900_000, status: 'sent', n: 1, bytes: 10 }])
+    } finally {
+      again.close()
+    }
+  })
+})
