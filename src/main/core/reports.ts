@@ -11,6 +11,7 @@ import type {
   ReportTotals,
 } from '../../shared/report.ts'
 import { explainCause } from './errors/decoder.ts'
+import { DELIVERY_STATUSES, fillSlotsSql, KEYED_STATUSES, rollupTables, SLOT_MS, STATUS_SUMS_FROM_LOG, sumDayFromLogSql } from './reports/rollup.ts'
 
 // A day's report from the mail log and the event log. Days are the
 // workstation's local calendar days, so a DST day is 23 or 25 hours long.
@@ -23,42 +24,11 @@ import { explainCause } from './errors/decoder.ts'
 // The local day of a row is fixed when it is written; if the zone changes
 // later, the two tables disagree for that day and the day is summed again
 // from the log. Without the rollup tables (an older database), the same
-// sums are made from the log into scratch tables.
+// sums are made from the log into scratch tables. The tables, triggers and
+// bulk SQL are defined once, in reports/rollup.ts.
 
-const SLOT_MS = 15 * 60_000
 const HOUR_MS = 3_600_000
 const DEFAULT_EVENT_LIMIT = 200
-
-const DELIVERY_STATUSES = ['sent', 'deferred', 'bounced', 'expired'] as const
-
-function rollupTables(prefix: string): string {
-  return `
-  CREATE TABLE IF NOT EXISTS ${prefix}report_slots (
-    slot INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    bytes INTEGER NOT NULL,
-    at_sum INTEGER NOT NULL,
-    PRIMARY KEY (slot, status)
-  ) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS ${prefix}report_keys (
-    day TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    status TEXT NOT NULL,
-    key TEXT NOT NULL,
-    n INTEGER NOT NULL,
-    bytes INTEGER NOT NULL,
-    delay_sum INTEGER NOT NULL,
-    delay_max INTEGER NOT NULL,
-    at_sum INTEGER NOT NULL DEFAULT 0,
-    sample TEXT,
-    PRIMARY KEY (day, kind, status, key)
-  ) WITHOUT ROWID;`
-}
-
-/** Statuses whose rows are kept per address: what the sender and recipient lists read. */
-const KEYED_STATUSES = ['received', ...DELIVERY_STATUSES] as const
-// The rollup tables and their triggers are migration 3 in db.ts; rollupTables makes scratch copies in temp for a report summed straight from the log.
 
 export interface DayReportOptions {
   /** How many of the day's warnings and errors to include, the latest (default 200). */
@@ -154,31 +124,14 @@ function statusSums(db: DatabaseSync, t: Tables, from: number, to: number): Map<
   const rows =
     aligned(from) && aligned(to)
       ? db.prepare(`SELECT status, sum(n) AS n, sum(bytes) AS bytes, sum(at_sum) AS atSum FROM ${t.slots} WHERE slot >= ? AND slot < ? GROUP BY status`).all(from / SLOT_MS, to / SLOT_MS)
-      : db.prepare('SELECT status, count(*) AS n, coalesce(sum(size), 0) AS bytes, sum(at / 1000) AS atSum FROM mail_log WHERE at >= ? AND at < ? GROUP BY status').all(from, to)
+      : db.prepare(STATUS_SUMS_FROM_LOG).all(from, to)
   return new Map((rows as { status: string; n: number; bytes: number; atSum: number }[]).map((r) => [r.status, { n: r.n, bytes: r.bytes, atSum: r.atSum }]))
 }
 
 /** Sums one day of the log into key rows, replacing what the table held for that day. */
 function sumDayFromLog(db: DatabaseSync, t: Tables, day: string, from: number, to: number): void {
   db.prepare(`DELETE FROM ${t.keys} WHERE day = ?`).run(day)
-  db.prepare(
-    `INSERT INTO ${t.keys} (day, kind, status, key, n, bytes, delay_sum, delay_max, at_sum)
-     SELECT ?, 'addr', status, CASE status WHEN 'received' THEN sender ELSE recipient END AS k,
-       count(*), coalesce(sum(size), 0), coalesce(sum(delay_ms), 0), coalesce(max(delay_ms), 0), sum(at / 1000)
-     FROM mail_log WHERE at >= ? AND at < ? AND status IN (${KEYED_STATUSES.map((k) => `'${k}'`).join(', ')}) GROUP BY status, k`,
-  ).run(day, from, to)
-  db.prepare(
-    `INSERT INTO ${t.keys} (day, kind, status, key, n, bytes, delay_sum, delay_max)
-     SELECT ?, 'queue', status, queue_id, count(*), 0, 0, 0
-     FROM mail_log WHERE at >= ? AND at < ? AND status IN ('deferred', 'held') GROUP BY status, queue_id`,
-  ).run(day, from, to)
-  // The sample is the reply of the cause's last row: SQLite takes a bare column from the max() row.
-  db.prepare(
-    `INSERT INTO ${t.keys} (day, kind, status, key, n, bytes, delay_sum, delay_max, sample)
-     SELECT ?, 'cause', status, k, n, 0, 0, 0, sample FROM (
-       SELECT status, coalesce(cause, '') || char(9) || recipient AS k, count(*) AS n, max(id), reply AS sample
-       FROM mail_log WHERE at >= ? AND at < ? AND status IN ('deferred', 'bounced', 'expired') GROUP BY status, k)`,
-  ).run(day, from, to)
+  for (const sql of sumDayFromLogSql(t.keys)) db.prepare(sql).run(day, from, to)
 }
 
 /**
@@ -215,9 +168,7 @@ function prepareScratch(db: DatabaseSync, days: { day: string; from: number; to:
   db.exec(`DELETE FROM ${SCRATCH.slots}; DELETE FROM ${SCRATCH.keys};`)
   const from = Math.min(...days.map((d) => d.from))
   const to = Math.max(...days.map((d) => d.to))
-  db.prepare(
-    `INSERT INTO ${SCRATCH.slots} (slot, status, n, bytes, at_sum) SELECT at / ${SLOT_MS}, status, count(*), coalesce(sum(size), 0), sum(at / 1000) FROM mail_log WHERE at >= ? AND at < ? GROUP BY 1, 2`,
-  ).run(from, to)
+  db.prepare(fillSlotsSql(SCRATCH.slots, true)).run(from, to)
   for (const d of days) sumDayFromLog(db, SCRATCH, d.day, d.from, d.to)
 }
 
