@@ -5,6 +5,7 @@ import { containsPattern, keptCount, keysetPage, type PageQuery } from './paging
 
 // The mail log: one row at arrival, one per recipient per delivery attempt,
 // and one when a message leaves by the admin's hand (deleted, held, released).
+// The one writer of mail_log: the queue asks it, in the queue's transaction.
 
 export interface MailLogRecord {
   at: number
@@ -87,6 +88,24 @@ export class MailLog {
       r.tls ?? null,
       r.cause ?? null,
     )
+  }
+
+  /**
+   * One row per pending recipient of the queued messages chosen, for what the
+   * admin did to them (deleted, held, released): of one message, or of every
+   * message but those whose delivery is in flight (logged when it ends).
+   * Reads the queue's tables; the caller holds the transaction that changes them.
+   */
+  appendForPending(status: 'deleted' | 'held' | 'released', at: number, reply: string, which: { messageRowId: number } | { allBut: Iterable<string> }): void {
+    const insert = `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
+      SELECT ?, m.queue_id, m.sender, r.address, ?, ? - m.arrival_at, m.size, ? FROM recipients r JOIN messages m ON m.id = r.message_id`
+    if ('messageRowId' in which) {
+      this.db.prepare(`${insert} WHERE m.id = ? AND r.status = 'pending'`).run(at, status, at, reply, which.messageRowId)
+    } else {
+      this.db
+        .prepare(`${insert} WHERE r.status = 'pending' AND m.queue_id NOT IN (SELECT value FROM json_each(?)) ORDER BY m.queue_id`)
+        .run(at, status, at, reply, JSON.stringify([...which.allBut]))
+    }
   }
 
   list(query: PageQuery & { status?: MailLogStatus | undefined; text?: string | undefined }): Page<MailLogEntry> {

@@ -361,16 +361,7 @@ export class Queue {
     const reply = 'deleted by the administrator (Delete Queue)'
     return transaction(this.db, () => {
       const now = this.now()
-      const flying = JSON.stringify([...inFlight])
-      this.db
-        .prepare(
-          `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
-           SELECT ?, m.queue_id, m.sender, r.address, 'deleted', ? - m.arrival_at, m.size, ?
-           FROM recipients r JOIN messages m ON m.id = r.message_id
-           WHERE r.status = 'pending' AND m.queue_id NOT IN (SELECT value FROM json_each(?))
-           ORDER BY m.queue_id`,
-        )
-        .run(now, now, reply, flying)
+      this.log.appendForPending('deleted', now, reply, { allBut: inFlight })
       for (const queueId of inFlight) this.deferDeletionLog(queueId, reply)
       const count = Number(this.stmt('DELETE FROM messages').run().changes)
       this.stmt('DELETE FROM recipients').run()
@@ -387,13 +378,7 @@ export class Queue {
       if (inFlight) {
         this.deferDeletionLog(queueId, reply)
       } else {
-        this.db
-          .prepare(
-            `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
-             SELECT ?, m.queue_id, m.sender, r.address, 'deleted', ? - m.arrival_at, m.size, ?
-             FROM recipients r JOIN messages m ON m.id = r.message_id WHERE m.id = ? AND r.status = 'pending'`,
-          )
-          .run(now, now, reply, row.id)
+        this.log.appendForPending('deleted', now, reply, { messageRowId: row.id })
       }
       this.removeMessage(row.id)
       return row.id
@@ -601,14 +586,7 @@ export class Queue {
   }
 
   private logAction(id: number, status: 'held' | 'released', reply: string): void {
-    const now = this.now()
-    this.db
-      .prepare(
-        `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
-         SELECT ?, m.queue_id, m.sender, r.address, ?, ? - m.arrival_at, m.size, ? FROM recipients r JOIN messages m ON m.id = r.message_id
-         WHERE m.id = ? AND r.status = 'pending'`,
-      )
-      .run(now, status, now, reply, id)
+    this.log.appendForPending(status, this.now(), reply, { messageRowId: id })
   }
 }
 
