@@ -13,6 +13,7 @@ import { EventLog } from './event-log.ts'
 import { favourSmallHeap } from './heap.ts'
 import { KeyFileCipher } from './key-file-cipher.ts'
 import { MailLog } from './mail-log.ts'
+import { Transcripts } from './logs/transcripts.ts'
 import { compose } from './compose.ts'
 import { Queue, type ClaimedMessage, type NewMessage, type OutcomeSummary } from './queue.ts'
 import type { RecipientOutcome } from './queue/outcome.ts'
@@ -46,6 +47,7 @@ export class CoreEngine implements Engine {
   readonly db: DatabaseSync
   readonly queue: Queue
   readonly mailLog: MailLog
+  readonly transcripts: Transcripts
   readonly events: EventLog
   readonly settings: SettingsStore
   readonly worker: DeliveryWorker
@@ -71,6 +73,7 @@ export class CoreEngine implements Engine {
     this.db = db
     this.now = options.now ?? Date.now
     this.mailLog = new MailLog(db)
+    this.transcripts = new Transcripts(db)
     this.events = new EventLog(db, this.now)
     this.queue = new Queue(db, this.mailLog, this.now)
     const settingsSource = options.settingsBackend ?? (() => openConfBackend(options.dataDir))
@@ -208,11 +211,7 @@ export class CoreEngine implements Engine {
   private afterAttempt(msg: ClaimedMessage, outcomes: RecipientOutcome[], summary: OutcomeSummary, hooks: SessionHooks | undefined): void {
     this.emitSoon('queue.changed')
     this.emitSoon('mailLog.appended', outcomes.length)
-    if (hooks?.transcript) {
-      this.db
-        .prepare('INSERT OR REPLACE INTO transcripts (queue_id, attempt, at, lines) VALUES (?, ?, ?, ?)')
-        .run(msg.queueId, msg.attempts + 1, this.now(), JSON.stringify(hooks.transcript))
-    }
+    if (hooks?.transcript) this.transcripts.save({ queueId: msg.queueId, attempt: msg.attempts + 1, at: this.now(), lines: hooks.transcript })
     // A message deleted while in flight: its aborted attempt is no news, and nothing will be retried.
     if (summary.result === 'vanished') outcomes = outcomes.filter((o) => o.kind !== 'deferred')
     for (const o of outcomes) {
@@ -374,12 +373,7 @@ export class CoreEngine implements Engine {
         return this.settings.view()
       },
       'mail.sendTest': async (req) => this.sendTest(req.to, req.subject),
-      'mail.transcript': (req) => {
-        const row = this.db.prepare('SELECT queue_id, attempt, at, lines FROM transcripts WHERE queue_id = ? ORDER BY attempt DESC LIMIT 1').get(req.queueId) as
-          | { queue_id: string; attempt: number; at: number; lines: string }
-          | undefined
-        return row ? { queueId: row.queue_id, attempt: row.attempt, at: row.at, lines: JSON.parse(row.lines) as string[] } : null
-      },
+      'mail.transcript': (req) => this.transcripts.latest(req.queueId),
       'queue.list': (req) => this.queue.list({ cursor: req.cursor, limit: req.limit, state: req.state, text: req.text }),
       'queue.summary': () => this.queue.summary(),
       'queue.get': (req) => this.queue.get(req.queueId),
@@ -462,7 +456,7 @@ export class CoreEngine implements Engine {
     try {
       const mail = this.mailLog.prune(before)
       const events = this.events.prune(before)
-      this.db.prepare('DELETE FROM transcripts WHERE at < ?').run(before)
+      this.transcripts.prune(before)
       if (mail || events) this.logEvent('info', 'retention', `Removed ${mail} mail log and ${events} event log rows older than ${this.settings.get().logRetentionDays} days.`)
     } catch (err) {
       this.logEvent('error', 'retention', `Pruning old log rows failed: ${(err as Error).message}`)
