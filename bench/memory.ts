@@ -65,7 +65,7 @@ async function child(dataDir: string, port: number, count: number): Promise<Chil
   const calls = await Promise.all(Array.from({ length: count }, (_, i) => engine.call('mail.sendTest', { to: `ops${i}@bench.example.test` })))
   const refused = calls.filter((c) => !c.ok)
   if (refused.length) throw new Error(`${refused.length} sendTest calls failed: ${JSON.stringify(refused[0])}`)
-  while ((engine.queue.count() > 0 || engine.worker.activeCount > 0) && Date.now() - started < CAP_MS) await sleep(100)
+  while ((engine.queueView.count() > 0 || engine.worker.activeCount > 0) && Date.now() - started < CAP_MS) await sleep(100)
   const elapsedMs = Date.now() - started
   // Let the last coalesced events go out before reading the figures.
   await sleep(500)
@@ -79,7 +79,7 @@ async function child(dataDir: string, port: number, count: number): Promise<Chil
     gcMs,
     elapsedMs,
     sent: engine.mailLog.count('sent'),
-    left: engine.queue.count(),
+    left: engine.queueView.count(),
     watchedLeft: internals.watched?.size ?? -1,
     // Less the bench's own listener.
     listenersLeft: (internals.emitter?.listenerCount('delivery.progress') ?? 0) - 1,

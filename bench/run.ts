@@ -63,38 +63,38 @@ async function benchQueue(raw: Buffer, messageId: string): Promise<Figures> {
   const single = timed(() => {
     for (const d of singles) small.queue.submit([d])
   })
-  check(small.queue.count() === SINGLE_DURABLE, 'every single submit is in the queue')
+  check(small.queueView.count() === SINGLE_DURABLE, 'every single submit is in the queue')
   await closeEngine(small)
 
   const engine = await freshEngine('queue')
   const batches: NewMessage[][] = draftBatches(QUEUE_SIZE, raw, messageId)
   progress(`enqueue: ${QUEUE_SIZE} messages in batches of ${ENQUEUE_BATCH}`)
   const enqueue = timed(() => submitBatches(engine, batches))
-  check(engine.queue.count() === QUEUE_SIZE, `the queue holds ${QUEUE_SIZE} messages`)
+  check(engine.queueView.count() === QUEUE_SIZE, `the queue holds ${QUEUE_SIZE} messages`)
 
   progress('queue pages: first page and a page at depth')
-  const first = engine.queue.list({ limit: 50 })
+  const first = engine.queueView.list({ limit: 50 })
   check(first.items.length === 50 && first.total === QUEUE_SIZE, 'the first queue page has 50 rows and the total')
-  const firstMs = medianMs(() => engine.queue.list({ limit: 50 }), PAGE_RUNS)
+  const firstMs = medianMs(() => engine.queueView.list({ limit: 50 }), PAGE_RUNS)
   // Walk to the depth the way the UI would, a larger page at a time.
   let cursor: string | null = null
   let position = 0
   for (let steps = 0; position < QUEUE_DEEP_POSITION && steps < 1_000; steps++) {
-    const page = engine.queue.list({ cursor, limit: Math.min(1_000, QUEUE_DEEP_POSITION - position) })
+    const page = engine.queueView.list({ cursor, limit: Math.min(1_000, QUEUE_DEEP_POSITION - position) })
     cursor = page.nextCursor
     position = page.position + page.items.length
     if (!cursor) break
   }
-  const deep = engine.queue.list({ cursor, limit: 50 })
+  const deep = engine.queueView.list({ cursor, limit: 50 })
   check(deep.position === QUEUE_DEEP_POSITION && deep.items.length === 50, `a queue page at position ${QUEUE_DEEP_POSITION}`)
-  const deepMs = medianMs(() => engine.queue.list({ cursor, limit: 50 }), PAGE_RUNS)
+  const deepMs = medianMs(() => engine.queueView.list({ cursor, limit: 50 }), PAGE_RUNS)
   // The State filter of the queue screen, at the top and at the same depth (every message is queued here).
-  const stateFirst = engine.queue.list({ limit: 50, state: 'queued' })
+  const stateFirst = engine.queueView.list({ limit: 50, state: 'queued' })
   check(stateFirst.items.length === 50 && stateFirst.total === QUEUE_SIZE, 'the first queued-filter page has 50 rows and the total')
-  const stateFirstMs = medianMs(() => engine.queue.list({ limit: 50, state: 'queued' }), PAGE_RUNS)
-  const stateDeep = engine.queue.list({ cursor, limit: 50, state: 'queued' })
+  const stateFirstMs = medianMs(() => engine.queueView.list({ limit: 50, state: 'queued' }), PAGE_RUNS)
+  const stateDeep = engine.queueView.list({ cursor, limit: 50, state: 'queued' })
   check(stateDeep.position === QUEUE_DEEP_POSITION && stateDeep.items.length === 50, 'a queued-filter page at depth')
-  const stateDeepMs = medianMs(() => engine.queue.list({ cursor, limit: 50, state: 'queued' }), PAGE_RUNS)
+  const stateDeepMs = medianMs(() => engine.queueView.list({ cursor, limit: 50, state: 'queued' }), PAGE_RUNS)
 
   progress(`flush: ${QUEUE_SIZE} deferred messages made due`)
   engine.db.prepare("UPDATE messages SET state = 'deferred', attempts = 1, next_attempt_at = ?").run(Date.now() + 3_600_000)
@@ -103,7 +103,7 @@ async function benchQueue(raw: Buffer, messageId: string): Promise<Figures> {
 
   progress(`delete all: ${QUEUE_SIZE} messages`)
   const deleteAll = timed(() => engine.queue.deleteAll())
-  check(deleteAll.value === QUEUE_SIZE && engine.queue.count() === 0, 'delete all emptied the queue')
+  check(deleteAll.value === QUEUE_SIZE && engine.queueView.count() === 0, 'delete all emptied the queue')
   check(engine.mailLog.count('deleted') === QUEUE_SIZE, 'delete all wrote one deleted row per recipient')
   await closeEngine(engine)
 
@@ -188,17 +188,17 @@ async function benchEngineDelivery(sink: SmtpSink, raw: Buffer, messageId: strin
   })
   if (!saved.ok) throw new Error(`settings rejected: ${JSON.stringify(saved.error)}`)
   submitBatches(engine, draftBatches(DELIVER_COUNT, raw, messageId))
-  check(engine.queue.count() === DELIVER_COUNT, `${DELIVER_COUNT} messages queued for delivery`)
+  check(engine.queueView.count() === DELIVER_COUNT, `${DELIVER_COUNT} messages queued for delivery`)
   const sinkBefore = sink.messages
   progress(`engine delivery: ${DELIVER_COUNT} messages to smtp-sink on 127.0.0.1:${sink.port}, concurrency 10`)
   const start = performance.now()
   engine.worker.start()
   // Bounded twice: the overall cap, and a stall (nothing left the queue for a while) that means delivery is stuck.
-  let left = engine.queue.count()
+  let left = engine.queueView.count()
   let lastProgress = start
   while (left > 0 && performance.now() - start < DELIVER_CAP_MS && performance.now() - lastProgress < STALL_MS) {
     await sleep(20)
-    const now = engine.queue.count()
+    const now = engine.queueView.count()
     if (now < left) lastProgress = performance.now()
     left = now
   }

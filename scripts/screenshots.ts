@@ -56,7 +56,7 @@ for (let i = 0; i < 2400; i++) {
 }
 for (let i = 0; i < batch.length; i += 200) await engine.submit(batch.slice(i, i + 200))
 const until = Date.now() + 120_000
-while (engine.queue.count('queued') + engine.queue.count('active') > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+while (engine.queueView.count('queued') + engine.queueView.count('active') > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
 
 // The relay goes away: what follows waits in the queue, deferred with the reason.
 await engine.call('settings.update', { settings: { ...settings, relayHost: 'smtp-relay.provider.example.net', relayPort: 587, useTls: true } })
@@ -64,8 +64,8 @@ await engine.call('settings.update', { settings: { ...settings, relayPort: 1 } }
 const outage = []
 for (let i = 0; i < 180; i++) outage.push({ to: [`${teams[i % teams.length]}@${domains[(i + 1) % 3]}`], subject: `[cluster01] VM snapshot ${i} completed on node ${1 + (i % 4)}`, text: 'x' })
 await engine.submit(outage)
-while (engine.queue.count('queued') + engine.queue.count('active') > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
-const first = engine.queue.list({ limit: 3 }).items
+while (engine.queueView.count('queued') + engine.queueView.count('active') > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+const first = engine.queueView.list({ limit: 3 }).items
 if (first[1]) await engine.call('queue.hold', { queueId: first[1].queueId })
 await engine.call('settings.update', { settings: { ...settings, relayPort: 1, useSasl: true, username: 'cluster01@ops.example.com' }, password: 'app-password-1' })
 

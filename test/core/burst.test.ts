@@ -53,7 +53,7 @@ describe('a burst of work', () => {
     const off = engine.on('delivery.progress', (p) => progress.push(p.stage))
     const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => engine.call('mail.sendTest', { to: `ops${i}@example.net` })))
     expect(ids.every((r) => r.ok)).toBe(true)
-    await waitFor(() => engine.queue.count() === 0 && engine.worker.activeCount === 0, 'the burst to be delivered')
+    await waitFor(() => engine.queueView.count() === 0 && engine.worker.activeCount === 0, 'the burst to be delivered')
     off()
     expect(server.received).toHaveLength(30)
     expect(progress.filter((s) => s === 'sent')).toHaveLength(30)

@@ -63,7 +63,7 @@ describe('a damaged settings.json with mail queued for the relay', () => {
     unwrap(await engine.call('queue.flush', undefined))
     await turns()
     await engine.worker.idle()
-    expect(engine.queue.counts()).toMatchObject({ queued: 3, active: 0, deferred: 0, total: 3 })
+    expect(engine.queueView.counts()).toMatchObject({ queued: 3, active: 0, deferred: 0, total: 3 })
     expect(engine.mailLog.count()).toBe(3)
     expect(engine.mailLog.count('received')).toBe(3)
     expect(smtp.received).toHaveLength(0)
@@ -84,14 +84,14 @@ describe('a damaged settings.json with mail queued for the relay', () => {
     // Nothing new goes in with defaults the admin never chose, and the file is as it was.
     const test = await engine.call('mail.sendTest', { to: 'admin@example.net' })
     expect(test.ok ? null : test.error.code).toBe('storage')
-    expect(engine.queue.count()).toBe(3)
+    expect(engine.queueView.count()).toBe(3)
     if (damaged === null) expect(existsSync(file)).toBe(false)
     else expect(readFileSync(file, 'utf8')).toBe(damaged)
 
     // A valid save resumes delivery, through the relay; the damaged file is kept beside the new one.
     unwrap(await engine.call('settings.update', { settings: testSettings({ relayHost: '127.0.0.1', relayPort: smtp.port }) }))
     expect(unwrap(await engine.call('status.get', undefined)).settingsProblem).toBeNull()
-    await waitFor(() => engine.queue.count() === 0, 'the queue to drain through the relay')
+    await waitFor(() => engine.queueView.count() === 0, 'the queue to drain through the relay')
     expect(smtp.received.map((r) => /^Subject: (.*)$/m.exec(r.raw)?.[1]).sort()).toEqual(['Relay only 0', 'Relay only 1', 'Relay only 2'])
     expect(engine.mailLog.count('sent')).toBe(3)
     expect(engine.mailLog.count('bounced')).toBe(0)

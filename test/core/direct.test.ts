@@ -39,7 +39,7 @@ describe('direct delivery', () => {
   it('tries the MX hosts by preference and uses the next when the first cannot be reached', async () => {
     const { engine, smtp } = await setup({ tls: 'starttls' })
     const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'someone@two-mx.test' }))
-    await waitFor(() => engine.queue.count() === 0, 'the queue to drain')
+    await waitFor(() => engine.queueView.count() === 0, 'the queue to drain')
     expect(smtp.received).toHaveLength(1)
     expect(smtp.received[0]!.to).toEqual(['someone@two-mx.test'])
     // Opportunistic STARTTLS: offered, so used, even with a certificate nobody vouches for.
@@ -52,7 +52,7 @@ describe('direct delivery', () => {
   it('reaches a domain without MX records at its A address', async () => {
     const { engine, smtp } = await setup({ tls: 'none' })
     const { queueId } = unwrap(await engine.call('mail.sendTest', { to: 'ops@a-only.test' }))
-    await waitFor(() => engine.queue.count() === 0, 'the queue to drain')
+    await waitFor(() => engine.queueView.count() === 0, 'the queue to drain')
     expect(smtp.received.map((r) => r.to)).toEqual([['ops@a-only.test']])
     const sent = engine.mailLog.forQueueId(queueId).find((e) => e.status === 'sent')!
     expect(sent.relay).toBe(`a-only.test[127.0.0.1]:${smtp.port}`)
@@ -62,7 +62,7 @@ describe('direct delivery', () => {
   it('groups recipients by domain: one message, two domains, both reached', async () => {
     const { engine, smtp } = await setup({ tls: 'none' })
     await engine.submit([{ to: ['a@a-only.test', 'b@two-mx.test', 'c@a-only.test'], subject: 'two domains', text: 'x' }])
-    await waitFor(() => engine.queue.count() === 0, 'the queue to drain')
+    await waitFor(() => engine.queueView.count() === 0, 'the queue to drain')
     expect(smtp.received.map((r) => r.to.sort().join(',')).sort()).toEqual(['a@a-only.test,c@a-only.test', 'b@two-mx.test'])
   })
 
@@ -74,7 +74,7 @@ describe('direct delivery', () => {
     ])
     await done(engine, first!.queueId)
     await done(engine, second!.queueId)
-    await waitFor(() => engine.queue.count() === 0, 'the queue to drain')
+    await waitFor(() => engine.queueView.count() === 0, 'the queue to drain')
     expect(smtp.received).toHaveLength(0)
     const nx = engine.mailLog.forQueueId(first!.queueId).find((e) => e.status !== 'received')!
     expect(nx.status).toBe('bounced')

@@ -93,7 +93,7 @@ describe('a full disk', () => {
 
     await engine.submit(Array.from({ length: 5 }, (_, i) => ({ to: [`ops${i}@example.net`], subject: `Full disk ${i}`, text: 'x'.repeat(2000) })))
     // All five are claimed and at the relay, which holds its 250 until the disk is full.
-    await waitFor(() => engine.queue.counts().active === 5, 'five messages in flight')
+    await waitFor(() => engine.queueView.counts().active === 5, 'five messages in flight')
     // As the worker leaves it when idle: the write-ahead log truncated, so the next write needs new pages.
     engine.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     const filler = join(disk, 'filler')
@@ -108,7 +108,7 @@ describe('a full disk', () => {
     expect(smtp.received).toHaveLength(5)
     const status = unwrap(await engine.call('status.get', undefined))
     expect(status.storageProblem).toContain(`The disk holding the data directory ${dataDir} is full`)
-    expect(engine.queue.counts()).toMatchObject({ active: 5, total: 5 })
+    expect(engine.queueView.counts()).toMatchObject({ active: 5, total: 5 })
     expect(engine.mailLog.count('sent')).toBe(0)
 
     // A new message is refused with the storage code and a sentence an admin can act on.
@@ -116,10 +116,10 @@ describe('a full disk', () => {
     if (refused.ok) throw new Error('a message was queued on a full disk')
     expect(refused.error.code).toBe('storage')
     expect(refused.error.message).toMatch(new RegExp(`^The disk holding the data directory ${dataDir} is full \\(database or disk is full\\)\\. Nothing was changed\\.`))
-    expect(engine.queue.count()).toBe(5)
+    expect(engine.queueView.count()).toBe(5)
 
     unlinkSync(filler)
-    await waitFor(() => engine.queue.count() === 0, 'the held outcomes to be recorded once there is room', 20_000)
+    await waitFor(() => engine.queueView.count() === 0, 'the held outcomes to be recorded once there is room', 20_000)
     expect(engine.mailLog.count('sent')).toBe(5)
     expect(smtp.received).toHaveLength(5)
     expect(unwrap(await engine.call('status.get', undefined)).storageProblem).toBeNull()
@@ -140,7 +140,7 @@ describe('a full disk', () => {
     cleanups.push(() => smtp.close())
     const engine = await engineWith({ relayHost: '127.0.0.1', relayPort: smtp.port, concurrency: 3 }, { dataDir })
     await engine.submit(Array.from({ length: 3 }, (_, i) => ({ to: [`ops${i}@example.net`], subject: `Stopped ${i}`, text: 'x' })))
-    await waitFor(() => engine.queue.counts().active === 3, 'three messages in flight')
+    await waitFor(() => engine.queueView.counts().active === 3, 'three messages in flight')
     engine.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     const filler = join(disk, 'filler')
     fillDisk(filler)
@@ -151,7 +151,7 @@ describe('a full disk', () => {
 
     const again = await openEngine({ dataDir, dnsServers: ['127.0.0.1:9'] })
     cleanups.push(() => again.close())
-    await waitFor(() => again.queue.count() === 0, 'the next start to deliver them')
+    await waitFor(() => again.queueView.count() === 0, 'the next start to deliver them')
     // At least once: the relay had them already, the console could not write that down.
     expect(new Set(smtp.received.map((r) => /^Subject: (.*)$/m.exec(r.raw)?.[1]))).toEqual(new Set(['Stopped 0', 'Stopped 1', 'Stopped 2']))
   })

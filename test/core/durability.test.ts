@@ -35,7 +35,7 @@ describe('durability', () => {
 
     const engine = await openEngine({ dataDir })
     cleanups.push(() => engine.close())
-    await waitFor(() => engine.queue.count() === 0, 'the second engine to drain the queue', 30_000)
+    await waitFor(() => engine.queueView.count() === 0, 'the second engine to drain the queue', 30_000)
 
     const subjects = smtp.received.map((r) => /^Subject: (.*)$/m.exec(r.raw)?.[1])
     const seen = new Set(subjects)

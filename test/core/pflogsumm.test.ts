@@ -85,7 +85,7 @@ describe.skipIf(unusable !== null)('the report next to pflogsumm over a real Pos
     await submitTraffic(a)
     await waitFor(() => outcomeRows(a) >= OUTCOMES_FIRST_PASS && a.worker.activeCount === 0, 'the first attempt on every recipient (console)', 20_000)
     unwrap(await a.call('queue.flush', undefined))
-    await waitFor(() => a.queue.count() === 0, 'the console queue to drain after Flush Queue', 20_000)
+    await waitFor(() => a.queueView.count() === 0, 'the console queue to drain after Flush Queue', 20_000)
     direct = unwrap(await a.call('reports.day', { date: DAY, top: 20 }))
 
     // Run B: the console to Postfix, Postfix to a relay with the same script.
@@ -94,7 +94,7 @@ describe.skipIf(unusable !== null)('the report next to pflogsumm over a real Pos
     const b = await consoleEngine(postfix.port)
     engines.push(b)
     await submitTraffic(b)
-    await waitFor(() => b.queue.count() === 0 && b.worker.activeCount === 0, 'the console to hand every message to Postfix', 20_000)
+    await waitFor(() => b.queueView.count() === 0 && b.worker.activeCount === 0, 'the console to hand every message to Postfix', 20_000)
     const status = (word: string) => (postfix!.log().match(new RegExp(`status=${word} `, 'g')) ?? []).length
     // First pass: five acceptances and Postfix's own non-delivery notice, two greylistings, one bounce.
     await waitFor(() => status('sent') >= 6 && status('deferred') >= 2 && status('bounced') >= 1, 'Postfix to try every recipient once', 30_000)

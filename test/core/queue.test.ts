@@ -169,8 +169,8 @@ describe('the queue state machine', () => {
       const result = await engine.call(method, { queueId })
       expect(result.ok ? null : result.error, method).toMatchObject({ code: 'not_found', message: expect.stringContaining(queueId) })
     }
-    expect(engine.queue.has(keep)).toBe(true)
-    expect(engine.queue.count()).toBe(1)
+    expect(engine.queueView.has(keep)).toBe(true)
+    expect(engine.queueView.count()).toBe(1)
     const [event] = unwrap(await engine.call('events.list', { limit: 5, text: queueId })).items
     expect(event?.message).toBe(`Message ${queueId} deleted by the administrator.`)
   })
@@ -183,10 +183,10 @@ describe('the queue state machine', () => {
     unwrap(await engine.call('queue.hold', { queueId: ids[0]! }))
     unwrap(await engine.call('queue.retry', { queueId: ids[1]! }))
     engine.queue.claimDue(1)
-    expect(engine.queue.counts()).toMatchObject({ total: 5, hold: 1, active: 1, deferred: 3 })
+    expect(engine.queueView.counts()).toMatchObject({ total: 5, hold: 1, active: 1, deferred: 3 })
 
     expect(unwrap(await engine.call('queue.deleteAll', undefined))).toEqual({ count: 5 })
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
     expect(unwrap(await engine.call('queue.list', { limit: 50 }))).toMatchObject({ items: [], total: 0 })
     expect(unwrap(await engine.call('queue.summary', undefined))).toEqual({ total: 0, byState: { queued: 0, active: 0, deferred: 0, hold: 0 }, byDomain: [] })
     expect(engine.mailLog.count('deleted')).toBe(10)
@@ -245,7 +245,7 @@ describe('the queue state machine', () => {
     expect(log(second.engine, other, 'deleted')).toMatchObject([
       { recipient: 'c@example.net', reply: 'deleted by the administrator; the console stopped before the delivery in progress ended' },
     ])
-    expect(second.engine.queue.count()).toBe(0)
+    expect(second.engine.queueView.count()).toBe(0)
     await closeRig(second)
     const third = await rig(first.engine.dataDir)
     expect(log(third.engine, other, 'deleted')).toHaveLength(1)
@@ -324,7 +324,7 @@ describe('the queue state machine', () => {
     const summary = engine.queue.recordAttempt(msg!, [defer('ops@example.org', '450 4.2.0 Mailbox busy')], engine.settings.get())
     expect(summary).toMatchObject({ result: 'done', expired: 1, nextAttemptAt: null })
 
-    expect(engine.queue.has(queueId)).toBe(false)
+    expect(engine.queueView.has(queueId)).toBe(false)
     const expired = log(engine, queueId, 'expired')
     expect(expired).toHaveLength(1)
     expect(expired[0]).toMatchObject({ recipient: 'ops@example.org', dsn: '4.4.7', at: clock.t, delayMs: lifetimeMs })
@@ -355,7 +355,7 @@ describe('the queue state machine', () => {
     unwrap(await first.engine.call('queue.retry', { queueId: retried }))
     // Both are claimed and never recorded, as when the process dies mid-delivery.
     expect(first.engine.queue.claimDue(10).map((m) => m.queueId).sort()).toEqual([fresh, retried].sort())
-    expect(first.engine.queue.counts()).toMatchObject({ active: 2, hold: 1, total: 3 })
+    expect(first.engine.queueView.counts()).toMatchObject({ active: 2, hold: 1, total: 3 })
     await closeRig(first)
 
     const clock = { t: START + 3_600_000 }

@@ -26,7 +26,7 @@ async function setup(server: TestSmtp | { port: number; close(): Promise<void> }
 }
 
 async function queueEmpty(engine: CoreEngine): Promise<void> {
-  await waitFor(() => engine.queue.count() === 0, 'an empty queue')
+  await waitFor(() => engine.queueView.count() === 0, 'an empty queue')
 }
 
 async function settled(engine: CoreEngine, queueId: string): Promise<void> {
@@ -416,7 +416,7 @@ describe('addresses nodemailer will not send', () => {
     const engine = await setup(server, {})
     const error = await engine.submit([{ to: [BAD], subject: 's', text: 'x' }]).then(() => null, (err: unknown) => err)
     expect((error as { fields?: Record<string, string> }).fields).toHaveProperty('to')
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
   })
 
   it('already in the queue (an old database), bounce at once with a decoded cause, and the other recipients are delivered', async () => {
@@ -518,7 +518,7 @@ describe('deliveries in flight', () => {
     const log = engine.mailLog.forQueueId(queueId)
     expect(log.map((e) => e.status).reverse()).toEqual(['received', 'sent'])
     expect(log[0]).toMatchObject({ recipient: 'admin@example.net', status: 'sent', reply: expect.stringContaining('Ok: queued as 4F2A1C') })
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
     expect(unwrap(await engine.call('mailLog.list', { limit: 10, status: 'deleted' })).total).toBe(0)
   })
 
@@ -530,7 +530,7 @@ describe('deliveries in flight', () => {
     const queueId = submitted!.queueId
     await waitFor(() => answer, 'the whole message at the relay')
     unwrap(await engine.call('queue.delete', { queueId }))
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
     answer!()
     await waitFor(() => engine.worker.activeCount === 0, 'the delivery to be recorded')
     expect(engine.mailLog.forQueueId(queueId).map((e) => e.status).reverse()).toEqual(['received', 'sent'])
@@ -560,7 +560,7 @@ describe('deliveries in flight', () => {
     const log = engine.mailLog.forQueueId(queueId)
     expect(log.map((e) => e.status).reverse()).toEqual(['received', 'deleted'])
     expect(log[0]!.reply).toBe('deleted by the administrator; its delivery was stopped before the server had all of it')
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
   })
 
   it('Delete lets a relay that has the whole message answer for 5 s, then stops and says it may still deliver it', async () => {
@@ -572,7 +572,7 @@ describe('deliveries in flight', () => {
     await waitFor(() => engine.worker.activeCount === 1, 'the delivery to start')
     await new Promise((r) => setTimeout(r, 300))
     unwrap(await engine.call('queue.delete', { queueId }))
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
     await waitFor(() => engine.worker.activeCount === 0, 'the stopped delivery to settle', 20_000)
     expect(server.received).toHaveLength(0)
     const log = engine.mailLog.forQueueId(queueId)
@@ -594,7 +594,7 @@ describe('deliveries in flight', () => {
     const again = await openEngine({ dataDir, startWorker: false })
     cleanups.push(() => again.close())
     // Stopped by us, not refused by the server: no attempt counted, due again at once.
-    const [entry] = again.queue.list({ limit: 5 }).items
+    const [entry] = again.queueView.list({ limit: 5 }).items
     expect(entry).toMatchObject({ state: 'queued', attempts: 0 })
     expect(entry!.nextAttemptAt!).toBeLessThanOrEqual(Date.now())
   })

@@ -117,7 +117,7 @@ describe('the file where the database should be', () => {
     fix.exec(`PRAGMA user_version = ${version}`)
     fix.close()
     const again = await open(dir)
-    expect(again.queue.has(queued!.queueId)).toBe(true)
+    expect(again.queueView.has(queued!.queueId)).toBe(true)
   })
 
   it('an empty file with no write-ahead log beside it is refused like any damaged file, not taken as a new queue', async () => {
@@ -133,7 +133,7 @@ describe('the file where the database should be', () => {
     renameSync(path, `${path}.empty`)
     const engine = await open(dir)
     const [queued] = await engine.submit([{ to: ['admin@example.net'], subject: 'First', text: 'first' }])
-    expect(engine.queue.has(queued!.queueId)).toBe(true)
+    expect(engine.queueView.has(queued!.queueId)).toBe(true)
     expect(readFileSync(path).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0')
   })
 
@@ -171,7 +171,7 @@ describe('submitted messages', () => {
     await close(engine)
 
     engine = await open(dir)
-    expect(engine.queue.count()).toBe(3)
+    expect(engine.queueView.count()).toBe(3)
     const after = unwrap(await engine.call('queue.list', { limit: 50 }))
     expect(after).toEqual(before)
     expect(after.items.map((e) => e.queueId).sort()).toEqual(submitted.map((s) => s.queueId).sort())
@@ -197,12 +197,12 @@ describe('submitted messages', () => {
     expect(error).toBeInstanceOf(InputError)
     expect((error as Error).message).toMatch(/over the limit of 1\.0 KiB/)
     expect((error as Error).message).toMatch(/Message size limit/)
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
     expect(engine.mailLog.count()).toBe(0)
 
     // A small one under the same limit goes in: the limit is a limit, not a wall.
     await engine.submit([{ to: ['admin@example.net'], subject: 'Small', text: 'ok' }])
-    expect(engine.queue.count()).toBe(1)
+    expect(engine.queueView.count()).toBe(1)
   })
 
   it.each([
@@ -224,7 +224,7 @@ describe('submitted messages', () => {
     expect(Object.keys((error as InputError).fields ?? {})).toEqual([field])
     // The admin's message shows no raw line break either.
     expect((error as Error).message).not.toMatch(/[\r\n]/)
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
     expect(engine.mailLog.count()).toBe(0)
   })
 
@@ -241,7 +241,7 @@ describe('submitted messages', () => {
         (err: unknown) => err,
       )
     expect(error).toBeInstanceOf(InputError)
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
   })
 
   it('mail.sendTest through the engine refuses a line break in the subject', async () => {
@@ -249,6 +249,6 @@ describe('submitted messages', () => {
     const engine = await open(dir)
     const result = await engine.call('mail.sendTest', { to: 'admin@example.net', subject: 'Test\r\nBcc: victim@example.com' })
     expect(result.ok ? null : result.error).toMatchObject({ code: 'invalid_request', fields: { subject: expect.stringMatching(/one line/) } })
-    expect(engine.queue.count()).toBe(0)
+    expect(engine.queueView.count()).toBe(0)
   })
 })

@@ -39,7 +39,7 @@ describe('the write-ahead log', () => {
     const sampler = setInterval(() => (peak = Math.max(peak, walSize())), 2)
     cleanups.push(() => clearInterval(sampler))
     engine.worker.start()
-    await waitFor(() => engine.queue.count() === 0, 'the burst to be delivered', 60_000)
+    await waitFor(() => engine.queueView.count() === 0, 'the burst to be delivered', 60_000)
     clearInterval(sampler)
     expect(smtp.received).toHaveLength(150)
     expect(peak).toBeLessThanOrEqual(5 * MiB)

@@ -3,5 +3,5 @@
 import { openEngine } from '../../src/main/core/engine.ts'
 
 const engine = await openEngine({ dataDir: process.argv[2]! })
-process.send?.({ ready: true, queued: engine.queue.count() })
+process.send?.({ ready: true, queued: engine.queueView.count() })
 setInterval(() => undefined, 1000)

@@ -170,6 +170,6 @@ describe('web adapter', () => {
     expect(res.status).toBe(200)
     await waitFor(() => frames.join('').includes('event: queue.changed'), 'a queue.changed event')
     expect(frames.join('')).toMatch(/event: delivery\.progress\ndata: \{"queueId":"[0-9A-F]{12}","stage":"queued"/)
-    expect(engine.queue.count()).toBe(1)
+    expect(engine.queueView.count()).toBe(1)
   })
 })

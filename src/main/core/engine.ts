@@ -14,6 +14,7 @@ import { favourSmallHeap } from './heap.ts'
 import { KeyFileCipher } from './key-file-cipher.ts'
 import { MailLog } from './mail-log.ts'
 import { Transcripts } from './logs/transcripts.ts'
+import { QueueView } from './queue/queue-view.ts'
 import { compose } from './compose.ts'
 import { Queue, type ClaimedMessage, type NewMessage, type OutcomeSummary } from './queue.ts'
 import type { RecipientOutcome } from './queue/outcome.ts'
@@ -46,6 +47,8 @@ export class CoreEngine implements Engine {
   readonly dataDir: string
   readonly db: DatabaseSync
   readonly queue: Queue
+  /** The queue as the admin reads it: listing, counts, summary, one message. */
+  readonly queueView: QueueView
   readonly mailLog: MailLog
   readonly transcripts: Transcripts
   readonly events: EventLog
@@ -75,7 +78,8 @@ export class CoreEngine implements Engine {
     this.mailLog = new MailLog(db)
     this.transcripts = new Transcripts(db)
     this.events = new EventLog(db, this.now)
-    this.queue = new Queue(db, this.mailLog, this.now)
+    this.queueView = new QueueView(db, this.mailLog)
+    this.queue = new Queue(db, this.mailLog, this.queueView, this.now)
     const settingsSource = options.settingsBackend ?? (() => openConfBackend(options.dataDir))
     this.settings = new SettingsStore(settingsSource, options.cipher ?? new KeyFileCipher(options.dataDir), {
       file: typeof settingsSource === 'function' ? join(options.dataDir, 'settings.json') : settingsSource.path,
@@ -133,7 +137,7 @@ export class CoreEngine implements Engine {
       this.logEvent('info', 'settings', `Removed ${this.settings.removedTemps.length} unfinished settings save(s) left by a crash: ${this.settings.removedTemps.join(', ')}.`)
     }
     const recovered = this.queue.recoverActive()
-    this.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: this.queue.count() })
+    this.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: this.queueView.count() })
     if (recovered) this.logEvent('warning', 'queue', `${recovered} message(s) were being delivered when the console stopped; they will be retried now (a recipient may get a message twice).`)
     this.prune()
     this.pruneTimer = setInterval(() => this.prune(), 24 * 3600 * 1000)
@@ -312,7 +316,7 @@ export class CoreEngine implements Engine {
       allowPlainAuth: s.allowPlainAuth,
       hostname: s.hostname,
       from: s.fromName ? `${s.fromName} <${s.fromAddress}>` : s.fromAddress,
-      counts: this.queue.counts(),
+      counts: this.queueView.counts(),
       lastDeliveryAt: this.mailLog.lastSentAt(),
       secretStorage: this.settings.view().secretStorage,
       dataDir: this.dataDir,
@@ -374,10 +378,10 @@ export class CoreEngine implements Engine {
       },
       'mail.sendTest': async (req) => this.sendTest(req.to, req.subject),
       'mail.transcript': (req) => this.transcripts.latest(req.queueId),
-      'queue.list': (req) => this.queue.list({ cursor: req.cursor, limit: req.limit, state: req.state, text: req.text }),
-      'queue.summary': () => this.queue.summary(),
-      'queue.get': (req) => this.queue.get(req.queueId),
-      'queue.source': (req) => this.queue.source(req.queueId),
+      'queue.list': (req) => this.queueView.list({ cursor: req.cursor, limit: req.limit, state: req.state, text: req.text }),
+      'queue.summary': () => this.queueView.summary(),
+      'queue.get': (req) => this.queueView.get(req.queueId),
+      'queue.source': (req) => this.queueView.source(req.queueId),
       'queue.flush': () => {
         const count = this.queue.flush()
         this.logEvent('info', 'queue', `Flush Queue: ${count} message(s) due now.`, { count })

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
-import type { Page, QueueEntry, QueueMessageDetail, QueueState, QueueSummary, RecipientDetail } from '../../shared/types.ts'
-import { QUEUE_STATES } from '../../shared/types.ts'
+import type { QueueEntry, QueueState } from '../../shared/types.ts'
 import { backoffSeconds, isExpired, type RetryPolicy } from './backoff.ts'
 import { transaction } from './db.ts'
-import { explainCause } from './errors/decoder.ts'
 import { ABORTED_REPLY, isAborted, type RecipientOutcome } from './queue/outcome.ts'
 import type { MailLog } from './mail-log.ts'
-import { containsPattern, keysetPage, type PageQuery } from './paging.ts'
+import type { QueueView } from './queue/queue-view.ts'
+import { statementCache } from './storage/statements.ts'
 
 // The mail queue as a state machine on disk. A message is `queued` until its
 // first attempt, `active` while the worker holds it, `deferred` between
@@ -60,48 +59,6 @@ export interface OutcomeSummary {
   nextAttemptAt: number | null
 }
 
-interface ListRow {
-  id: number
-  queue_id: string
-  message_id: string
-  sender: string
-  subject: string
-  size: number
-  arrival_at: number
-  state: QueueState
-  attempts: number
-  next_attempt_at: number | null
-  last_reason: string | null
-  last_cause: string | null
-  is_test: number
-  pending: string | null
-  pending_count: number
-}
-
-const LIST_SELECT = `SELECT m.id, m.queue_id, m.message_id, m.sender, m.subject, m.size, m.arrival_at, m.state, m.attempts,
-  m.next_attempt_at, m.last_reason, m.last_cause, m.is_test,
-  (SELECT group_concat(address, char(10)) FROM (SELECT address FROM recipients r WHERE r.message_id = m.id AND r.status = 'pending' LIMIT 20)) AS pending,
-  (SELECT count(*) FROM recipients r WHERE r.message_id = m.id AND r.status = 'pending') AS pending_count
-  FROM messages m`
-
-function toEntry(r: ListRow): QueueEntry {
-  return {
-    queueId: r.queue_id,
-    size: r.size,
-    arrivalAt: r.arrival_at,
-    sender: r.sender,
-    subject: r.subject,
-    recipients: r.pending ? r.pending.split('\n') : [],
-    recipientCount: r.pending_count,
-    state: r.state,
-    attempts: r.attempts,
-    nextAttemptAt: r.state === 'hold' || r.state === 'active' ? null : r.next_attempt_at,
-    reason: r.last_reason,
-    explanation: r.last_cause ? explainCause(r.last_cause) : null,
-    isTest: r.is_test === 1,
-  }
-}
-
 /**
  * A message deleted while a delivery of it was in flight. Its pending
  * recipients are logged when that attempt ends, as what became of them: the
@@ -135,22 +92,15 @@ export class Queue {
   private readonly log: MailLog
   private readonly now: () => number
 
-  private readonly statements = new Map<string, StatementSync>()
+  private readonly view: QueueView
+  private readonly stmt: (sql: string) => StatementSync
 
-  constructor(db: DatabaseSync, log: MailLog, now: () => number) {
+  constructor(db: DatabaseSync, log: MailLog, view: QueueView, now: () => number) {
     this.db = db
     this.log = log
+    this.view = view
     this.now = now
-  }
-
-  /** A prepared statement, compiled once: the delivery path runs the same few thousands of times a second. */
-  private stmt(sql: string): StatementSync {
-    let s = this.statements.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.statements.set(sql, s)
-    }
-    return s
+    this.stmt = statementCache(db)
   }
 
   /** Accepts messages durably: when this returns, they survive a crash or a power cut. */
@@ -373,7 +323,7 @@ export class Queue {
   deleteOne(queueId: string, inFlight = false): ClaimedMessage['id'] {
     const reply = 'deleted by the administrator'
     return transaction(this.db, () => {
-      const row = this.findRow(queueId)
+      const row = this.view.find(queueId)
       const now = this.now()
       if (inFlight) {
         this.deferDeletionLog(queueId, reply)
@@ -418,35 +368,35 @@ export class Queue {
 
   hold(queueId: string): QueueEntry {
     return transaction(this.db, () => {
-      const row = this.findRow(queueId)
+      const row = this.view.find(queueId)
       if (row.state === 'hold') throw new QueueError('conflict', `Message ${queueId} is already on hold.`)
       if (row.state === 'active') throw new QueueError('conflict', `Message ${queueId} is being delivered right now; try again in a moment.`)
       this.stmt("UPDATE messages SET state = 'hold' WHERE id = ?").run(row.id)
       this.logAction(row.id, 'held', 'put on hold by the administrator')
-      return this.entry(row.id)
+      return this.view.entry(row.id)
     })
   }
 
   release(queueId: string): QueueEntry {
     return transaction(this.db, () => {
-      const row = this.findRow(queueId)
+      const row = this.view.find(queueId)
       if (row.state !== 'hold') throw new QueueError('conflict', `Message ${queueId} is not on hold.`)
       const now = this.now()
       this.dueAgain(now, 'id = ?', row.id)
       this.logAction(row.id, 'released', 'released from hold by the administrator')
-      return this.entry(row.id)
+      return this.view.entry(row.id)
     })
   }
 
   /** Makes one message due now (a held message is released first). */
   retry(queueId: string): QueueEntry {
     return transaction(this.db, () => {
-      const row = this.findRow(queueId)
+      const row = this.view.find(queueId)
       if (row.state === 'active') throw new QueueError('conflict', `Message ${queueId} is being delivered right now.`)
       const now = this.now()
       if (row.state === 'hold') this.logAction(row.id, 'released', 'released from hold by the administrator (retry now)')
       this.dueAgain(now, 'id = ?', row.id)
-      return this.entry(row.id)
+      return this.view.entry(row.id)
     })
   }
 
@@ -489,100 +439,6 @@ export class Queue {
   nextDueAt(): number | null {
     const row = this.stmt("SELECT min(next_attempt_at) AS t FROM messages WHERE state IN ('queued', 'deferred')").get() as { t: number | null }
     return row.t
-  }
-
-  list(query: PageQuery & { state?: QueueState | undefined; text?: string | undefined }): Page<QueueEntry> {
-    const where: string[] = []
-    const params: SQLInputValue[] = []
-    if (query.state) {
-      where.push('m.state = ?')
-      params.push(query.state)
-    }
-    const text = query.text?.trim()
-    if (text) {
-      const like = containsPattern(text)
-      where.push(
-        "(m.queue_id = ? OR m.sender LIKE ? ESCAPE '\\' OR m.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.address LIKE ? ESCAPE '\\'))",
-      )
-      params.push(text.toUpperCase(), like, like, like)
-    }
-    return keysetPage<ListRow, QueueEntry>(
-      {
-        db: this.db,
-        scope: { list: 'queue', filter: { state: query.state, text } },
-        select: LIST_SELECT,
-        idColumn: 'm.id',
-        where,
-        params,
-        map: toEntry,
-        idOf: (r) => r.id,
-        countFrom: 'messages m',
-        ...(text ? {} : { total: () => this.count(query.state) }),
-      },
-      query,
-    )
-  }
-
-  count(state?: QueueState): number {
-    const row = state
-      ? this.stmt('SELECT count(*) AS n FROM messages WHERE state = ?').get(state)
-      : this.stmt('SELECT count(*) AS n FROM messages').get()
-    return (row as { n: number }).n
-  }
-
-  counts(): Record<QueueState, number> & { total: number } {
-    const out = { queued: 0, active: 0, deferred: 0, hold: 0, total: 0 }
-    for (const r of this.stmt('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: QueueState; n: number }[]) {
-      out[r.state] = r.n
-      out.total += r.n
-    }
-    return out
-  }
-
-  summary(): QueueSummary {
-    const counts = this.counts()
-    const byState = Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s]])) as Record<QueueState, number>
-    const byDomain = this.db
-      .prepare("SELECT domain, count(DISTINCT message_id) AS count FROM recipients WHERE status = 'pending' GROUP BY domain ORDER BY count DESC, domain LIMIT 20")
-      .all() as { domain: string; count: number }[]
-    return { total: counts.total, byState, byDomain }
-  }
-
-  get(queueId: string): QueueMessageDetail {
-    const row = this.findRow(queueId)
-    const entry = this.entry(row.id)
-    const recipientsDetail = (
-      this.stmt('SELECT address, status, dsn, reply, updated_at FROM recipients WHERE message_id = ? ORDER BY address').all(row.id) as {
-        address: string
-        status: RecipientDetail['status']
-        dsn: string | null
-        reply: string | null
-        updated_at: number
-      }[]
-    ).map((r) => ({ address: r.address, status: r.status, dsn: r.dsn, reply: r.reply, updatedAt: r.updated_at }))
-    const messageId = (this.stmt('SELECT message_id FROM messages WHERE id = ?').get(row.id) as { message_id: string }).message_id
-    return { ...entry, messageId, recipientsDetail, attemptsLog: this.log.forQueueId(queueId) }
-  }
-
-  source(queueId: string, maxBytes = 1024 * 1024): { queueId: string; source: string; truncated: boolean } {
-    const row = this.findRow(queueId)
-    const r = this.stmt('SELECT substr(raw, 1, ?) AS head, length(raw) AS n FROM messages WHERE id = ?').get(maxBytes, row.id) as { head: Uint8Array; n: number }
-    return { queueId, source: Buffer.from(r.head).toString('utf8'), truncated: r.n > maxBytes }
-  }
-
-  /** Whether the message is still in the queue. */
-  has(queueId: string): boolean {
-    return this.stmt('SELECT 1 FROM messages WHERE queue_id = ?').get(queueId) !== undefined
-  }
-
-  private findRow(queueId: string): { id: number; state: QueueState } {
-    const row = this.stmt('SELECT id, state FROM messages WHERE queue_id = ?').get(queueId) as { id: number; state: QueueState } | undefined
-    if (!row) throw new QueueError('not_found', `Message ${queueId} is not in the queue (it may have been delivered or deleted).`)
-    return row
-  }
-
-  private entry(id: number): QueueEntry {
-    return toEntry(this.stmt(`${LIST_SELECT} WHERE m.id = ?`).get(id) as unknown as ListRow)
   }
 
   private logAction(id: number, status: 'held' | 'released', reply: string): void {

@@ -1,0 +1,161 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
+import type { Page, QueueEntry, QueueMessageDetail, QueueState, QueueSummary, RecipientDetail } from '../../../shared/types.ts'
+import { QUEUE_STATES } from '../../../shared/types.ts'
+import { explainCause } from '../errors/decoder.ts'
+import type { MailLog } from '../mail-log.ts'
+import { containsPattern, keysetPage, type PageQuery } from '../paging.ts'
+import { QueueError } from '../queue.ts'
+import { statementCache } from '../storage/statements.ts'
+
+// The queue as the admin reads it (Postfix's showq to queue.ts's qmgr):
+// listing, counts, the summary, one message and its source. Reads only.
+
+interface ListRow {
+  id: number
+  queue_id: string
+  message_id: string
+  sender: string
+  subject: string
+  size: number
+  arrival_at: number
+  state: QueueState
+  attempts: number
+  next_attempt_at: number | null
+  last_reason: string | null
+  last_cause: string | null
+  is_test: number
+  pending: string | null
+  pending_count: number
+}
+
+const LIST_SELECT = `SELECT m.id, m.queue_id, m.message_id, m.sender, m.subject, m.size, m.arrival_at, m.state, m.attempts,
+  m.next_attempt_at, m.last_reason, m.last_cause, m.is_test,
+  (SELECT group_concat(address, char(10)) FROM (SELECT address FROM recipients r WHERE r.message_id = m.id AND r.status = 'pending' LIMIT 20)) AS pending,
+  (SELECT count(*) FROM recipients r WHERE r.message_id = m.id AND r.status = 'pending') AS pending_count
+  FROM messages m`
+
+function toEntry(r: ListRow): QueueEntry {
+  return {
+    queueId: r.queue_id,
+    size: r.size,
+    arrivalAt: r.arrival_at,
+    sender: r.sender,
+    subject: r.subject,
+    recipients: r.pending ? r.pending.split('\n') : [],
+    recipientCount: r.pending_count,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.state === 'hold' || r.state === 'active' ? null : r.next_attempt_at,
+    reason: r.last_reason,
+    explanation: r.last_cause ? explainCause(r.last_cause) : null,
+    isTest: r.is_test === 1,
+  }
+}
+
+export class QueueView {
+  private readonly db: DatabaseSync
+  private readonly log: MailLog
+  private readonly stmt: (sql: string) => StatementSync
+
+  constructor(db: DatabaseSync, log: MailLog) {
+    this.db = db
+    this.log = log
+    this.stmt = statementCache(db)
+  }
+
+  list(query: PageQuery & { state?: QueueState | undefined; text?: string | undefined }): Page<QueueEntry> {
+    const where: string[] = []
+    const params: SQLInputValue[] = []
+    if (query.state) {
+      where.push('m.state = ?')
+      params.push(query.state)
+    }
+    const text = query.text?.trim()
+    if (text) {
+      const like = containsPattern(text)
+      where.push(
+        "(m.queue_id = ? OR m.sender LIKE ? ESCAPE '\\' OR m.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.address LIKE ? ESCAPE '\\'))",
+      )
+      params.push(text.toUpperCase(), like, like, like)
+    }
+    return keysetPage<ListRow, QueueEntry>(
+      {
+        db: this.db,
+        scope: { list: 'queue', filter: { state: query.state, text } },
+        select: LIST_SELECT,
+        idColumn: 'm.id',
+        where,
+        params,
+        map: toEntry,
+        idOf: (r) => r.id,
+        countFrom: 'messages m',
+        ...(text ? {} : { total: () => this.count(query.state) }),
+      },
+      query,
+    )
+  }
+
+  count(state?: QueueState): number {
+    const row = state
+      ? this.stmt('SELECT count(*) AS n FROM messages WHERE state = ?').get(state)
+      : this.stmt('SELECT count(*) AS n FROM messages').get()
+    return (row as { n: number }).n
+  }
+
+  counts(): Record<QueueState, number> & { total: number } {
+    const out = { queued: 0, active: 0, deferred: 0, hold: 0, total: 0 }
+    for (const r of this.stmt('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: QueueState; n: number }[]) {
+      out[r.state] = r.n
+      out.total += r.n
+    }
+    return out
+  }
+
+  summary(): QueueSummary {
+    const counts = this.counts()
+    const byState = Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s]])) as Record<QueueState, number>
+    const byDomain = this.db
+      .prepare("SELECT domain, count(DISTINCT message_id) AS count FROM recipients WHERE status = 'pending' GROUP BY domain ORDER BY count DESC, domain LIMIT 20")
+      .all() as { domain: string; count: number }[]
+    return { total: counts.total, byState, byDomain }
+  }
+
+  get(queueId: string): QueueMessageDetail {
+    const row = this.find(queueId)
+    const entry = this.entry(row.id)
+    const recipientsDetail = (
+      this.stmt('SELECT address, status, dsn, reply, updated_at FROM recipients WHERE message_id = ? ORDER BY address').all(row.id) as {
+        address: string
+        status: RecipientDetail['status']
+        dsn: string | null
+        reply: string | null
+        updated_at: number
+      }[]
+    ).map((r) => ({ address: r.address, status: r.status, dsn: r.dsn, reply: r.reply, updatedAt: r.updated_at }))
+    const messageId = (this.stmt('SELECT message_id FROM messages WHERE id = ?').get(row.id) as { message_id: string }).message_id
+    return { ...entry, messageId, recipientsDetail, attemptsLog: this.log.forQueueId(queueId) }
+  }
+
+  source(queueId: string, maxBytes = 1024 * 1024): { queueId: string; source: string; truncated: boolean } {
+    const row = this.find(queueId)
+    const r = this.stmt('SELECT substr(raw, 1, ?) AS head, length(raw) AS n FROM messages WHERE id = ?').get(maxBytes, row.id) as { head: Uint8Array; n: number }
+    return { queueId, source: Buffer.from(r.head).toString('utf8'), truncated: r.n > maxBytes }
+  }
+
+  /** Whether the message is still in the queue. */
+  has(queueId: string): boolean {
+    return this.stmt('SELECT 1 FROM messages WHERE queue_id = ?').get(queueId) !== undefined
+  }
+
+  /** The message's row id and state; QueueError not_found when it is not in the queue. */
+  find(queueId: string): { id: number; state: QueueState } {
+    const row = this.stmt('SELECT id, state FROM messages WHERE queue_id = ?').get(queueId) as { id: number; state: QueueState } | undefined
+    if (!row) throw new QueueError('not_found', `Message ${queueId} is not in the queue (it may have been delivered or deleted).`)
+    return row
+  }
+
+  /** The Mail Queue's row of one message. */
+  entry(id: number): QueueEntry {
+    return toEntry(this.stmt(`${LIST_SELECT} WHERE m.id = ?`).get(id) as unknown as ListRow)
+  }
+}
