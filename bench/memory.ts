@@ -70,7 +70,6 @@ async function child(dataDir: string, port: number, count: number): Promise<Chil
   // Let the last coalesced events go out before reading the figures.
   await sleep(500)
   gc.disconnect()
-  const internals = engine as unknown as { watched?: Set<string>; emitter?: { listenerCount(e: string): number } }
   const report: ChildReport = {
     vmhwmKb: statusKb('VmHWM'),
     vmrssKb: statusKb('VmRSS'),
@@ -80,9 +79,9 @@ async function child(dataDir: string, port: number, count: number): Promise<Chil
     elapsedMs,
     sent: engine.mailLog.count('sent'),
     left: engine.queueView.count(),
-    watchedLeft: internals.watched?.size ?? -1,
+    watchedLeft: engine.watch.watching().length,
     // Less the bench's own listener.
-    listenersLeft: (internals.emitter?.listenerCount('delivery.progress') ?? 0) - 1,
+    listenersLeft: engine.notifier.listenerCount('delivery.progress') - 1,
     progressEvents,
   }
   await engine.close()

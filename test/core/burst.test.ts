@@ -57,9 +57,8 @@ describe('a burst of work', () => {
     off()
     expect(server.received).toHaveLength(30)
     expect(progress.filter((s) => s === 'sent')).toHaveLength(30)
-    const internals = engine as unknown as { watched: Set<string>; emitter: { listenerCount(e: string): number } }
-    expect(internals.watched.size).toBe(0)
-    expect(internals.emitter.listenerCount('delivery.progress')).toBe(0)
+    expect(engine.watch.watching().length).toBe(0)
+    expect(engine.notifier.listenerCount('delivery.progress')).toBe(0)
   })
 
   it('a message retried by hand and then deleted before its attempt is no longer watched', async () => {
@@ -72,9 +71,8 @@ describe('a burst of work', () => {
     unwrap(await engine.call('queue.retry', { queueId: a!.queueId }))
     unwrap(await engine.call('queue.retry', { queueId: b!.queueId }))
     unwrap(await engine.call('queue.delete', { queueId: a!.queueId }))
-    const internals = engine as unknown as { watched: Set<string> }
-    expect([...internals.watched]).toEqual([b!.queueId])
+    expect(engine.watch.watching()).toEqual([b!.queueId])
     unwrap(await engine.call('queue.deleteAll', undefined))
-    expect(internals.watched.size).toBe(0)
+    expect(engine.watch.watching().length).toBe(0)
   })
 })

@@ -1,49 +1,40 @@
-import { EventEmitter } from 'node:events'
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
-import { CONTROL_CHARS, effectiveRelayPort, effectiveTls, isMailbox, noControlMessage, type SettingsFields } from '../../shared/settings.ts'
-import type { DeliveryProgress, DeliveryStage, Status } from '../../shared/types.ts'
+import { effectiveRelayPort, effectiveTls, type SettingsFields } from '../../shared/settings.ts'
+import type { Status } from '../../shared/types.ts'
 import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from './db.ts'
 import { DeliveryWorker } from './delivery.ts'
+import { InputError, toApiError } from './engine/api-errors.ts'
+import { makeHandlers, type EngineParts, type Handlers } from './engine/handlers.ts'
+import { Notifier } from './engine/notifier.ts'
+import { checkSubmission, composeDraft, testMessage, type Submission } from './engine/submit.ts'
+import { Watch } from './engine/watch.ts'
 import type { Engine, EngineOptions } from './engine-types.ts'
 import { explainCause } from './errors/decoder.ts'
 import { EventLog } from './event-log.ts'
 import { favourSmallHeap } from './heap.ts'
 import { KeyFileCipher } from './key-file-cipher.ts'
-import { MailLog } from './mail-log.ts'
 import { Transcripts } from './logs/transcripts.ts'
-import { QueueView } from './queue/queue-view.ts'
-import { compose } from './compose.ts'
+import { MailLog } from './mail-log.ts'
 import { Queue, type ClaimedMessage, type NewMessage, type OutcomeSummary } from './queue.ts'
 import type { RecipientOutcome } from './queue/outcome.ts'
-import { reportToCsv, reportToText } from './report-text.ts'
-import { dayReport } from './reports.ts'
+import { QueueView } from './queue/queue-view.ts'
 import { openConfBackend, SettingsStore } from './settings-store.ts'
-import { InputError, toApiError } from './engine/api-errors.ts'
 import { DirectTransport } from './transport/direct.ts'
 import { RelayTransport } from './transport/relay.ts'
 import type { SessionHooks, SessionTarget } from './transport/session.ts'
 import type { DeliveryJob, Transport } from './transport/transport.ts'
 
-// The engine facade: the one place the adapters call. It wires the store,
-// the queue, the worker and the transports, turns every method of the API map
-// into a call on them, and turns their exceptions into the API's error values.
+// The engine's lifecycle: it opens the database, wires the store, the queue,
+// the worker and the transports, starts and stops them, and answers the
+// adapters' calls through the handlers (engine/handlers.ts), their exceptions
+// turned into the API's error values (engine/api-errors.ts).
 
-export interface Submission {
-  to: string[]
-  subject: string
-  text: string
-  isTest?: boolean
-}
+export type { Submission } from './engine/submit.ts'
 
-type Handlers = { [M in ApiMethod]: (req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M> }
-
-/** Push events are coalesced: at most one of each kind per this many ms. */
-const EMIT_INTERVAL_MS = 150
-
-export class CoreEngine implements Engine {
+export class CoreEngine implements Engine, EngineParts {
   readonly dataDir: string
   readonly db: DatabaseSync
   readonly queue: Queue
@@ -54,16 +45,13 @@ export class CoreEngine implements Engine {
   readonly events: EventLog
   readonly settings: SettingsStore
   readonly worker: DeliveryWorker
-  private readonly emitter = new EventEmitter()
+  readonly notifier = new Notifier()
+  readonly watch: Watch
   private readonly now: () => number
   private readonly directPort: number
   private readonly dnsServers: string[] | null
   private transport: Transport | null = null
-  private pendingEmits = new Map<'queue.changed' | 'mailLog.appended' | 'events.appended', number>()
-  private emitTimer: NodeJS.Timeout | null = null
   private pruneTimer: NodeJS.Timeout | null = null
-  /** Messages retried by hand, by queue id: their next attempt reports progress and keeps a transcript, as a test email does. */
-  private readonly watched = new Set<string>()
   private closed = false
   private readonly handlers: Handlers
   /** Whether the worker runs at all (tests keep it paused); a damaged settings file pauses it on its own. */
@@ -89,20 +77,20 @@ export class CoreEngine implements Engine {
     this.directPort = options.directPort ?? (Number(process.env.SMTP_CONSOLE_DIRECT_PORT) || 25)
     const dns = options.dnsServers ?? process.env.SMTP_CONSOLE_DNS_SERVERS?.split(',').map((s) => s.trim()).filter(Boolean)
     this.dnsServers = dns && dns.length ? dns : null
-    this.emitter.setMaxListeners(100)
+    this.watch = new Watch(this.notifier, this.now)
     this.worker = new DeliveryWorker({
       queue: this.queue,
       transport: () => this.currentTransport(),
       policy: () => this.settings.get(),
       concurrency: () => this.settings.get().concurrency,
-      hooksFor: (msg) => this.hooksFor(msg),
+      hooksFor: (msg) => this.watch.hooksFor(msg),
       onAttempt: (msg, outcomes, summary, hooks) => this.afterAttempt(msg, outcomes, summary, hooks),
       onError: (err) => this.logEvent('error', 'delivery', `Delivery worker error: ${storageErrorOf(err, this.dataDir)?.message ?? err.message}`),
       onRecordTrouble: (err, waiting) => this.recordTrouble(err, waiting),
       onIdle: () => checkpointTruncate(this.db, join(this.dataDir, 'queue.sqlite')),
       now: this.now,
     }, { paused: !this.runWorker || this.settings.problem !== null })
-    this.handlers = this.makeHandlers()
+    this.handlers = makeHandlers(this)
   }
 
   static async open(options: EngineOptions): Promise<CoreEngine> {
@@ -148,36 +136,16 @@ export class CoreEngine implements Engine {
   // ---- events ---------------------------------------------------------
 
   on<E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
-    this.emitter.on(event, listener)
-    return () => this.emitter.off(event, listener)
-  }
-
-  private emitSoon(event: 'queue.changed' | 'mailLog.appended' | 'events.appended', count = 1): void {
-    this.pendingEmits.set(event, (this.pendingEmits.get(event) ?? 0) + count)
-    if (this.emitTimer) return
-    this.emitTimer = setTimeout(() => {
-      this.emitTimer = null
-      const pending = this.pendingEmits
-      this.pendingEmits = new Map()
-      for (const [name, n] of pending) {
-        if (name === 'queue.changed') this.emitter.emit(name, { reason: 'changed' })
-        else this.emitter.emit(name, { count: n })
-      }
-    }, EMIT_INTERVAL_MS)
-    this.emitTimer.unref()
+    return this.notifier.on(event, listener)
   }
 
   logEvent(level: 'info' | 'warning' | 'error', source: string, message: string, details?: Record<string, unknown>): void {
     try {
       this.events.append(level, source, message, details)
-      this.emitSoon('events.appended')
+      this.notifier.soon('events.appended')
     } catch {
       // The event log is best effort; a full disk must not stop the queue.
     }
-  }
-
-  private progress(queueId: string, stage: DeliveryStage, detail: string, extra: Partial<DeliveryProgress> = {}): void {
-    this.emitter.emit('delivery.progress', { queueId, stage, at: this.now(), detail, ...extra } satisfies DeliveryProgress)
   }
 
   // ---- transports -----------------------------------------------------
@@ -202,19 +170,9 @@ export class CoreEngine implements Engine {
     return new LazyAuthRelay(this.settings, { ...base, host: s.relayHost, port: effectiveRelayPort(s), direct: false, allowPlainAuth: s.allowPlainAuth }, s.concurrency)
   }
 
-  private hooksFor(msg: ClaimedMessage): SessionHooks | undefined {
-    // A watch covers the next attempt only: taken here, it cannot outlive a message that fails to record.
-    const watched = this.watched.delete(msg.queueId)
-    if (!msg.isTest && !watched) return undefined
-    return {
-      transcript: [],
-      progress: (stage, detail, extra) => this.progress(msg.queueId, stage, detail, extra?.relay ? { relay: extra.relay } : {}),
-    }
-  }
-
   private afterAttempt(msg: ClaimedMessage, outcomes: RecipientOutcome[], summary: OutcomeSummary, hooks: SessionHooks | undefined): void {
-    this.emitSoon('queue.changed')
-    this.emitSoon('mailLog.appended', outcomes.length)
+    this.notifier.soon('queue.changed')
+    this.notifier.soon('mailLog.appended', outcomes.length)
     if (hooks?.transcript) this.transcripts.save({ queueId: msg.queueId, attempt: msg.attempts + 1, at: this.now(), lines: hooks.transcript })
     // A message deleted while in flight: its aborted attempt is no news, and nothing will be retried.
     if (summary.result === 'vanished') outcomes = outcomes.filter((o) => o.kind !== 'deferred')
@@ -230,27 +188,7 @@ export class CoreEngine implements Engine {
         })
       }
     }
-    if (hooks) {
-      for (const o of outcomes) {
-        const stage: DeliveryStage = o.kind === 'sent' ? 'sent' : o.kind === 'bounced' ? 'bounced' : summary.expired ? 'expired' : 'deferred'
-        const explanation = o.cause ? explainCause(o.cause) : null
-        const detail =
-          o.kind === 'sent'
-            ? `Delivered to ${o.recipient} via ${o.relay}`
-            : stage === 'bounced'
-              ? `${o.recipient} bounced: the message will not be retried`
-              : stage === 'expired'
-                ? `${o.recipient} expired: the message outlived the maximal queue lifetime`
-                : `${o.recipient} deferred: the message stays in the queue and is retried`
-        this.progress(msg.queueId, stage, detail, {
-          recipient: o.recipient,
-          ...(stage === 'deferred' && summary.nextAttemptAt ? { nextAttemptAt: summary.nextAttemptAt } : {}),
-          ...(o.relay ? { relay: o.relay } : {}),
-          ...(o.reply ? { reply: o.reply } : {}),
-          ...(explanation ? { explanation } : {}),
-        })
-      }
-    }
+    if (hooks) this.watch.reportAttempt(msg, outcomes, summary)
   }
 
   // ---- operations -----------------------------------------------------
@@ -262,49 +200,31 @@ export class CoreEngine implements Engine {
     const s = this.settings.get()
     const drafts: NewMessage[] = []
     for (const item of items) {
-      if (item.to.length === 0) throw new InputError('A message needs at least one recipient.', { to: 'Enter at least one recipient.' })
-      for (const to of item.to) {
-        if (!isMailbox(to)) throw new InputError(`"${to.replace(/[\r\n]/g, '⏎')}" is not a valid email address.`, { to: 'Enter a valid email address, like admin@example.com.' })
-      }
-      if (/[\r\n]/.test(item.subject)) throw new InputError('The subject must be on one line (no line breaks).', { subject: 'The subject must be on one line (no line breaks).' })
-      if (CONTROL_CHARS.test(item.subject)) throw new InputError(noControlMessage('The subject'), { subject: noControlMessage('The subject') })
-      const { raw, messageId } = await compose({ fromName: s.fromName, fromAddress: s.fromAddress, to: item.to, subject: item.subject, text: item.text, hostname: s.hostname, date: new Date(this.now()) })
+      checkSubmission(item)
+      const draft = await composeDraft(item, s, this.now())
+      const { raw } = draft
       if (raw.length > s.maxMessageSizeBytes) {
         throw new InputError(
           `The message is ${formatBytes(raw.length)}, over the limit of ${formatBytes(s.maxMessageSizeBytes)} set in Message size limit (Edit Settings, Advanced).`,
         )
       }
-      drafts.push({ sender: s.fromAddress, subject: item.subject, messageId, raw, recipients: [...new Set(item.to)], isTest: item.isTest ?? false })
+      drafts.push(draft)
     }
     const ids = this.queue.submit(drafts)
-    this.emitSoon('queue.changed')
-    this.emitSoon('mailLog.appended', ids.length)
+    this.notifier.soon('queue.changed')
+    this.notifier.soon('mailLog.appended', ids.length)
     this.worker.wake()
     return ids.map((queueId, i) => ({ queueId, messageId: drafts[i]!.messageId }))
   }
 
-  private async sendTest(to: string, subject: string | undefined): Promise<{ queueId: string; messageId: string }> {
-    const s = this.settings.get()
-    const route = s.relayHost ? `through the relay ${s.relayHost}:${effectiveRelayPort(s)}` : 'directly to the recipient’s mail servers'
-    const text = [
-      'This is a test message from SMTP Console.',
-      '',
-      `Sent by: ${s.hostname}`,
-      `Route: ${route}`,
-      `TLS: ${effectiveTls(s)}`,
-      // Whoever receives a test message learns that SASL is on, never the account.
-      `SASL: ${s.useSasl ? 'on' : 'off'}`,
-      `Time: ${new Date(this.now()).toISOString()}`,
-      '',
-      'If you received it, outgoing mail works.',
-    ].join('\n')
-    const [result] = await this.submit([{ to: [to], subject: subject ?? `SMTP Console test message from ${s.hostname}`, text, isTest: true }])
-    this.progress(result!.queueId, 'queued', `Queued as ${result!.queueId} for ${to}`, { recipient: to })
+  async sendTest(to: string, subject: string | undefined): Promise<{ queueId: string; messageId: string }> {
+    const [result] = await this.submit([testMessage(this.settings.get(), to, subject, this.now())])
+    this.watch.progress(result!.queueId, 'queued', `Queued as ${result!.queueId} for ${to}`, { recipient: to })
     this.logEvent('info', 'test', `Test email to ${to} queued as ${result!.queueId}`, { queueId: result!.queueId })
     return result!
   }
 
-  private status(): Status {
+  status(): Status {
     const s = this.settings.get()
     return {
       mode: s.relayHost ? 'relay' : 'direct',
@@ -337,7 +257,7 @@ export class CoreEngine implements Engine {
       if (before) this.logEvent('info', 'queue', 'The database takes writes again: the delivery attempts it had refused are recorded, and delivery goes on.')
     }
     // The dashboard reads the problem from the status, which a queue change refreshes.
-    if (before !== this.storageProblem) this.emitSoon('queue.changed')
+    if (before !== this.storageProblem) this.notifier.soon('queue.changed')
   }
 
   /** Remembers that settings were saved here, so a settings file that later goes missing is not taken for a first start. */
@@ -349,95 +269,29 @@ export class CoreEngine implements Engine {
     }
   }
 
-  private makeHandlers(): Handlers {
-    return {
-      'status.get': () => this.status(),
-      'settings.get': () => this.settings.view(),
-      'settings.update': async (req) => {
-        const before = this.settings.get()
-        const damaged = this.settings.problem
-        const { changed, keptAs } = await this.settings.update(req)
-        this.markSettingsSaved()
-        if (this.transport) {
-          this.transport.close()
-          this.transport = null
-        }
-        if (changed.length) {
-          const weakened = weakenedTls(before, this.settings.get())
-          this.logEvent(weakened ? 'warning' : 'info', 'settings', `Settings saved: ${changed.join(', ')} changed.${weakened}`, { fields: changed })
-          this.emitter.emit('settings.changed', { fields: changed })
-        } else {
-          this.logEvent('info', 'settings', 'Settings saved: nothing changed.')
-        }
-        if (damaged) {
-          this.logEvent('info', 'settings', `Valid settings saved over the damaged ${damaged.file}${keptAs ? `, kept as ${keptAs}` : ''}; delivery resumes.`, { file: damaged.file, keptAs })
-          if (this.runWorker) this.worker.start()
-        }
-        this.worker.wake()
-        return this.settings.view()
-      },
-      'mail.sendTest': async (req) => this.sendTest(req.to, req.subject),
-      'mail.transcript': (req) => this.transcripts.latest(req.queueId),
-      'queue.list': (req) => this.queueView.list({ cursor: req.cursor, limit: req.limit, state: req.state, text: req.text }),
-      'queue.summary': () => this.queueView.summary(),
-      'queue.get': (req) => this.queueView.get(req.queueId),
-      'queue.source': (req) => this.queueView.source(req.queueId),
-      'queue.flush': () => {
-        const count = this.queue.flush()
-        this.logEvent('info', 'queue', `Flush Queue: ${count} message(s) due now.`, { count })
-        this.emitSoon('queue.changed')
-        this.worker.wake()
-        return { count }
-      },
-      'queue.deleteAll': () => {
-        // Messages in flight are logged when their attempt ends: the server may be accepting them right now.
-        const count = this.queue.deleteAll(this.worker.inFlightIds())
-        this.worker.abortAll()
-        this.watched.clear()
-        this.logEvent('warning', 'queue', `Delete Queue: ${count} message(s) deleted by the administrator.`, { count })
-        this.emitSoon('queue.changed')
-        this.emitSoon('mailLog.appended', count)
-        return { count }
-      },
-      'queue.delete': (req) => {
-        this.queue.deleteOne(req.queueId, this.worker.inFlightIds().has(req.queueId))
-        this.worker.abort(req.queueId)
-        this.watched.delete(req.queueId)
-        this.logEvent('info', 'queue', `Message ${req.queueId} deleted by the administrator.`, { queueId: req.queueId })
-        this.emitSoon('queue.changed')
-        this.emitSoon('mailLog.appended')
-        return { deleted: true }
-      },
-      'queue.hold': (req) => {
-        const entry = this.queue.hold(req.queueId)
-        this.logEvent('info', 'queue', `Message ${req.queueId} put on hold.`, { queueId: req.queueId })
-        this.emitSoon('queue.changed')
-        return entry
-      },
-      'queue.release': (req) => {
-        const entry = this.queue.release(req.queueId)
-        this.logEvent('info', 'queue', `Message ${req.queueId} released from hold.`, { queueId: req.queueId })
-        this.emitSoon('queue.changed')
-        this.worker.wake()
-        return entry
-      },
-      'queue.retry': (req) => {
-        const entry = this.queue.retry(req.queueId)
-        this.watched.add(req.queueId)
-        this.emitSoon('queue.changed')
-        this.worker.wake()
-        return entry
-      },
-      'mailLog.list': (req) => this.mailLog.list({ cursor: req.cursor, limit: req.limit, status: req.status, text: req.text }),
-      'events.list': (req) => this.events.list({ cursor: req.cursor, limit: req.limit, level: req.level, text: req.text }),
-      'reports.day': (req) => dayReport(this.db, req.date, req.top),
-      'reports.export': (req) => {
-        const report = dayReport(this.db, req.date, req.top)
-        return req.format === 'csv'
-          ? { filename: `smtp-report-${req.date}.csv`, mimeType: 'text/csv', content: reportToCsv(report) }
-          : { filename: `smtp-report-${req.date}.txt`, mimeType: 'text/plain', content: reportToText(report) }
-      },
+  /** Saves settings, starts again with a new transport, and says in Logs what changed (and what TLS protection was given up). */
+  async saveSettings(req: ApiParsedRequest<'settings.update'>): Promise<ApiResponse<'settings.update'>> {
+    const before = this.settings.get()
+    const damaged = this.settings.problem
+    const { changed, keptAs } = await this.settings.update(req)
+    this.markSettingsSaved()
+    if (this.transport) {
+      this.transport.close()
+      this.transport = null
     }
+    if (changed.length) {
+      const weakened = weakenedTls(before, this.settings.get())
+      this.logEvent(weakened ? 'warning' : 'info', 'settings', `Settings saved: ${changed.join(', ')} changed.${weakened}`, { fields: changed })
+      this.notifier.emit('settings.changed', { fields: changed })
+    } else {
+      this.logEvent('info', 'settings', 'Settings saved: nothing changed.')
+    }
+    if (damaged) {
+      this.logEvent('info', 'settings', `Valid settings saved over the damaged ${damaged.file}${keptAs ? `, kept as ${keptAs}` : ''}; delivery resumes.`, { file: damaged.file, keptAs })
+      if (this.runWorker) this.worker.start()
+    }
+    this.worker.wake()
+    return this.settings.view()
   }
 
   async call<M extends ApiMethod>(method: M, request: ApiParsedRequest<M>): Promise<Result<ApiResponse<M>>> {
@@ -473,14 +327,13 @@ export class CoreEngine implements Engine {
     if (this.pruneTimer) clearInterval(this.pruneTimer)
     await this.worker.stop()
     this.transport?.close()
-    if (this.emitTimer) clearTimeout(this.emitTimer)
+    this.notifier.close()
     try {
       this.events.append('info', 'engine', 'SMTP Console engine stopped')
     } catch {
       // Closing goes on even if the last event cannot be written.
     }
     this.db.close()
-    this.emitter.removeAllListeners()
   }
 }
 

@@ -1,0 +1,122 @@
+import type { DatabaseSync } from 'node:sqlite'
+import type { ApiMethod, ApiParsedRequest, ApiResponse } from '../../../shared/api.ts'
+import type { Status } from '../../../shared/types.ts'
+import type { DeliveryWorker } from '../delivery.ts'
+import type { EventLog } from '../event-log.ts'
+import type { Transcripts } from '../logs/transcripts.ts'
+import type { MailLog } from '../mail-log.ts'
+import type { Queue } from '../queue.ts'
+import type { QueueView } from '../queue/queue-view.ts'
+import { reportToCsv, reportToText } from '../report-text.ts'
+import { dayReport } from '../reports.ts'
+import type { SettingsStore } from '../settings-store.ts'
+import type { Notifier } from './notifier.ts'
+import type { Watch } from './watch.ts'
+
+// One small function per API method: each turns a parsed request into calls
+// on the engine's parts, logs what the admin did, and says what changed.
+
+export type Handlers = { [M in ApiMethod]: (req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M> }
+
+/** What the handlers reach: the engine's parts and the few engine operations that span several. */
+export interface EngineParts {
+  readonly db: DatabaseSync
+  readonly queue: Queue
+  readonly queueView: QueueView
+  readonly mailLog: MailLog
+  readonly events: EventLog
+  readonly transcripts: Transcripts
+  readonly settings: SettingsStore
+  readonly worker: DeliveryWorker
+  readonly watch: Watch
+  readonly notifier: Notifier
+  logEvent(level: 'info' | 'warning' | 'error', source: string, message: string, details?: Record<string, unknown>): void
+  status(): Status
+  saveSettings(req: ApiParsedRequest<'settings.update'>): Promise<ApiResponse<'settings.update'>>
+  sendTest(to: string, subject: string | undefined): Promise<ApiResponse<'mail.sendTest'>>
+}
+
+type Handler<M extends ApiMethod> = (e: EngineParts, req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M>
+
+const flush: Handler<'queue.flush'> = (e) => {
+  const count = e.queue.flush()
+  e.logEvent('info', 'queue', `Flush Queue: ${count} message(s) due now.`, { count })
+  e.notifier.soon('queue.changed')
+  e.worker.wake()
+  return { count }
+}
+
+const deleteAll: Handler<'queue.deleteAll'> = (e) => {
+  // Messages in flight are logged when their attempt ends: the server may be accepting them right now.
+  const count = e.queue.deleteAll(e.worker.inFlightIds())
+  e.worker.abortAll()
+  e.watch.clear()
+  e.logEvent('warning', 'queue', `Delete Queue: ${count} message(s) deleted by the administrator.`, { count })
+  e.notifier.soon('queue.changed')
+  e.notifier.soon('mailLog.appended', count)
+  return { count }
+}
+
+const deleteOne: Handler<'queue.delete'> = (e, req) => {
+  e.queue.deleteOne(req.queueId, e.worker.inFlightIds().has(req.queueId))
+  e.worker.abort(req.queueId)
+  e.watch.forget(req.queueId)
+  e.logEvent('info', 'queue', `Message ${req.queueId} deleted by the administrator.`, { queueId: req.queueId })
+  e.notifier.soon('queue.changed')
+  e.notifier.soon('mailLog.appended')
+  return { deleted: true }
+}
+
+const hold: Handler<'queue.hold'> = (e, req) => {
+  const entry = e.queue.hold(req.queueId)
+  e.logEvent('info', 'queue', `Message ${req.queueId} put on hold.`, { queueId: req.queueId })
+  e.notifier.soon('queue.changed')
+  return entry
+}
+
+const release: Handler<'queue.release'> = (e, req) => {
+  const entry = e.queue.release(req.queueId)
+  e.logEvent('info', 'queue', `Message ${req.queueId} released from hold.`, { queueId: req.queueId })
+  e.notifier.soon('queue.changed')
+  e.worker.wake()
+  return entry
+}
+
+const retry: Handler<'queue.retry'> = (e, req) => {
+  const entry = e.queue.retry(req.queueId)
+  e.watch.add(req.queueId)
+  e.notifier.soon('queue.changed')
+  e.worker.wake()
+  return entry
+}
+
+const exportReport: Handler<'reports.export'> = (e, req) => {
+  const report = dayReport(e.db, req.date, req.top)
+  return req.format === 'csv'
+    ? { filename: `smtp-report-${req.date}.csv`, mimeType: 'text/csv', content: reportToCsv(report) }
+    : { filename: `smtp-report-${req.date}.txt`, mimeType: 'text/plain', content: reportToText(report) }
+}
+
+export function makeHandlers(e: EngineParts): Handlers {
+  return {
+    'status.get': () => e.status(),
+    'settings.get': () => e.settings.view(),
+    'settings.update': (req) => e.saveSettings(req),
+    'mail.sendTest': (req) => e.sendTest(req.to, req.subject),
+    'mail.transcript': (req) => e.transcripts.latest(req.queueId),
+    'queue.list': (req) => e.queueView.list({ cursor: req.cursor, limit: req.limit, state: req.state, text: req.text }),
+    'queue.summary': () => e.queueView.summary(),
+    'queue.get': (req) => e.queueView.get(req.queueId),
+    'queue.source': (req) => e.queueView.source(req.queueId),
+    'queue.flush': (req) => flush(e, req),
+    'queue.deleteAll': (req) => deleteAll(e, req),
+    'queue.delete': (req) => deleteOne(e, req),
+    'queue.hold': (req) => hold(e, req),
+    'queue.release': (req) => release(e, req),
+    'queue.retry': (req) => retry(e, req),
+    'mailLog.list': (req) => e.mailLog.list({ cursor: req.cursor, limit: req.limit, status: req.status, text: req.text }),
+    'events.list': (req) => e.events.list({ cursor: req.cursor, limit: req.limit, level: req.level, text: req.text }),
+    'reports.day': (req) => dayReport(e.db, req.date, req.top),
+    'reports.export': (req) => exportReport(e, req),
+  }
+}
