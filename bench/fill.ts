@@ -1,8 +1,8 @@
 import type { DatabaseSync } from 'node:sqlite'
-import { compose } from '../src/main/core/compose.ts'
-import { openEngine, type CoreEngine } from '../src/main/core/engine.ts'
-import { encodeCursor } from '../src/main/core/paging.ts'
-import type { NewMessage } from '../src/main/core/queue.ts'
+import { compose } from '../src/main/core/queue/compose.ts'
+import { openEngine, type CoreEngine } from '../src/main/core/engine/engine.ts'
+import { encodeCursor } from '../src/main/core/logs/paging.ts'
+import type { NewMessage } from '../src/main/core/queue/queue.ts'
 import { onCleanup, removeDir, tempDir } from './measure.ts'
 
 // The data the benchmark's parts stand on: fresh data directories, a full

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { createTransport } from 'nodemailer'
 import { DEFAULT_SETTINGS } from '../src/shared/settings.ts'
-import type { NewMessage } from '../src/main/core/queue.ts'
+import type { NewMessage } from '../src/main/core/queue/queue.ts'
 import {
   closeEngine,
   draftBatches,

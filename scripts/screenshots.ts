@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { chromium } from '@playwright/test'
 import { SMTPServer } from 'smtp-server'
 import type { AddressInfo } from 'node:net'
-import { openEngine } from '../src/main/core/engine.ts'
+import { openEngine } from '../src/main/core/engine/engine.ts'
 import { startWebServer } from '../src/main/web/server.ts'
 import { DEFAULT_SETTINGS } from '../src/shared/settings.ts'
 

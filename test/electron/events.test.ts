@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ApiEvents } from '../../src/shared/api.ts'
 import { EVENT_NAMES } from '../../src/shared/methods.ts'
-import type { Engine } from '../../src/main/core/engine-types.ts'
+import type { Engine } from '../../src/main/core/engine/engine-types.ts'
 import { forwardEvents } from '../../src/main/electron/events.ts'
 
 // A small event source with the engine's `on`: listeners per event, removable.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../src/shared/api.ts'
-import type { Engine } from '../../src/main/core/engine-types.ts'
+import type { Engine } from '../../src/main/core/engine/engine-types.ts'
 import { makeHandler } from '../../src/main/electron/ipc-handler.ts'
 
 // An engine that answers every call with what it was given, and remembers the calls.

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { resolveDataDir } from '../../src/main/core/paths.ts'
+import { resolveDataDir } from '../../src/main/core/storage/paths.ts'
 
 const fallback = '/home/admin/.config/SMTP Console'
 

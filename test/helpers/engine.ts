@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_SETTINGS, type SettingsFields } from '../../src/shared/settings.ts'
-import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
-import type { EngineOptions } from '../../src/main/core/engine-types.ts'
+import { openEngine, type CoreEngine } from '../../src/main/core/engine/engine.ts'
+import type { EngineOptions } from '../../src/main/core/engine/engine-types.ts'
 
 export function tempDir(prefix = 'smtp-console-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))

@@ -1,5 +1,5 @@
 import type { SafeStorage } from 'electron'
-import type { SecretCipher } from '../core/secrets.ts'
+import type { SecretCipher } from '../core/settings/secrets.ts'
 
 // The SASL password sealed by the operating system's keychain through
 // safeStorage's async API, stored as base64. On Linux without a keyring

@@ -1,5 +1,5 @@
 import { EVENT_NAMES } from '../../shared/methods.ts'
-import type { Engine } from '../core/engine-types.ts'
+import type { Engine } from '../core/engine/engine-types.ts'
 import { eventChannel } from './preload-api.ts'
 
 // Engine events go to the window on `event:<name>`, the channels the preload

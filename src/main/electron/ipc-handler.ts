@@ -1,5 +1,5 @@
 import { parseRequest, type ApiMethod, type ApiResponse, type Result } from '../../shared/api.ts'
-import type { Engine } from '../core/engine-types.ts'
+import type { Engine } from '../core/engine/engine-types.ts'
 
 // One IPC handler per API method, built the same way for all: check who is
 // asking, parse the request with the method's schema, call the engine, and

@@ -1,6 +1,6 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron'
 import { API_METHODS } from '../../shared/methods.ts'
-import type { Engine } from '../core/engine-types.ts'
+import type { Engine } from '../core/engine/engine-types.ts'
 import { makeHandler, type ResultObserver } from './ipc-handler.ts'
 import { isTrustedSender, type TrustedWindow } from './sender.ts'
 

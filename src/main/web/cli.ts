@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
 import { homedir } from 'node:os'
-import { openEngine } from '../core/engine.ts'
-import { resolveDataDir } from '../core/paths.ts'
+import { openEngine } from '../core/engine/engine.ts'
+import { resolveDataDir } from '../core/storage/paths.ts'
 import { openInBrowser } from './browser.ts'
 import { startWebServer } from './server.ts'
 

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
 import { EVENT_NAMES, isApiMethod, parseRequest, type Result } from '../../shared/api.ts'
-import type { Engine } from '../core/engine-types.ts'
+import type { Engine } from '../core/engine/engine-types.ts'
 
 // The same API as the desktop app's IPC, over HTTP on 127.0.0.1 for a
 // browser: POST /api/<method> with the request as JSON, server-sent events on

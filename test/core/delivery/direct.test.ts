@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CoreEngine } from '../../src/main/core/engine.ts'
-import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
-import { startDns, type TestDns } from '../helpers/dns.ts'
-import { startSmtp, type TestSmtp } from '../helpers/smtp.ts'
+import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { startDns, type TestDns } from '../../helpers/dns.ts'
+import { startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
 
 // Direct delivery (Relay Host blank) through a real DNS server and real SMTP
 // servers on loopback. The mail hosts all listen on 127.0.0.1; 127.0.0.2 is a

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { SMTPServer } from 'smtp-server'
-import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
-import type { DeliveryProgress } from '../../src/shared/types.ts'
-import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
-import { closedPort, smtpError, startSilentServer, startSmtp, type TestSmtp, type TestSmtpOptions } from '../helpers/smtp.ts'
-import { selfSignedCert } from '../helpers/tls.ts'
-import { startWireTap, type WireTap } from '../helpers/wire.ts'
+import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import type { DeliveryProgress } from '../../../src/shared/types.ts'
+import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { closedPort, smtpError, startSilentServer, startSmtp, type TestSmtp, type TestSmtpOptions } from '../../helpers/smtp.ts'
+import { selfSignedCert } from '../../helpers/tls.ts'
+import { startWireTap, type WireTap } from '../../helpers/wire.ts'
 
 // The engine against real SMTP servers on 127.0.0.1: what the server received,
 // and what the queue and both logs say afterwards.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CoreEngine } from '../../../src/main/core/engine.ts'
+import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import { engineWith, removeDir, unwrap } from '../../helpers/engine.ts'
 
 // Only the explicit input-error classes reach the admin as invalid input: a

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { compose, compositionsInProgress } from '../../src/main/core/compose.ts'
-import type { CoreEngine } from '../../src/main/core/engine.ts'
-import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
-import { startSmtp, type TestSmtp } from '../helpers/smtp.ts'
+import { compose, compositionsInProgress } from '../../../src/main/core/queue/compose.ts'
+import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
 
 // A burst of work must leave nothing behind and hold only a bounded amount at
 // once: the main process's memory during 5,000 test emails is measured by

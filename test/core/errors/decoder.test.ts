@@ -19,7 +19,7 @@ import {
 } from '../../../src/main/core/errors/decoder.ts'
 import { CATALOGUE, isCauseId, type CauseId } from '../../../src/main/core/errors/catalogue.ts'
 import { aborted, isAborted, type RecipientOutcome } from '../../../src/main/core/queue/outcome.ts'
-import { answersTls } from '../../../src/main/core/transport/tls-probe.ts'
+import { answersTls } from '../../../src/main/core/delivery/tls-probe.ts'
 
 // ── Shapes as nodemailer 10 builds them (see _formatError and the _action* handlers) ──
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
-import { parseRequest } from '../../src/shared/api.ts'
-import type { EventEntry, EventLevel, MailLogEntry, MailLogStatus, Page } from '../../src/shared/types.ts'
-import { removeDir, tempDir, unwrap } from '../helpers/engine.ts'
+import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { parseRequest } from '../../../src/shared/api.ts'
+import type { EventEntry, EventLevel, MailLogEntry, MailLogStatus, Page } from '../../../src/shared/types.ts'
+import { removeDir, tempDir, unwrap } from '../../helpers/engine.ts'
 
 // The Mail Log and Logs pages over real rows: newest first, Next and Prev
 // walk every row exactly once, and the "x–y of N" the admin reads is right.

@@ -1,9 +1,9 @@
 import { fork } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openEngine } from '../../src/main/core/engine.ts'
-import { engineWith, removeDir, waitFor } from '../helpers/engine.ts'
-import { startSmtp } from '../helpers/smtp.ts'
+import { openEngine } from '../../../src/main/core/engine/engine.ts'
+import { engineWith, removeDir, waitFor } from '../../helpers/engine.ts'
+import { startSmtp } from '../../helpers/smtp.ts'
 
 // A message the console said it queued survives the process being killed in
 // the middle of delivering: a new engine on the same data directory delivers
@@ -25,7 +25,7 @@ describe('durability', () => {
     await setup.submit(Array.from({ length: 200 }, (_, i) => ({ to: [`user${i}@example.net`], subject: `durable ${i}`, text: `message ${i}` })))
     await setup.close()
 
-    const child = fork(join(import.meta.dirname, '..', 'helpers', 'engine-child.ts'), [dataDir], { stdio: 'ignore' })
+    const child = fork(join(import.meta.dirname, '..', '..', 'helpers', 'engine-child.ts'), [dataDir], { stdio: 'ignore' })
     cleanups.push(() => void child.kill('SIGKILL'))
     await waitFor(() => smtp.received.length >= 40, '40 messages through the first engine', 20_000)
     child.kill('SIGKILL')

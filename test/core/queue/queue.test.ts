@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
-import type { ClaimedMessage } from '../../src/main/core/queue.ts'
-import type { RecipientOutcome } from '../../src/main/core/queue/outcome.ts'
-import type { MailLogEntry } from '../../src/shared/types.ts'
-import { removeDir, tempDir, testSettings, unwrap } from '../helpers/engine.ts'
+import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import type { ClaimedMessage } from '../../../src/main/core/queue/queue.ts'
+import type { RecipientOutcome } from '../../../src/main/core/queue/outcome.ts'
+import type { MailLogEntry } from '../../../src/shared/types.ts'
+import { removeDir, tempDir, testSettings, unwrap } from '../../helpers/engine.ts'
 
 // The queue as a state machine, driven by hand: the worker stays paused, the
 // clock is ours, and each attempt is recorded as the worker would record it.

@@ -3,12 +3,12 @@ const zoneBefore = process.env.TZ
 process.env.TZ = 'America/New_York'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CoreEngine } from '../../src/main/core/engine.ts'
-import { explainCause } from '../../src/main/core/errors/decoder.ts'
-import { dayReport } from '../../src/main/core/reports.ts'
-import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
-import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
-import { smtpError, startSmtp, type TestSmtp } from '../helpers/smtp.ts'
+import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { explainCause } from '../../../src/main/core/errors/decoder.ts'
+import { dayReport } from '../../../src/main/core/reports/day-report.ts'
+import type { DayReport, ReportTotals } from '../../../src/shared/report.ts'
+import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { smtpError, startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
 
 // Later files in the same worker get the zone they started with.
 afterAll(() => {

@@ -3,9 +3,9 @@ const zoneBefore = process.env.TZ
 process.env.TZ = 'America/New_York'
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { reportToCsv, reportToText } from '../../src/main/core/report-text.ts'
-import { dayBounds, localHours } from '../../src/main/core/reports.ts'
-import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
+import { reportToCsv, reportToText } from '../../../src/main/core/reports/export-text.ts'
+import { dayBounds, localHours } from '../../../src/main/core/reports/day-report.ts'
+import type { DayReport, ReportTotals } from '../../../src/shared/report.ts'
 
 // Later files in the same worker get the zone they started with.
 afterAll(() => {

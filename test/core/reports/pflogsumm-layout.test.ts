@@ -6,11 +6,11 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../src/main/core/db.ts'
-import { reportToText } from '../../src/main/core/report-text.ts'
-import { dayReport } from '../../src/main/core/reports.ts'
-import { removeDir, tempDir } from '../helpers/engine.ts'
-import { pflogsumm, PFLOGSUMM, postfixLogLines, type LoggedMessage } from '../helpers/postfix.ts'
+import { openDatabase } from '../../../src/main/core/storage/db.ts'
+import { reportToText } from '../../../src/main/core/reports/export-text.ts'
+import { dayReport } from '../../../src/main/core/reports/day-report.ts'
+import { removeDir, tempDir } from '../../helpers/engine.ts'
+import { pflogsumm, PFLOGSUMM, postfixLogLines, type LoggedMessage } from '../../helpers/postfix.ts'
 
 // Later files in the same worker get the zone they started with.
 afterAll(() => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CoreEngine } from '../../src/main/core/engine.ts'
-import { reportToText } from '../../src/main/core/report-text.ts'
-import type { DayReport } from '../../src/shared/report.ts'
-import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
-import { pflogsumm, postfixUnusable, startPostfix, type PostfixInstance } from '../helpers/postfix.ts'
-import { smtpError, startSmtp, type Received, type TestSmtp } from '../helpers/smtp.ts'
+import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { reportToText } from '../../../src/main/core/reports/export-text.ts'
+import type { DayReport } from '../../../src/shared/report.ts'
+import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { pflogsumm, postfixUnusable, startPostfix, type PostfixInstance } from '../../helpers/postfix.ts'
+import { smtpError, startSmtp, type Received, type TestSmtp } from '../../helpers/smtp.ts'
 
 // The console's report next to pflogsumm's, for the same traffic. The same
 // five messages go out twice to relays with the same script: once from the

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openEngine } from '../../src/main/core/engine.ts'
-import { engineWith, removeDir, testSettings, unwrap, waitFor } from '../helpers/engine.ts'
-import { startSmtp, type TestSmtp } from '../helpers/smtp.ts'
+import { openEngine } from '../../../src/main/core/engine/engine.ts'
+import { engineWith, removeDir, testSettings, unwrap, waitFor } from '../../helpers/engine.ts'
+import { startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
 
 // A settings file that cannot be read as it was saved must never change
 // where mail goes: the engine opens with delivery paused, mail queued for the

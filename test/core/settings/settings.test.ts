@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseRequest, type ApiRequest, type ApiResponse, type Result } from '../../src/shared/api.ts'
-import type { ApiMethod } from '../../src/shared/methods.ts'
-import type { SettingsFields } from '../../src/shared/settings.ts'
-import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
-import { removeDir, tempDir, testSettings, unwrap } from '../helpers/engine.ts'
-import { selfSignedCert } from '../helpers/tls.ts'
+import { parseRequest, type ApiRequest, type ApiResponse, type Result } from '../../../src/shared/api.ts'
+import type { ApiMethod } from '../../../src/shared/methods.ts'
+import type { SettingsFields } from '../../../src/shared/settings.ts'
+import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { removeDir, tempDir, testSettings, unwrap } from '../../helpers/engine.ts'
+import { selfSignedCert } from '../../helpers/tls.ts'
 
 // Settings through a real engine on a temporary data directory: what is saved,
 // what is refused, what survives a restart, and where the password ends up.

@@ -3,10 +3,10 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
-import { StorageError, storageErrorOf } from '../../src/main/core/db.ts'
-import { openEngine } from '../../src/main/core/engine.ts'
-import { engineWith, removeDir, tempDir, unwrap, waitFor } from '../helpers/engine.ts'
-import { startSmtp } from '../helpers/smtp.ts'
+import { StorageError, storageErrorOf } from '../../../src/main/core/storage/db.ts'
+import { openEngine } from '../../../src/main/core/engine/engine.ts'
+import { engineWith, removeDir, tempDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { startSmtp } from '../../helpers/smtp.ts'
 
 // A full disk and a read-only data directory, made for real: a small tmpfs
 // filled to the last page, and a read-only bind mount (root passes permission

@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
-import { removeDir, tempDir, testSettings, unwrap } from '../helpers/engine.ts'
+import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { removeDir, tempDir, testSettings, unwrap } from '../../helpers/engine.ts'
 
 // The data directory holds every queued message in full and the settings name
 // the relay: the directory is 0700 and its files 0600, whatever the umask,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../../src/main/core/db.ts'
+import { openDatabase } from '../../../src/main/core/storage/db.ts'
 import { removeDir, tempDir } from '../../helpers/engine.ts'
 
 // The schema is what databases already on disk hold: a migration's SQL, once

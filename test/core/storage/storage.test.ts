@@ -3,10 +3,10 @@ import { existsSync, readFileSync, renameSync, statSync, truncateSync, writeFile
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
-import { StorageError } from '../../src/main/core/db.ts'
-import { openEngine, type CoreEngine } from '../../src/main/core/engine.ts'
-import { InputError } from '../../src/main/core/engine/api-errors.ts'
-import { removeDir, tempDir, testSettings, unwrap } from '../helpers/engine.ts'
+import { StorageError } from '../../../src/main/core/storage/db.ts'
+import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { InputError } from '../../../src/main/core/engine/api-errors.ts'
+import { removeDir, tempDir, testSettings, unwrap } from '../../helpers/engine.ts'
 
 // What the engine does with the file where its database should be, and what
 // it refuses to queue: a clear error and nothing changed, never a wipe.

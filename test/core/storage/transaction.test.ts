@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DatabaseSync } from 'node:sqlite'
-import { openDatabase, transaction } from '../../../src/main/core/db.ts'
+import { openDatabase, transaction } from '../../../src/main/core/storage/db.ts'
 import { removeDir, tempDir } from '../../helpers/engine.ts'
 
 // A durable transaction's promise is that its rows are on disk when it returns.

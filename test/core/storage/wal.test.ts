@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { engineWith, removeDir, unwrap, waitFor } from '../helpers/engine.ts'
-import { startSmtp } from '../helpers/smtp.ts'
+import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { startSmtp } from '../../helpers/smtp.ts'
 
 // The write-ahead log is where every commit lands first. Checkpointed only
 // near 40 MB it filled a small disk after a few hundred test emails; it now

@@ -1,6 +1,6 @@
 import { Resolver } from 'node:dns/promises'
 import { decodeFailure } from '../errors/decoder.ts'
-import { domainOf } from '../queue.ts'
+import { domainOf } from '../queue/queue.ts'
 import { aborted, forEach, internalFailure, kindOf, type RecipientOutcome } from '../queue/outcome.ts'
 import { SessionError, SmtpSession, type SessionTarget } from './session.ts'
 import type { DeliveryJob, Transport } from './transport.ts'

@@ -1,8 +1,8 @@
-import type { RetryPolicy } from './backoff.ts'
-import type { ClaimedMessage, OutcomeSummary, Queue } from './queue.ts'
-import { forEach, internalFailure, type RecipientOutcome } from './queue/outcome.ts'
-import { STOP_NOW, type SessionHooks } from './transport/session.ts'
-import type { Transport } from './transport/transport.ts'
+import type { RetryPolicy } from '../queue/backoff.ts'
+import type { ClaimedMessage, OutcomeSummary, Queue } from '../queue/queue.ts'
+import { forEach, internalFailure, type RecipientOutcome } from '../queue/outcome.ts'
+import { STOP_NOW, type SessionHooks } from './session.ts'
+import type { Transport } from './transport.ts'
 
 // The delivery worker: takes due messages from the queue with bounded
 // concurrency, hands each to the transport, records what happened. It never

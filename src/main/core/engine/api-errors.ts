@@ -1,9 +1,9 @@
 import type { ApiError } from '../../../shared/api.ts'
-import { storageErrorOf } from '../db.ts'
-import { StaleCursorError } from '../paging.ts'
-import { QueueError } from '../queue.ts'
-import { NotACalendarDay } from '../reports.ts'
-import { SettingsRejected } from '../settings-store.ts'
+import { storageErrorOf } from '../storage/db.ts'
+import { StaleCursorError } from '../logs/paging.ts'
+import { QueueError } from '../queue/queue.ts'
+import { NotACalendarDay } from '../reports/day-report.ts'
+import { SettingsRejected } from '../settings/settings-store.ts'
 
 // Error class → ApiError. Only the explicit input-error classes below reach the
 // admin as invalid input; anything else (a TypeError or RangeError included)

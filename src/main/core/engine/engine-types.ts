@@ -1,5 +1,5 @@
-import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../shared/api.ts'
-import type { SecretCipher } from './secrets.ts'
+import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../../shared/api.ts'
+import type { SecretCipher } from '../settings/secrets.ts'
 
 /** A settings store with the shape of `conf` (and so of electron-store, its subclass). */
 export interface SettingsBackend {

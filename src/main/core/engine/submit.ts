@@ -1,6 +1,6 @@
 import { CONTROL_CHARS, effectiveRelayPort, effectiveTls, isMailbox, noControlMessage, type SettingsFields } from '../../../shared/settings.ts'
-import { compose } from '../compose.ts'
-import type { NewMessage } from '../queue.ts'
+import { compose } from '../queue/compose.ts'
+import type { NewMessage } from '../queue/queue.ts'
 import { InputError } from './api-errors.ts'
 
 // What a message must be to be queued, and how it is composed from the settings.

@@ -1,8 +1,8 @@
 import type { DeliveryProgress, DeliveryStage } from '../../../shared/types.ts'
 import { explainCause } from '../errors/decoder.ts'
-import type { OutcomeSummary, ClaimedMessage } from '../queue.ts'
+import type { OutcomeSummary, ClaimedMessage } from '../queue/queue.ts'
 import type { RecipientOutcome } from '../queue/outcome.ts'
-import type { SessionHooks } from '../transport/session.ts'
+import type { SessionHooks } from '../delivery/session.ts'
 import type { Notifier } from './notifier.ts'
 
 // Deliveries followed step by step: every test email, and the next attempt of

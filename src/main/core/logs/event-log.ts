@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
-import type { EventEntry, EventLevel, Page } from '../../shared/types.ts'
+import type { EventEntry, EventLevel, Page } from '../../../shared/types.ts'
 import { containsPattern, keptCount, keysetPage, type PageQuery } from './paging.ts'
 
 // The system event log: what the console did and what went wrong, for the

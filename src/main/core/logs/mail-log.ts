@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
-import type { MailLogEntry, MailLogStatus, Page } from '../../shared/types.ts'
-import { explainCause } from './errors/decoder.ts'
+import type { MailLogEntry, MailLogStatus, Page } from '../../../shared/types.ts'
+import { explainCause } from '../errors/decoder.ts'
 import { containsPattern, keptCount, keysetPage, type PageQuery } from './paging.ts'
 
 // The mail log: one row at arrival, one per recipient per delivery attempt,

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
-import type { Page } from '../../shared/types.ts'
+import type { Page } from '../../../shared/types.ts'
 
 // Keyset paging newest-first over an integer primary key: a page costs the
 // same at depth one million as at the top. A cursor carries the key it starts

@@ -2,9 +2,9 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
 import type { Page, QueueEntry, QueueMessageDetail, QueueState, QueueSummary, RecipientDetail } from '../../../shared/types.ts'
 import { QUEUE_STATES } from '../../../shared/types.ts'
 import { explainCause } from '../errors/decoder.ts'
-import type { MailLog } from '../mail-log.ts'
-import { containsPattern, keysetPage, type PageQuery } from '../paging.ts'
-import { QueueError } from '../queue.ts'
+import type { MailLog } from '../logs/mail-log.ts'
+import { containsPattern, keysetPage, type PageQuery } from '../logs/paging.ts'
+import { QueueError } from './queue.ts'
 import { statementCache } from '../storage/statements.ts'
 
 // The queue as the admin reads it (Postfix's showq to queue.ts's qmgr):

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
-import type { QueueEntry, QueueState } from '../../shared/types.ts'
+import type { QueueEntry, QueueState } from '../../../shared/types.ts'
 import { backoffSeconds, isExpired, type RetryPolicy } from './backoff.ts'
-import { transaction } from './db.ts'
-import { ABORTED_REPLY, isAborted, type RecipientOutcome } from './queue/outcome.ts'
-import type { MailLog } from './mail-log.ts'
-import type { QueueView } from './queue/queue-view.ts'
-import { statementCache } from './storage/statements.ts'
+import { transaction } from '../storage/db.ts'
+import { ABORTED_REPLY, isAborted, type RecipientOutcome } from './outcome.ts'
+import type { MailLog } from '../logs/mail-log.ts'
+import type { QueueView } from './queue-view.ts'
+import { statementCache } from '../storage/statements.ts'
 
 // The mail queue as a state machine on disk. A message is `queued` until its
 // first attempt, `active` while the worker holds it, `deferred` between
@@ -46,7 +46,7 @@ export interface ClaimedMessage {
   recipients: string[]
 }
 
-export type { OutcomeKind, RecipientOutcome } from './queue/outcome.ts'
+export type { OutcomeKind, RecipientOutcome } from './outcome.ts'
 
 export interface OutcomeSummary {
   queueId: string

@@ -9,9 +9,9 @@ import type {
   ProblemDetail,
   ReportEvent,
   ReportTotals,
-} from '../../shared/report.ts'
-import { explainCause } from './errors/decoder.ts'
-import { DELIVERY_STATUSES, fillSlotsSql, KEYED_STATUSES, rollupTables, SLOT_MS, STATUS_SUMS_FROM_LOG, sumDayFromLogSql } from './reports/rollup.ts'
+} from '../../../shared/report.ts'
+import { explainCause } from '../errors/decoder.ts'
+import { DELIVERY_STATUSES, fillSlotsSql, KEYED_STATUSES, rollupTables, SLOT_MS, STATUS_SUMS_FROM_LOG, sumDayFromLogSql } from './rollup.ts'
 
 // A day's report from the mail log and the event log. Days are the
 // workstation's local calendar days, so a DST day is 23 or 25 hours long.

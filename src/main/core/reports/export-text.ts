@@ -1,4 +1,4 @@
-import type { CountAndBytes, DayReport, HourTraffic, ProblemDetail, ReportEvent, ReportTotals } from '../../shared/report.ts'
+import type { CountAndBytes, DayReport, HourTraffic, ProblemDetail, ReportEvent, ReportTotals } from '../../../shared/report.ts'
 
 // A day's report as text in pflogsumm's layout (the sections, headings and
 // number columns admins already read), and as CSV for a spreadsheet.

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto'
-import { pemCertificates } from '../../shared/settings.ts'
+import { pemCertificates } from '../../../shared/settings.ts'
 
 // The CA certificate is read when it is saved, so a damaged paste is refused
 // under its field instead of surfacing later as a "self-signed" failure.

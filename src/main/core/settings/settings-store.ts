@@ -1,10 +1,10 @@
 import Conf from 'conf'
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../shared/settings.ts'
-import type { SettingsProblem } from '../../shared/types.ts'
+import { DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../../shared/settings.ts'
+import type { SettingsProblem } from '../../../shared/types.ts'
 import { caCertificateProblem } from './ca-certificate.ts'
-import type { EngineOptions, SettingsBackend } from './engine-types.ts'
+import type { EngineOptions, SettingsBackend } from '../engine/engine-types.ts'
 import type { SecretCipher } from './secrets.ts'
 
 // The settings of the SMTP page, in one file. The password is stored only

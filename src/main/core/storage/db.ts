@@ -1,7 +1,7 @@
 import { DatabaseSync } from 'node:sqlite'
 import { dirname } from 'node:path'
 import { chmodSync, closeSync, existsSync, fchmodSync, openSync, readSync, statSync } from 'node:fs'
-import { MIGRATIONS } from './storage/migrations/index.ts'
+import { MIGRATIONS } from './migrations/index.ts'
 
 // One SQLite file holds the queue and both logs. Migrations are numbered and
 // run at open; a file that is not ours is refused, never overwritten.
