@@ -8,15 +8,8 @@ import path from 'node:path'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server'
 import dns2 from 'dns2'
-import {
-  CAUSES,
-  decodeFailure,
-  explainCause,
-  toRawFailure,
-  type Decoded,
-  type FailureContext,
-  type RawFailure,
-} from '../../../src/main/core/errors/decoder.ts'
+import { CAUSES, decodeFailure, explainCause, type Decoded } from '../../../src/main/core/errors/decoder.ts'
+import { toRawFailure, type FailureContext, type RawFailure } from '../../../src/main/core/errors/facts.ts'
 import { CATALOGUE, isCauseId, type CauseId } from '../../../src/main/core/errors/catalogue.ts'
 import { aborted, isAborted, type RecipientOutcome } from '../../../src/main/core/queue/outcome.ts'
 import { answersTls } from '../../../src/main/core/delivery/tls-probe.ts'
