@@ -2,63 +2,13 @@ import { Resolver } from 'node:dns/promises'
 import { decodeFailure } from '../errors/decoder.ts'
 import { domainOf } from '../queue/queue.ts'
 import { aborted, forEach, internalFailure, kindOf, type RecipientOutcome } from '../queue/outcome.ts'
+import { DnsLookupError, resolveMailHosts, type MxHost } from './mx.ts'
 import { SessionError, SmtpSession, type SessionTarget } from './session.ts'
 import type { DeliveryJob, Transport } from './transport.ts'
 
 // Direct delivery: recipients grouped by domain, each domain's MX hosts tried
 // lowest preference first, the next when one cannot be reached; a domain
 // without MX is reached at its own A/AAAA address (RFC 5321 5.1).
-
-export interface MxHost {
-  host: string
-  addresses: string[]
-}
-
-export class DnsLookupError extends Error {
-  override name = 'DnsLookupError'
-  readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
-    this.code = code
-  }
-}
-
-export async function resolveMailHosts(resolver: Resolver, domain: string): Promise<MxHost[]> {
-  let exchanges: string[]
-  try {
-    const mx = await resolver.resolveMx(domain)
-    // RFC 7505: a single "." exchange says the domain accepts no mail.
-    if (mx.length === 1 && (mx[0]!.exchange === '' || mx[0]!.exchange === '.')) {
-      throw new DnsLookupError('NULLMX', `${domain} publishes a null MX record: it accepts no mail`)
-    }
-    exchanges = mx.sort((a, b) => a.priority - b.priority).map((m) => m.exchange)
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? 'EDNS'
-    if (err instanceof DnsLookupError) throw err
-    if (code === 'ENODATA') exchanges = [domain]
-    else throw new DnsLookupError(code, `MX lookup for ${domain} failed: ${code}`)
-  }
-  const hosts: MxHost[] = []
-  for (const host of exchanges) {
-    const addresses: string[] = []
-    for (const family of ['resolve4', 'resolve6'] as const) {
-      try {
-        addresses.push(...(await resolver[family](host)))
-      } catch (err) {
-        const code = (err as { code?: string }).code
-        if (code === 'ENOTFOUND' && host === domain && exchanges.length === 1) {
-          throw new DnsLookupError('ENOTFOUND', `${domain} does not exist in DNS`)
-        }
-        // A missing family is normal; the other may have the address.
-      }
-    }
-    hosts.push({ host, addresses })
-  }
-  if (hosts.every((h) => h.addresses.length === 0)) {
-    throw new DnsLookupError('ENOADDR', `no address found for the mail hosts of ${domain} (${exchanges.join(', ')})`)
-  }
-  return hosts
-}
 
 export interface DirectOptions {
   base: Omit<SessionTarget, 'host' | 'address' | 'port' | 'direct' | 'auth'>
