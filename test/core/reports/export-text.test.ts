@@ -3,7 +3,8 @@ const zoneBefore = process.env.TZ
 process.env.TZ = 'America/New_York'
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { reportToCsv, reportToText } from '../../../src/main/core/reports/export-text.ts'
+import { reportToCsv } from '../../../src/main/core/reports/export-csv.ts'
+import { reportToText } from '../../../src/main/core/reports/export-text.ts'
 import { dayBounds, localHours } from '../../../src/main/core/reports/day-report.ts'
 import type { DayReport, ReportTotals } from '../../../src/shared/report.ts'
 

@@ -11,6 +11,7 @@ import type {
   ReportTotals,
 } from '../../../shared/report.ts'
 import { explainCause } from '../errors/decoder.ts'
+import { topBy } from './top.ts'
 import { DELIVERY_STATUSES, fillSlotsSql, KEYED_STATUSES, rollupTables, SLOT_MS, STATUS_SUMS_FROM_LOG, sumDayFromLogSql } from './rollup.ts'
 
 // A day's report from the mail log and the event log. Days are the
@@ -197,25 +198,6 @@ function addrRows(db: DatabaseSync, t: Tables, day: string, statuses: readonly s
 
 function countKeys(db: DatabaseSync, t: Tables, day: string, kind: string, status: string): number {
   return (db.prepare(`SELECT count(*) AS n FROM ${t.keys} WHERE day = ? AND kind = ? AND status = ?`).get(day, kind, status) as { n: number }).n
-}
-
-/**
- * The first `top` entries, largest `value` first, then largest `then`, then
- * by name. A bounded insertion: a day can have a hundred thousand
- * recipients, and only the few that beat the last kept one cost anything.
- */
-function topBy<T>(items: T[], top: number, value: (x: T) => number, name: (x: T) => string = (x) => (x as { key: string }).key, then: (x: T) => number = () => 0): T[] {
-  const before = (a: T, b: T) => value(b) - value(a) || then(b) - then(a) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)
-  const kept: T[] = []
-  if (top <= 0) return kept
-  for (const item of items) {
-    if (kept.length === top && before(item, kept[top - 1]!) >= 0) continue
-    let i = kept.length
-    while (i > 0 && before(item, kept[i - 1]!) < 0) i--
-    kept.splice(i, 0, item)
-    if (kept.length > top) kept.pop()
-  }
-  return kept
 }
 
 interface DaySums {

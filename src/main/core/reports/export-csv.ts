@@ -1,0 +1,72 @@
+import type { CountAndBytes, DayReport } from '../../../shared/report.ts'
+import { TOTAL_LINES } from './export-text.ts'
+
+// A day's report as CSV, for a spreadsheet.
+
+/** One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
+function field(value: string | number | null): string {
+  const s = value === null ? '' : String(value)
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/**
+ * The report as CSV (RFC 4180, CRLF line ends). Each section starts with
+ * its own heading row, whose first cell is `section`; every row below it
+ * starts with the section's name.
+ */
+export function reportToCsv(r: DayReport): string {
+  const rows: (string | number | null)[][] = []
+  const section = (name: string, headings: string[], data: (string | number | null)[][]) => {
+    rows.push(['section', ...headings])
+    for (const d of data) rows.push([name, ...d])
+  }
+  section('report', ['key', 'value'], [
+    ['date', r.date],
+    ['from', new Date(r.from).toISOString()],
+    ['to', new Date(r.to).toISOString()],
+    ['hours', r.hours.length],
+    ['top', r.top],
+    ['previous_date', r.previous.date],
+  ])
+  section(
+    'totals',
+    ['key', 'value', 'previous', 'change'],
+    TOTAL_LINES.map(([key]) => [key, r.totals[key], r.previous.totals[key], r.change[key]]),
+  )
+  section(
+    'hours',
+    ['hour', 'start', 'utc_offset_min', 'received', 'delivered', 'deferred', 'bounced'],
+    r.hours.map((h) => [h.hour, new Date(h.start).toISOString(), h.utcOffsetMin, h.received, h.delivered, h.deferred, h.bounced]),
+  )
+  section(
+    'domains',
+    ['domain', 'sent', 'bytes', 'defers', 'avg_delay_ms', 'max_delay_ms'],
+    r.domains.map((d) => [d.domain, d.sent, d.bytes, d.defers, d.avgDelayMs, d.maxDelayMs]),
+  )
+  const list = (name: string, items: CountAndBytes[]) => section(name, ['address', 'count', 'bytes'], items.map((x) => [x.key, x.count, x.bytes]))
+  list('senders_by_count', r.sendersByCount)
+  list('recipients_by_count', r.recipientsByCount)
+  list('senders_by_size', r.sendersBySize)
+  list('recipients_by_size', r.recipientsBySize)
+  for (const [name, detail] of [
+    ['deferrals', r.deferralDetail],
+    ['bounces', r.bounceDetail],
+  ] as const) {
+    section(
+      `${name}_by_cause`,
+      ['cause', 'count', 'summary', 'sample_reply'],
+      detail.byCause.map((c) => [c.cause, c.count, c.summary, c.sample]),
+    )
+    section(
+      `${name}_by_domain`,
+      ['domain', 'cause', 'count'],
+      detail.byDomain.flatMap((d) => d.causes.map((c) => [d.domain, c.cause, c.count])),
+    )
+  }
+  section(
+    'events',
+    ['at', 'level', 'source', 'message'],
+    r.events.map((e) => [new Date(e.at).toISOString(), e.level, e.source, e.message]),
+  )
+  return rows.map((row) => row.map(field).join(',')).join('\r\n') + '\r\n'
+}
