@@ -22,10 +22,8 @@ import { Queue, type ClaimedMessage, type NewMessage, type OutcomeSummary } from
 import type { RecipientOutcome } from '../queue/outcome.ts'
 import { QueueView } from '../queue/queue-view.ts'
 import { openConfBackend, SettingsStore } from '../settings/settings-store.ts'
-import { DirectTransport } from '../delivery/direct.ts'
-import { RelayTransport } from '../delivery/relay.ts'
-import type { SessionHooks, SessionTarget } from '../delivery/session.ts'
-import type { DeliveryJob, Transport } from '../delivery/transport.ts'
+import type { SessionHooks } from '../delivery/session.ts'
+import { buildTransport, type RelayAuth, type Transport } from '../delivery/transport.ts'
 
 // The engine's lifecycle: it opens the database, wires the store, the queue,
 // the worker and the transports, starts and stops them, and answers the
@@ -151,23 +149,16 @@ export class CoreEngine implements Engine, EngineParts {
   // ---- transports -----------------------------------------------------
 
   private currentTransport(): Transport {
-    if (!this.transport) this.transport = this.buildTransport(this.settings.get())
+    if (!this.transport) {
+      this.transport = buildTransport(this.settings.get(), { directPort: this.directPort, dnsServers: this.dnsServers, auth: () => this.relayAuth() })
+    }
     return this.transport
   }
 
-  private buildTransport(s: SettingsFields): Transport {
-    const base = {
-      tls: effectiveTls(s),
-      verifyCertificate: s.verifyCertificate,
-      caPem: s.caPem,
-      ehloName: s.hostname,
-      connectionTimeoutMs: s.connectionTimeoutSec * 1000,
-      greetingTimeoutMs: s.greetingTimeoutSec * 1000,
-      socketTimeoutMs: Math.max(60_000, s.connectionTimeoutSec * 2000),
-    }
-    if (s.relayHost === '') return new DirectTransport({ base, port: this.directPort, dnsServers: this.dnsServers })
-    // The password is read at delivery time: a lazy transport keeps it out of memory until needed.
-    return new LazyAuthRelay(this.settings, { ...base, host: s.relayHost, port: effectiveRelayPort(s), direct: false, allowPlainAuth: s.allowPlainAuth }, s.concurrency)
+  /** The SASL login for the relay, read when the first session needs it: the password stays out of memory until then. */
+  private async relayAuth(): Promise<RelayAuth | null> {
+    const s = this.settings.get()
+    return s.useSasl ? { user: s.username, pass: (await this.settings.password()) ?? '' } : null
   }
 
   private afterAttempt(msg: ClaimedMessage, outcomes: RecipientOutcome[], summary: OutcomeSummary, hooks: SessionHooks | undefined): void {
@@ -334,35 +325,6 @@ export class CoreEngine implements Engine, EngineParts {
       // Closing goes on even if the last event cannot be written.
     }
     this.db.close()
-  }
-}
-
-/** A relay transport that reads the password when the first session needs it. */
-class LazyAuthRelay implements Transport {
-  private inner: Promise<RelayTransport> | null = null
-  private readonly settings: SettingsStore
-  private readonly target: Omit<SessionTarget, 'auth'>
-  private readonly maxIdle: number
-  constructor(settings: SettingsStore, target: Omit<SessionTarget, 'auth'>, maxIdle: number) {
-    this.settings = settings
-    this.target = target
-    this.maxIdle = maxIdle
-  }
-  private get(): Promise<RelayTransport> {
-    this.inner ??= (async () => {
-      const s = this.settings.get()
-      const auth = s.useSasl ? { user: s.username, pass: (await this.settings.password()) ?? '' } : null
-      return new RelayTransport({ ...this.target, auth }, this.maxIdle)
-    })()
-    // A failure (a password that cannot be decrypted) is tried again next time, not cached.
-    this.inner.catch(() => (this.inner = null))
-    return this.inner
-  }
-  async deliver(job: DeliveryJob): Promise<RecipientOutcome[]> {
-    return (await this.get()).deliver(job)
-  }
-  close(): void {
-    this.inner?.then((t) => t.close()).catch(() => undefined)
   }
 }
 
