@@ -157,6 +157,57 @@ describe('a full disk', () => {
   })
 })
 
+describe('a write the database refuses (injected, so it runs without root)', () => {
+  /** Makes the queue's recording of outcomes throw `failure` while `failing()` says so, as a full disk would. */
+  function refuseRecording(engine: Awaited<ReturnType<typeof engineWith>>, failing: (ids: string[]) => Error | null): void {
+    const real = engine.queue.recordAttempts.bind(engine.queue)
+    engine.queue.recordAttempts = (batch, policy) => {
+      const err = failing(batch.map((b) => b.msg.queueId))
+      if (err) throw err
+      return real(batch, policy)
+    }
+  }
+  const sqliteFull = () => Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR', errcode: 13 })
+
+  it('disk full: outcomes are held, then recorded once writes pass again; nothing is sent twice', async () => {
+    const smtp = await startSmtp({ tls: 'none' })
+    cleanups.push(() => smtp.close())
+    const engine = await engineWith({ relayHost: '127.0.0.1', relayPort: smtp.port, concurrency: 3 })
+    cleanups.push(() => engine.close())
+    let full = true
+    refuseRecording(engine, () => (full ? sqliteFull() : null))
+    await engine.submit(Array.from({ length: 3 }, (_, i) => ({ to: [`ops${i}@example.net`], subject: `Held ${i}`, text: 'x' })))
+    await waitFor(
+      async () => /3 finished delivery attempt\(s\) could not be recorded/.test(unwrap(await engine.call('status.get', undefined)).storageProblem ?? ''),
+      'the three outcomes to be held',
+    )
+    expect(engine.queueView.counts()).toMatchObject({ active: 3 })
+    full = false
+    await waitFor(() => engine.queueView.count() === 0, 'the held outcomes to be recorded', 20_000)
+    expect(engine.mailLog.count('sent')).toBe(3)
+    expect(smtp.received).toHaveLength(3)
+    expect(unwrap(await engine.call('status.get', undefined)).storageProblem).toBeNull()
+  })
+
+  it('a write refused for what it holds (a bug, not the disk) costs that message only: delivery goes on', async () => {
+    const smtp = await startSmtp({ tls: 'none' })
+    cleanups.push(() => smtp.close())
+    const engine = await engineWith({ relayHost: '127.0.0.1', relayPort: smtp.port, concurrency: 3 })
+    cleanups.push(() => engine.close())
+    const [bad] = await engine.submit([{ to: ['broken@example.net'], subject: 'Unrecordable', text: 'x' }])
+    refuseRecording(engine, (ids) => (ids.includes(bad!.queueId) ? new TypeError('Cannot read properties of undefined') : null))
+    await engine.submit(Array.from({ length: 4 }, (_, i) => ({ to: [`ops${i}@example.net`], subject: `Fine ${i}`, text: 'x' })))
+    await waitFor(() => engine.mailLog.count('sent') === 4, 'the four others to be recorded as sent')
+    expect(engine.queueView.count()).toBe(1)
+    expect(unwrap(await engine.call('status.get', undefined)).storageProblem).toBeNull()
+    const errors = unwrap(await engine.call('events.list', { limit: 20, level: 'error' })).items
+    expect(errors.some((e) => e.message.includes(`${bad!.queueId}'s delivery attempt could not be recorded`))).toBe(true)
+    // And the next message still goes.
+    unwrap(await engine.call('mail.sendTest', { to: 'admin@example.net' }))
+    await waitFor(() => engine.mailLog.count('sent') === 5, 'a test email after the fault')
+  })
+})
+
 describe('a read-only data directory', () => {
   it('with a queue in it: refused as read-only, not "unable to open database file", nothing changed', async () => {
     const dir = tempDir()

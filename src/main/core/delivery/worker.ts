@@ -1,4 +1,5 @@
 import type { RetryPolicy } from '../queue/backoff.ts'
+import { isPassingWriteTrouble } from '../storage/db.ts'
 import type { ClaimedMessage, OutcomeSummary, Queue } from '../queue/queue.ts'
 import { forEach, internalFailure, type RecipientOutcome } from '../queue/outcome.ts'
 import { STOP_NOW, type SessionHooks } from './session.ts'
@@ -191,6 +192,7 @@ export class DeliveryWorker {
     try {
       summaries = this.deps.queue.recordAttempts(batch, this.deps.policy())
     } catch (err) {
+      if (!isPassingWriteTrouble(err)) return this.recordOneByOne(batch, err as Error)
       // Disk full or read-only: giving the messages back would need a write too, and would send a delivered message again.
       this.unrecorded.push(...batch)
       // Said once per spell, not at every retry.
@@ -207,6 +209,23 @@ export class DeliveryWorker {
         this.deps.onError(err as Error)
       }
     })
+    return true
+  }
+
+  /**
+   * A write refused for what it holds, not for the disk (a bug, a damaged
+   * row), would be refused again at every retry and hold all delivery back:
+   * each message is tried alone, and one that still fails is left active,
+   * said in the event log, and retried at the next start.
+   */
+  private recordOneByOne(batch: Finished[], err: Error): boolean {
+    if (batch.length > 1) {
+      let all = true
+      for (const b of batch) all = this.record([b]) && all
+      return all
+    }
+    const [b] = batch
+    this.deps.onError(new Error(`The outcome of ${b!.msg.queueId}'s delivery attempt could not be recorded (${err.message}); the message stays active and is tried again at the next start.`))
     return true
   }
 

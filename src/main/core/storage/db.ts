@@ -14,6 +14,8 @@ export class StorageError extends Error {
 }
 
 // SQLite's primary result codes (the low byte of an extended code) that say the disk is at fault.
+const SQLITE_BUSY = 5
+const SQLITE_LOCKED = 6
 const SQLITE_READONLY = 8
 const SQLITE_IOERR = 10
 const SQLITE_FULL = 13
@@ -23,6 +25,19 @@ const SQLITE_FULL = 13
  * when the error is not about the disk: full (SQLITE_FULL, ENOSPC), read-only
  * (SQLITE_READONLY, EROFS, EACCES, EPERM) or failing (SQLITE_IOERR).
  */
+/**
+ * Whether a refused write is the disk's or the lock's trouble, which passes
+ * (space freed, a remount, another writer done), rather than a fault in
+ * what was written, which would be refused again every time.
+ */
+export function isPassingWriteTrouble(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const { code, errcode } = err as Error & { code?: string; errcode?: number }
+  const primary = typeof errcode === 'number' ? errcode & 0xff : null
+  if (primary !== null && [SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL].includes(primary)) return true
+  return code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+}
+
 export function storageErrorOf(err: unknown, dataDir: string): StorageError | null {
   if (err instanceof StorageError) return err
   if (!(err instanceof Error)) return null
