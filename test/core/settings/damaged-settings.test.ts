@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openEngine } from '../../../src/main/core/engine/engine.ts'
 import { engineWith, removeDir, testSettings, unwrap, waitFor } from '../../helpers/engine.ts'
@@ -114,6 +115,26 @@ describe('a damaged settings.json with mail queued for the relay', () => {
     expect(unwrap(await engine.call('status.get', undefined)).settingsProblem).toBeNull()
     await engine.call('mail.sendTest', { to: 'admin@example.net' })
     await waitFor(() => smtp.received.length === 1, 'the test email')
+  })
+
+  it('no file, in a data directory an older version saved settings in (no mark, only its "Settings saved" events): paused, not direct', async () => {
+    const smtp = await startSmtp({ tls: 'none' })
+    cleanups.push(() => smtp.close())
+    const dataDir = await queuedForRelay(smtp)
+    // As an older version left it: settings saved (and logged so), but no mark in meta.
+    const db = new DatabaseSync(join(dataDir, 'queue.sqlite'))
+    db.exec("DELETE FROM meta WHERE k = 'settings_saved'")
+    db.close()
+    rmSync(join(dataDir, 'settings.json'))
+
+    const engine = await openEngine({ dataDir, dnsServers: ['127.0.0.1:9'] })
+    cleanups.push(() => engine.close())
+    unwrap(await engine.call('queue.flush', undefined))
+    await turns()
+    await engine.worker.idle()
+    expect(unwrap(await engine.call('status.get', undefined)).settingsProblem?.message).toMatch(/it is missing, though settings were saved before/)
+    expect(engine.queueView.counts()).toMatchObject({ queued: 3, total: 3 })
+    expect(engine.mailLog.count('bounced')).toBe(0)
   })
 
   it('orphan settings.json.tmp-* files of a save cut short are removed at start; the settings are read as saved', async () => {

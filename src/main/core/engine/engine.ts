@@ -69,7 +69,7 @@ export class CoreEngine implements Engine, EngineParts {
     const settingsSource = options.settingsBackend ?? (() => openConfBackend(options.dataDir))
     this.settings = new SettingsStore(settingsSource, options.cipher ?? new KeyFileCipher(options.dataDir), {
       file: typeof settingsSource === 'function' ? join(options.dataDir, 'settings.json') : settingsSource.path,
-      savedBefore: db.prepare("SELECT 1 FROM meta WHERE k = 'settings_saved'").get() !== undefined,
+      savedBefore: settingsSavedBefore(db),
     })
     this.runWorker = options.startWorker !== false
     this.directPort = options.directPort ?? (Number(process.env.SMTP_CONSOLE_DIRECT_PORT) || 25)
@@ -368,4 +368,15 @@ function openDataDir(dataDir: string): void {
 
 export async function openEngine(options: EngineOptions): Promise<CoreEngine> {
   return CoreEngine.open(options)
+}
+
+/**
+ * Whether settings were ever saved with this database, so a settings file
+ * that is missing now is a loss, not a first start. The mark in meta is
+ * written by this version; a database of an older version has only the
+ * "Settings saved" events each save logged (kept for the log retention).
+ */
+function settingsSavedBefore(db: DatabaseSync): boolean {
+  if (db.prepare("SELECT 1 FROM meta WHERE k = 'settings_saved'").get() !== undefined) return true
+  return db.prepare("SELECT 1 FROM events WHERE source = 'settings' AND message LIKE 'Settings saved%' LIMIT 1").get() !== undefined
 }
