@@ -2,6 +2,7 @@ import type { ReactNode } from 'react'
 import type { EventEntry, MailLogEntry, QueueEntry } from '../../shared/types.ts'
 import { formatBytes, formatDelay, formatTime } from '../format.ts'
 import { Badge, Clip, IconButton } from './Cells.tsx'
+import { DataTable, type Column } from './DataTable.tsx'
 
 // The three tables of the console, shared by their pages and the dashboard.
 
@@ -13,87 +14,75 @@ export interface QueueActions {
   onDelete(entry: QueueEntry): void
 }
 
-export function QueueTable({ entries, actions, caption }: { entries: QueueEntry[]; actions?: QueueActions; caption: string }) {
-  return (
-    <table className="grid queue-table">
-      <caption className="visually-hidden">{caption}</caption>
-      <colgroup>
-        <col className="w-id" />
-        <col className="w-size" />
-        <col className="w-split-time" />
-        <col className="w-sender" />
-        <col className="w-address" />
-        <col className="w-state" />
-        <col className="w-attempts" />
-        <col className="w-split-time" />
-        <col />
-        {actions && <col className="w-actions" />}
-      </colgroup>
-      <thead>
-        <tr>
-          <th scope="col">Queue ID</th>
-          <th scope="col" className="num">
-            Size
-          </th>
-          <th scope="col">Arrival Time</th>
-          <th scope="col">Sender</th>
-          <th scope="col">Recipients</th>
-          <th scope="col">State</th>
-          <th scope="col" className="num">
-            Attempts
-          </th>
-          <th scope="col">Next Attempt</th>
-          <th scope="col">Reason</th>
-          {actions && (
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
+interface TableProps<E> {
+  entries: E[]
+  caption: string
+  /** Said instead of the table when there is no entry. */
+  empty?: ReactNode
+}
+
+function queueColumns(actions: QueueActions | undefined): (Column<QueueEntry> | undefined)[] {
+  return [
+    {
+      key: 'id',
+      header: 'Queue ID',
+      width: 'w-id',
+      cellClass: 'mono',
+      cell: (e) =>
+        actions ? (
+          <button type="button" className="link-button mono" aria-label={`View source of ${e.queueId}`} title="View source and details" onClick={() => actions.onSource(e)}>
+            {e.queueId}
+          </button>
+        ) : (
+          e.queueId
+        ),
+    },
+    { key: 'size', header: 'Size', num: true, width: 'w-size', cell: (e) => formatBytes(e.size) },
+    { key: 'arrival', header: 'Arrival Time', width: 'w-split-time', cellClass: 'time split', cell: (e) => formatTime(e.arrivalAt) },
+    { key: 'sender', header: 'Sender', width: 'w-sender', cell: (e) => <Clip text={e.sender || '<>'} /> },
+    { key: 'recipients', header: 'Recipients', width: 'w-address', cell: (e) => <Clip text={recipientsText(e)} title={e.recipients.join('\n')} /> },
+    {
+      key: 'state',
+      header: 'State',
+      width: 'w-state',
+      cellTitle: (e) => (e.isTest ? 'A test message from Send Test Email' : undefined),
+      cell: (e) => <Badge value={e.state} />,
+    },
+    { key: 'attempts', header: 'Attempts', num: true, width: 'w-attempts', cell: (e) => e.attempts },
+    { key: 'next', header: 'Next Attempt', width: 'w-split-time', cellClass: 'time split', cell: (e) => (e.state === 'hold' ? 'on hold' : formatTime(e.nextAttemptAt)) },
+    { key: 'reason', header: 'Reason', cell: (e) => <Reason summary={e.explanation?.summary ?? null} raw={e.reason} /> },
+    actions && {
+      key: 'actions',
+      header: 'Actions',
+      hideHeader: true,
+      width: 'w-actions',
+      cellClass: 'actions',
+      cell: (e) => (
+        <>
+          <IconButton icon="retry" label={`Retry ${e.queueId} now`} onClick={() => actions.onRetry(e)} />
+          {e.state === 'hold' ? (
+            <IconButton icon="release" label={`Release ${e.queueId}`} onClick={() => actions.onRelease(e)} />
+          ) : (
+            <IconButton icon="hold" label={`Hold ${e.queueId}`} onClick={() => actions.onHold(e)} />
           )}
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map((e) => (
-          <tr key={e.queueId} className={`row-${e.state}`}>
-            <td className="mono">
-              {actions ? (
-                <button type="button" className="link-button mono" aria-label={`View source of ${e.queueId}`} title="View source and details" onClick={() => actions.onSource(e)}>
-                  {e.queueId}
-                </button>
-              ) : (
-                e.queueId
-              )}
-            </td>
-            <td className="num">{formatBytes(e.size)}</td>
-            <td className="time split">{formatTime(e.arrivalAt)}</td>
-            <td>
-              <Clip text={e.sender || '<>'} />
-            </td>
-            <td>
-              <Clip text={recipientsText(e)} title={e.recipients.join('\n')} />
-            </td>
-            <td title={e.isTest ? 'A test message from Send Test Email' : undefined}>
-              <Badge value={e.state} />
-            </td>
-            <td className="num">{e.attempts}</td>
-            <td className="time split">{e.state === 'hold' ? 'on hold' : formatTime(e.nextAttemptAt)}</td>
-            <td>
-              <Reason summary={e.explanation?.summary ?? null} raw={e.reason} />
-            </td>
-            {actions && (
-              <td className="actions">
-                <IconButton icon="retry" label={`Retry ${e.queueId} now`} onClick={() => actions.onRetry(e)} />
-                {e.state === 'hold' ? (
-                  <IconButton icon="release" label={`Release ${e.queueId}`} onClick={() => actions.onRelease(e)} />
-                ) : (
-                  <IconButton icon="hold" label={`Hold ${e.queueId}`} onClick={() => actions.onHold(e)} />
-                )}
-                <IconButton icon="delete" danger label={`Delete ${e.queueId}`} onClick={() => actions.onDelete(e)} />
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+          <IconButton icon="delete" danger label={`Delete ${e.queueId}`} onClick={() => actions.onDelete(e)} />
+        </>
+      ),
+    },
+  ]
+}
+
+export function QueueTable({ entries, actions, caption, empty }: TableProps<QueueEntry> & { actions?: QueueActions }) {
+  return (
+    <DataTable
+      className="grid queue-table"
+      caption={caption}
+      columns={queueColumns(actions)}
+      rows={entries}
+      rowKey={(e) => e.queueId}
+      rowClass={(e) => `row-${e.state}`}
+      empty={empty}
+    />
   )
 }
 
@@ -112,125 +101,57 @@ function Reason({ summary, raw }: { summary: string | null; raw: string | null }
   )
 }
 
-export function MailLogTable({ entries, caption }: { entries: MailLogEntry[]; caption: string }) {
-  return (
-    <table className="grid grouped maillog-table">
-      <caption className="visually-hidden">{caption}</caption>
-      <colgroup>
-        <col className="w-time" />
-        <col className="w-id" />
-        <col className="w-sender" />
-        <col className="w-address" />
-        <col className="w-state" />
-        <col className="w-relay" />
-        <col className="w-delay" />
-        <col className="w-dsn" />
-        <col className="w-tls" />
-        <col />
-      </colgroup>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Queue ID</th>
-          <th scope="col">From</th>
-          <th scope="col">To</th>
-          <th scope="col">Status</th>
-          <th scope="col">Relay</th>
-          <th scope="col" className="num">
-            Delay
-          </th>
-          <th scope="col">DSN</th>
-          <th scope="col">TLS</th>
-          <th scope="col">Reply</th>
-        </tr>
-      </thead>
-      {entries.map((e) => (
-        <MailLogRow key={e.id} entry={e} />
-      ))}
-    </table>
-  )
-}
+const MAIL_LOG_COLUMNS: Column<MailLogEntry>[] = [
+  { key: 'time', header: 'Time', width: 'w-time', cellClass: 'time', cell: (e) => formatTime(e.at) },
+  { key: 'id', header: 'Queue ID', width: 'w-id', cellClass: 'mono', cell: (e) => e.queueId },
+  { key: 'from', header: 'From', width: 'w-sender', cell: (e) => <Clip text={e.sender || '<>'} /> },
+  { key: 'to', header: 'To', width: 'w-address', cell: (e) => <Clip text={e.recipient} /> },
+  { key: 'status', header: 'Status', width: 'w-state', cell: (e) => <Badge value={e.status} /> },
+  { key: 'relay', header: 'Relay', width: 'w-relay', cell: (e) => <Clip text={e.relay ?? '—'} /> },
+  { key: 'delay', header: 'Delay', num: true, width: 'w-delay', cell: (e) => formatDelay(e.delayMs) },
+  { key: 'dsn', header: 'DSN', width: 'w-dsn', cellClass: 'mono', cell: (e) => e.dsn ?? '—' },
+  { key: 'tls', header: 'TLS', width: 'w-tls', cell: (e) => <Clip text={e.tls ?? '—'} /> },
+  { key: 'reply', header: 'Reply', cell: (e) => <Clip text={e.reply ?? '—'} /> },
+]
 
 const FAILED = new Set(['deferred', 'bounced', 'expired'])
 
-// One entry is one tbody: its row, and under a failed row the decoded cause across the table.
-function MailLogRow({ entry: e }: { entry: MailLogEntry }) {
-  const explained = FAILED.has(e.status) && e.explanation
+export function MailLogTable({ entries, caption, empty }: TableProps<MailLogEntry>) {
   return (
-    <tbody>
-      <tr className={`row-${e.status}`}>
-        <td className="time">{formatTime(e.at)}</td>
-        <td className="mono">{e.queueId}</td>
-        <td>
-          <Clip text={e.sender || '<>'} />
-        </td>
-        <td>
-          <Clip text={e.recipient} />
-        </td>
-        <td>
-          <Badge value={e.status} />
-        </td>
-        <td>
-          <Clip text={e.relay ?? '—'} />
-        </td>
-        <td className="num">{formatDelay(e.delayMs)}</td>
-        <td className="mono">{e.dsn ?? '—'}</td>
-        <td>
-          <Clip text={e.tls ?? '—'} />
-        </td>
-        <td>
-          <Clip text={e.reply ?? '—'} />
-        </td>
-      </tr>
-      {explained && (
-        <tr className={`explain-row explain-${e.status}`}>
-          <td colSpan={10}>
-            <span className="row-explanation" title={e.explanation!.fix}>
-              {e.explanation!.summary}
-            </span>
-          </td>
-        </tr>
-      )}
-    </tbody>
+    <DataTable
+      className="grid grouped maillog-table"
+      caption={caption}
+      columns={MAIL_LOG_COLUMNS}
+      rows={entries}
+      rowKey={(e) => e.id}
+      rowClass={(e) => `row-${e.status}`}
+      empty={empty}
+      // One entry is one tbody: its row, and under a failed row the decoded cause across the table.
+      detail={(e) =>
+        FAILED.has(e.status) && e.explanation
+          ? {
+              className: `explain-row explain-${e.status}`,
+              content: (
+                <span className="row-explanation" title={e.explanation.fix}>
+                  {e.explanation.summary}
+                </span>
+              ),
+            }
+          : null
+      }
+    />
   )
 }
 
-export function EventsTable({ entries, caption }: { entries: EventEntry[]; caption: string }) {
-  return (
-    <table className="grid events-table">
-      <caption className="visually-hidden">{caption}</caption>
-      <colgroup>
-        <col className="w-time" />
-        <col className="w-state" />
-        <col className="w-source" />
-        <col />
-      </colgroup>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Level</th>
-          <th scope="col">Source</th>
-          <th scope="col">Message</th>
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map((e) => (
-          <tr key={e.id} className={`row-${e.level}`}>
-            <td className="time">{formatTime(e.at)}</td>
-            <td>
-              <Badge value={e.level} />
-            </td>
-            <td>
-              <Clip text={e.source} />
-            </td>
-            <td>
-              <EventMessage entry={e} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  )
+const EVENT_COLUMNS: Column<EventEntry>[] = [
+  { key: 'time', header: 'Time', width: 'w-time', cellClass: 'time', cell: (e) => formatTime(e.at) },
+  { key: 'level', header: 'Level', width: 'w-state', cell: (e) => <Badge value={e.level} /> },
+  { key: 'source', header: 'Source', width: 'w-source', cell: (e) => <Clip text={e.source} /> },
+  { key: 'message', header: 'Message', cell: (e) => <EventMessage entry={e} /> },
+]
+
+export function EventsTable({ entries, caption, empty }: TableProps<EventEntry>) {
+  return <DataTable className="grid events-table" caption={caption} columns={EVENT_COLUMNS} rows={entries} rowKey={(e) => e.id} rowClass={(e) => `row-${e.level}`} empty={empty} />
 }
 
 function EventMessage({ entry }: { entry: EventEntry }): ReactNode {

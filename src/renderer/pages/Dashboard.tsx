@@ -2,7 +2,7 @@ import { useLayoutEffect } from 'react'
 import type { EffectiveTls } from '../../shared/settings.ts'
 import { QUEUE_STATES, type Status } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
-import { Empty, ErrorNotice } from '../components/Notices.tsx'
+import { ErrorNotice } from '../components/Notices.tsx'
 import { EventsTable, MailLogTable, QueueTable } from '../components/Tables.tsx'
 import { formatCount, formatTime } from '../format.ts'
 import { href } from '../routes.ts'
@@ -84,12 +84,9 @@ export function DashboardPage() {
           <a href={href('/queue')}>See all queued messages</a>
         </div>
         <ErrorNotice error={queueState.recentError} />
-        {queueState.recent &&
-          (queueState.recent.length === 0 ? (
-            <Empty>The queue is empty. Messages waiting to be sent appear here.</Empty>
-          ) : (
-            <QueueTable entries={queueState.recent} caption="Most recent Mail Queue entries" />
-          ))}
+        {queueState.recent && (
+          <QueueTable entries={queueState.recent} caption="Most recent Mail Queue entries" empty="The queue is empty. Messages waiting to be sent appear here." />
+        )}
       </section>
 
       <section aria-labelledby="dash-maillog" className="dash-section">
@@ -98,12 +95,9 @@ export function DashboardPage() {
           <a href={href('/mail-log')}>See the whole log of sent messages</a>
         </div>
         <ErrorNotice error={mailLogState.recentError} />
-        {mailLogState.recent &&
-          (mailLogState.recent.length === 0 ? (
-            <Empty>No mail has been sent yet. Use Send Test Email to check the configuration.</Empty>
-          ) : (
-            <MailLogTable entries={mailLogState.recent} caption="Most recent Mail Log entries" />
-          ))}
+        {mailLogState.recent && (
+          <MailLogTable entries={mailLogState.recent} caption="Most recent Mail Log entries" empty="No mail has been sent yet. Use Send Test Email to check the configuration." />
+        )}
       </section>
 
       <section aria-labelledby="dash-logs" className="dash-section">
@@ -112,12 +106,13 @@ export function DashboardPage() {
           <a href={href('/logs')}>See all system events</a>
         </div>
         <ErrorNotice error={eventsState.recentError} />
-        {eventsState.recent &&
-          (eventsState.recent.length === 0 ? (
-            <Empty>No events yet. Settings changes, queue operations and delivery problems are recorded here.</Empty>
-          ) : (
-            <EventsTable entries={eventsState.recent} caption="Most recent Logs entries" />
-          ))}
+        {eventsState.recent && (
+          <EventsTable
+            entries={eventsState.recent}
+            caption="Most recent Logs entries"
+            empty="No events yet. Settings changes, queue operations and delivery problems are recorded here."
+          />
+        )}
       </section>
     </>
   )

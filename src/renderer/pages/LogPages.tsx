@@ -1,6 +1,6 @@
 import { useEffect } from 'react'
 import { EVENT_LEVELS, MAIL_LOG_STATUSES } from '../../shared/types.ts'
-import { Empty, ErrorNotice } from '../components/Notices.tsx'
+import { ErrorNotice } from '../components/Notices.tsx'
 import { NewEntries, Pager } from '../components/Pager.tsx'
 import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
 import { EventsTable, MailLogTable } from '../components/Tables.tsx'
@@ -27,16 +27,17 @@ export function MailLogPage() {
       </div>
       <ErrorNotice error={state.error} title="The Mail Log could not be read." />
       <div className="table-scroll">
-        {state.page &&
-          (state.page.items.length === 0 ? (
-            <Empty>
-              {filtered
+        {state.page && (
+          <MailLogTable
+            entries={state.page.items}
+            caption="Mail Log"
+            empty={
+              filtered
                 ? 'No entry matches the filter. Clear the Status or Search filter to see the whole log.'
-                : 'No mail has been sent yet. Use Send Test Email to check the configuration; every delivery attempt appears here.'}
-            </Empty>
-          ) : (
-            <MailLogTable entries={state.page.items} caption="Mail Log" />
-          ))}
+                : 'No mail has been sent yet. Use Send Test Email to check the configuration; every delivery attempt appears here.'
+            }
+          />
+        )}
       </div>
       <Pager
         page={state.page}
@@ -68,16 +69,17 @@ export function LogsPage() {
       </div>
       <ErrorNotice error={state.error} title="The Logs could not be read." />
       <div className="table-scroll">
-        {state.page &&
-          (state.page.items.length === 0 ? (
-            <Empty>
-              {filtered
+        {state.page && (
+          <EventsTable
+            entries={state.page.items}
+            caption="Logs"
+            empty={
+              filtered
                 ? 'No event matches the filter. Clear the Level or Search filter to see all events.'
-                : 'No events yet. Settings changes, queue operations and delivery problems are recorded here.'}
-            </Empty>
-          ) : (
-            <EventsTable entries={state.page.items} caption="Logs" />
-          ))}
+                : 'No events yet. Settings changes, queue operations and delivery problems are recorded here.'
+            }
+          />
+        )}
       </div>
       <Pager
         page={state.page}

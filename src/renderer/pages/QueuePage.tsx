@@ -72,14 +72,14 @@ export function QueuePage() {
       <ErrorNotice error={actionError} />
       <ErrorNotice error={state.error} title="The queue could not be read." />
       <div className="table-scroll">
-        {page &&
-          (page.items.length === 0 ? (
-            <Empty>
-              {filtered ? 'No queued message matches the filter. Clear the State or Search filter to see the whole queue.' : 'The queue is empty. Messages waiting to be sent appear here.'}
-            </Empty>
-          ) : (
-            <QueueTable entries={page.items} actions={actions} caption="Mail Queue" />
-          ))}
+        {page && (
+          <QueueTable
+            entries={page.items}
+            actions={actions}
+            caption="Mail Queue"
+            empty={filtered ? 'No queued message matches the filter. Clear the State or Search filter to see the whole queue.' : 'The queue is empty. Messages waiting to be sent appear here.'}
+          />
+        )}
       </div>
       <Pager
         page={page}
