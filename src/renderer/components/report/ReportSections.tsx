@@ -2,6 +2,7 @@ import type { CountAndBytes, DayReport, DomainDelivery, ProblemDetail, ReportEve
 import { formatBytes, formatCount, formatDelay, plural } from '../../format.ts'
 import { href } from '../../routes.ts'
 import { Badge, Clip } from '../Cells.tsx'
+import { DataTable, type Column } from '../DataTable.tsx'
 import { Empty } from '../Notices.tsx'
 
 // The blocks of a day's report, each a card: grand totals with the change
@@ -61,48 +62,46 @@ export function changeDescription(change: number, bytes = false): string {
 export function GrandTotals({ report }: { report: DayReport }) {
   const { totals, change, previous } = report
   const show = (line: TotalLine, value: number) => (line.bytes ? formatBytes(value) : formatCount(value))
+  const columns: Column<TotalLine>[] = [
+    { key: 'label', header: 'Total', hideHeader: true, rowHeader: true, cellTitle: (line) => line.hint, cell: (line) => line.label },
+    {
+      key: 'value',
+      header: report.date,
+      num: true,
+      cellClass: (line) => (line.tone && totals[line.key] > 0 ? `tone-${line.tone}` : undefined),
+      cell: (line) => show(line, totals[line.key]),
+    },
+    {
+      key: 'change',
+      header: 'Change',
+      headerTitle: `Change from ${previous.date}`,
+      num: true,
+      cellClass: (line) => (change[line.key] === 0 ? 'change muted' : 'change'),
+      cellTitle: (line) => `${changeDescription(change[line.key], line.bytes)} (${previous.date}: ${show(line, previous.totals[line.key])})`,
+      cell: (line) => (
+        <>
+          <span aria-hidden="true">{changeText(change[line.key], line.bytes)}</span>
+          <span className="visually-hidden">{changeDescription(change[line.key], line.bytes)}</span>
+        </>
+      ),
+    },
+  ]
   return (
     <section aria-labelledby="report-totals" className="card report-card">
       <h2 id="report-totals">Grand totals</h2>
-      <table className="grid small report-totals">
-        <thead>
-          <tr>
-            <th scope="col">
-              <span className="visually-hidden">Total</span>
-            </th>
-            <th scope="col" className="num">
-              {report.date}
-            </th>
-            <th scope="col" className="num" title={`Change from ${previous.date}`}>
-              Change
-            </th>
-          </tr>
-        </thead>
-        {TOTAL_GROUPS.map((group, i) => (
-          <tbody key={i}>
-            {group.map((line) => {
-              const value = totals[line.key]
-              const delta = change[line.key]
-              const words = changeDescription(delta, line.bytes)
-              return (
-                <tr key={line.key}>
-                  <th scope="row" title={line.hint}>
-                    {line.label}
-                  </th>
-                  <td className={line.tone && value > 0 ? `num tone-${line.tone}` : 'num'}>{show(line, value)}</td>
-                  <td className={delta === 0 ? 'num change muted' : 'num change'} title={`${words} (${previous.date}: ${show(line, previous.totals[line.key])})`}>
-                    <span aria-hidden="true">{changeText(delta, line.bytes)}</span>
-                    <span className="visually-hidden">{words}</span>
-                  </td>
-                </tr>
-              )
-            })}
-          </tbody>
-        ))}
-      </table>
+      <DataTable className="grid small report-totals" columns={columns} groups={TOTAL_GROUPS} rowKey={(line) => line.key} />
     </section>
   )
 }
+
+const DOMAIN_COLUMNS: Column<DomainDelivery>[] = [
+  { key: 'domain', header: 'Domain', cell: (d) => <Clip text={d.domain} /> },
+  { key: 'sent', header: 'Sent', num: true, width: 'w-count', cell: (d) => formatCount(d.sent) },
+  { key: 'bytes', header: 'Bytes', num: true, width: 'w-bytes', cell: (d) => formatBytes(d.bytes) },
+  { key: 'defers', header: 'Defers', num: true, width: 'w-count', cellClass: (d) => (d.defers > 0 ? 'tone-deferred' : undefined), cell: (d) => formatCount(d.defers) },
+  { key: 'avg', header: 'Avg delay', num: true, width: 'w-report-delay', cell: (d) => (d.sent > 0 ? formatDelay(d.avgDelayMs) : '—') },
+  { key: 'max', header: 'Max delay', num: true, width: 'w-report-delay', cell: (d) => formatDelay(d.maxDelayMs) },
+]
 
 export function DomainSummary({ domains, top }: { domains: DomainDelivery[]; top: number }) {
   return (
@@ -111,95 +110,21 @@ export function DomainSummary({ domains, top }: { domains: DomainDelivery[]; top
         <h2 id="report-domains">Host/domain summary</h2>
         <span className="muted small-note">message delivery, top {top}</span>
       </div>
-      {domains.length === 0 ? (
-        <Empty>No message was delivered or deferred this day.</Empty>
-      ) : (
-        <table className="grid report-domains">
-          <colgroup>
-            <col />
-            <col className="w-count" />
-            <col className="w-bytes" />
-            <col className="w-count" />
-            <col className="w-report-delay" />
-            <col className="w-report-delay" />
-          </colgroup>
-          <thead>
-            <tr>
-              <th scope="col">Domain</th>
-              <th scope="col" className="num">
-                Sent
-              </th>
-              <th scope="col" className="num">
-                Bytes
-              </th>
-              <th scope="col" className="num">
-                Defers
-              </th>
-              <th scope="col" className="num">
-                Avg delay
-              </th>
-              <th scope="col" className="num">
-                Max delay
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {domains.map((d) => (
-              <tr key={d.domain}>
-                <td>
-                  <Clip text={d.domain} />
-                </td>
-                <td className="num">{formatCount(d.sent)}</td>
-                <td className="num">{formatBytes(d.bytes)}</td>
-                <td className={d.defers > 0 ? 'num tone-deferred' : 'num'}>{formatCount(d.defers)}</td>
-                <td className="num">{d.sent > 0 ? formatDelay(d.avgDelayMs) : '—'}</td>
-                <td className="num">{formatDelay(d.maxDelayMs)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable className="grid report-domains" columns={DOMAIN_COLUMNS} rows={domains} rowKey={(d) => d.domain} empty="No message was delivered or deferred this day." />
     </section>
   )
 }
 
 export function TopList({ title, keyLabel, rows, by, empty }: { title: string; keyLabel: string; rows: CountAndBytes[]; by: 'count' | 'bytes'; empty: string }) {
+  const columns: Column<CountAndBytes>[] = [
+    { key: 'key', header: keyLabel, cell: (r) => <Clip text={r.key || '<>'} /> },
+    { key: 'count', header: 'Messages', num: true, sorted: by === 'count', width: 'w-count', cellClass: by === 'count' ? 'strong' : undefined, cell: (r) => formatCount(r.count) },
+    { key: 'bytes', header: 'Bytes', num: true, sorted: by === 'bytes', width: 'w-bytes', cellClass: by === 'bytes' ? 'strong' : undefined, cell: (r) => formatBytes(r.bytes) },
+  ]
   return (
     <section className="card report-card" aria-label={title}>
       <h2>{title}</h2>
-      {rows.length === 0 ? (
-        <Empty>{empty}</Empty>
-      ) : (
-        <table className="grid report-top">
-          <colgroup>
-            <col />
-            <col className="w-count" />
-            <col className="w-bytes" />
-          </colgroup>
-          <thead>
-            <tr>
-              <th scope="col">{keyLabel}</th>
-              <th scope="col" className="num" aria-sort={by === 'count' ? 'descending' : undefined}>
-                Messages
-              </th>
-              <th scope="col" className="num" aria-sort={by === 'bytes' ? 'descending' : undefined}>
-                Bytes
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.key}>
-                <td>
-                  <Clip text={r.key || '<>'} />
-                </td>
-                <td className={by === 'count' ? 'num strong' : 'num'}>{formatCount(r.count)}</td>
-                <td className={by === 'bytes' ? 'num strong' : 'num'}>{formatBytes(r.bytes)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable className="grid report-top" columns={columns} rows={rows} rowKey={(r) => r.key} empty={empty} />
     </section>
   )
 }
@@ -227,42 +152,30 @@ export function ProblemSection({ kind, detail }: { kind: 'deferral' | 'bounce'; 
 }
 
 function ByCause({ detail, tone }: { detail: ProblemDetail; tone: string }) {
+  const columns: Column<ProblemDetail['byCause'][number]>[] = [
+    {
+      key: 'cause',
+      header: 'Cause',
+      cellClass: 'wrap',
+      cell: (c) => (
+        <>
+          <span className="cause-summary">{c.summary}</span>
+          {c.fix && <span className="cause-fix">What to try: {c.fix}</span>}
+          {c.sample && (
+            <code className="cause-sample" title={c.sample}>
+              {c.sample}
+            </code>
+          )}
+        </>
+      ),
+    },
+    { key: 'count', header: 'Count', num: true, width: 'w-count', cellClass: `tone-${tone}`, cell: (c) => formatCount(c.count) },
+    { key: 'domains', header: 'Domains', width: 'w-cause-domains', cellClass: 'wrap', cell: (c) => c.domains.map((d) => `${d.domain} (${formatCount(d.count)})`).join(', ') },
+  ]
   return (
     <div>
       <h3>By cause</h3>
-      <table className="grid report-causes">
-        <colgroup>
-          <col />
-          <col className="w-count" />
-          <col className="w-cause-domains" />
-        </colgroup>
-        <thead>
-          <tr>
-            <th scope="col">Cause</th>
-            <th scope="col" className="num">
-              Count
-            </th>
-            <th scope="col">Domains</th>
-          </tr>
-        </thead>
-        <tbody>
-          {detail.byCause.map((c) => (
-            <tr key={c.cause}>
-              <td className="wrap">
-                <span className="cause-summary">{c.summary}</span>
-                {c.fix && <span className="cause-fix">What to try: {c.fix}</span>}
-                {c.sample && (
-                  <code className="cause-sample" title={c.sample}>
-                    {c.sample}
-                  </code>
-                )}
-              </td>
-              <td className={`num tone-${tone}`}>{formatCount(c.count)}</td>
-              <td className="wrap">{c.domains.map((d) => `${d.domain} (${formatCount(d.count)})`).join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable className="grid report-causes" columns={columns} rows={detail.byCause} rowKey={(c) => c.cause} />
     </div>
   )
 }
@@ -270,43 +183,26 @@ function ByCause({ detail, tone }: { detail: ProblemDetail; tone: string }) {
 function ByDomain({ detail, tone }: { detail: ProblemDetail; tone: string }) {
   // A cause's id is short enough for the column; its summary is the tooltip.
   const summaries = new Map(detail.byCause.map((c) => [c.cause, c.summary]))
+  const columns: Column<ProblemDetail['byDomain'][number]>[] = [
+    { key: 'domain', header: 'Domain', width: 'w-problem-domain', cell: (d) => <Clip text={d.domain} /> },
+    { key: 'count', header: 'Count', num: true, width: 'w-count', cellClass: `tone-${tone}`, cell: (d) => formatCount(d.count) },
+    {
+      key: 'causes',
+      header: 'Causes',
+      cellClass: 'wrap',
+      cell: (d) =>
+        d.causes.map((c, i) => (
+          <span key={c.cause} title={summaries.get(c.cause)}>
+            {i > 0 && ', '}
+            {c.cause} ({formatCount(c.count)})
+          </span>
+        )),
+    },
+  ]
   return (
     <div>
       <h3>By domain</h3>
-      <table className="grid report-problem-domains">
-        <colgroup>
-          <col className="w-problem-domain" />
-          <col className="w-count" />
-          <col />
-        </colgroup>
-        <thead>
-          <tr>
-            <th scope="col">Domain</th>
-            <th scope="col" className="num">
-              Count
-            </th>
-            <th scope="col">Causes</th>
-          </tr>
-        </thead>
-        <tbody>
-          {detail.byDomain.map((d) => (
-            <tr key={d.domain}>
-              <td>
-                <Clip text={d.domain} />
-              </td>
-              <td className={`num tone-${tone}`}>{formatCount(d.count)}</td>
-              <td className="wrap">
-                {d.causes.map((c, i) => (
-                  <span key={c.cause} title={summaries.get(c.cause)}>
-                    {i > 0 && ', '}
-                    {c.cause} ({formatCount(c.count)})
-                  </span>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable className="grid report-problem-domains" columns={columns} rows={detail.byDomain} rowKey={(d) => d.domain} />
     </div>
   )
 }
@@ -317,6 +213,13 @@ function clock(at: number): string {
   const d = new Date(at)
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
 }
+
+const EVENT_COLUMNS: Column<ReportEvent>[] = [
+  { key: 'time', header: 'Time', width: 'w-clock', cellClass: 'time', cell: (e) => clock(e.at) },
+  { key: 'level', header: 'Level', width: 'w-state', cell: (e) => <Badge value={e.level} /> },
+  { key: 'source', header: 'Source', width: 'w-source', cell: (e) => <Clip text={e.source} /> },
+  { key: 'message', header: 'Message', cellClass: 'wrap', cell: (e) => e.message },
+]
 
 export function ReportEvents({ report }: { report: Pick<DayReport, 'warnings' | 'errors' | 'events'> }) {
   const { warnings, errors, events } = report
@@ -335,36 +238,7 @@ export function ReportEvents({ report }: { report: Pick<DayReport, 'warnings' | 
         <Empty>No warning or error was logged this day.</Empty>
       ) : (
         <>
-          <table className="grid report-events">
-            <colgroup>
-              <col className="w-clock" />
-              <col className="w-state" />
-              <col className="w-source" />
-              <col />
-            </colgroup>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Level</th>
-                <th scope="col">Source</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e: ReportEvent) => (
-                <tr key={e.id} className={`row-${e.level}`}>
-                  <td className="time">{clock(e.at)}</td>
-                  <td>
-                    <Badge value={e.level} />
-                  </td>
-                  <td>
-                    <Clip text={e.source} />
-                  </td>
-                  <td className="wrap">{e.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable className="grid report-events" columns={EVENT_COLUMNS} rows={events} rowKey={(e) => e.id} rowClass={(e) => `row-${e.level}`} />
           {events.length < total && (
             <p className="muted small-note">
               The latest {formatCount(events.length)} of {formatCount(total)} are shown; <a href={href('/logs')}>the Logs page</a> has them all, with their details.
