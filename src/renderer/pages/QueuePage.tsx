@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react'
 import type { ApiError } from '../../shared/api.ts'
-import { QUEUE_STATES, type QueueEntry, type QueueMessageDetail } from '../../shared/types.ts'
+import { QUEUE_STATES, type MailLogEntry, type QueueEntry, type QueueMessageDetail, type RecipientDetail } from '../../shared/types.ts'
 import { ConfirmDialog, Dialog } from '../components/Dialog.tsx'
 import { Badge } from '../components/Cells.tsx'
-import { Empty, ErrorNotice } from '../components/Notices.tsx'
+import { DataTable, type Column } from '../components/DataTable.tsx'
+import { ErrorNotice } from '../components/Notices.tsx'
 import { Pager } from '../components/Pager.tsx'
 import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
 import { QueueTable } from '../components/Tables.tsx'
@@ -101,6 +102,32 @@ export function QueuePage() {
   )
 }
 
+const RECIPIENT_COLUMNS: Column<RecipientDetail>[] = [
+  { key: 'address', header: 'Address', cellClass: 'wrap', cell: (r) => r.address },
+  { key: 'status', header: 'Status', cell: (r) => <Badge value={r.status} /> },
+  { key: 'dsn', header: 'DSN', cellClass: 'mono', cell: (r) => r.dsn ?? '—' },
+  { key: 'reply', header: 'Reply', cellClass: 'wrap', cell: (r) => r.reply ?? '—' },
+  { key: 'updated', header: 'Updated', cellClass: 'time', cell: (r) => formatTime(r.updatedAt) },
+]
+
+const ATTEMPT_COLUMNS: Column<MailLogEntry>[] = [
+  { key: 'time', header: 'Time', cellClass: 'time', cell: (a) => formatTime(a.at) },
+  { key: 'to', header: 'To', cellClass: 'wrap', cell: (a) => a.recipient },
+  { key: 'status', header: 'Status', cell: (a) => <Badge value={a.status} /> },
+  { key: 'relay', header: 'Relay', cellClass: 'wrap', cell: (a) => a.relay ?? 'none' },
+  {
+    key: 'reply',
+    header: 'Reply',
+    cellClass: 'wrap',
+    cell: (a) => (
+      <>
+        {a.reply ?? '—'}
+        {a.explanation && <div className="row-explanation">{a.explanation.summary}</div>}
+      </>
+    ),
+  },
+]
+
 function SourceDialog({ entry, onClose }: { entry: QueueEntry; onClose(): void }) {
   const { queueSummary } = useStores()
   const [detail, setDetail] = useState<QueueMessageDetail | null>(null)
@@ -149,62 +176,9 @@ function SourceDialog({ entry, onClose }: { entry: QueueEntry; onClose(): void }
             </dd>
           </dl>
           <h3>Recipients</h3>
-          <table className="grid">
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Status</th>
-                <th scope="col">DSN</th>
-                <th scope="col">Reply</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {detail.recipientsDetail.map((r) => (
-                <tr key={r.address}>
-                  <td className="wrap">{r.address}</td>
-                  <td>
-                    <Badge value={r.status} />
-                  </td>
-                  <td className="mono">{r.dsn ?? '—'}</td>
-                  <td className="wrap">{r.reply ?? '—'}</td>
-                  <td className="time">{formatTime(r.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable className="grid" columns={RECIPIENT_COLUMNS} rows={detail.recipientsDetail} rowKey={(r) => r.address} />
           <h3>Attempts</h3>
-          {detail.attemptsLog.length === 0 ? (
-            <Empty>No delivery attempt yet.</Empty>
-          ) : (
-            <table className="grid">
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Relay</th>
-                  <th scope="col">Reply</th>
-                </tr>
-              </thead>
-              <tbody>
-                {detail.attemptsLog.map((a) => (
-                  <tr key={a.id}>
-                    <td className="time">{formatTime(a.at)}</td>
-                    <td className="wrap">{a.recipient}</td>
-                    <td>
-                      <Badge value={a.status} />
-                    </td>
-                    <td className="wrap">{a.relay ?? 'none'}</td>
-                    <td className="wrap">
-                      {a.reply ?? '—'}
-                      {a.explanation && <div className="row-explanation">{a.explanation.summary}</div>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <DataTable className="grid" columns={ATTEMPT_COLUMNS} rows={detail.attemptsLog} rowKey={(a) => a.id} empty="No delivery attempt yet." />
         </>
       )}
       <h3>Source</h3>

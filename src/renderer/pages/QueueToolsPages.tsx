@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react'
 import type { ApiError, Result } from '../../shared/api.ts'
-import { QUEUE_STATES } from '../../shared/types.ts'
+import { QUEUE_STATES, type QueueState } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
+import { DataTable, type Column } from '../components/DataTable.tsx'
 import { ConfirmDialog } from '../components/Dialog.tsx'
 import { Empty, ErrorNotice } from '../components/Notices.tsx'
 import { formatCount, plural } from '../format.ts'
@@ -40,6 +41,16 @@ function useConfirmedAction<T>(call: () => Promise<Result<T>>, describe: (data: 
   return { asking, setAsking, busy, done, actionError, run }
 }
 
+const STATE_COLUMNS: Column<{ state: QueueState; count: number }>[] = [
+  { key: 'state', header: 'State', cell: (r) => <Badge value={r.state} /> },
+  { key: 'count', header: 'Messages', num: true, cell: (r) => formatCount(r.count) },
+]
+
+const DOMAIN_COLUMNS: Column<{ domain: string; count: number }>[] = [
+  { key: 'domain', header: 'Domain', cellClass: 'clip', cellTitle: (d) => d.domain, cell: (d) => d.domain },
+  { key: 'count', header: 'Recipients', num: true, cell: (d) => formatCount(d.count) },
+]
+
 export function DeleteQueuePage() {
   const { queueSummary } = useStores()
   const { summary, error } = useSummary()
@@ -70,49 +81,16 @@ export function DeleteQueuePage() {
             </p>
           )}
           <div className="summary-tables">
-            <table className="grid small">
-              <caption>By state</caption>
-              <thead>
-                <tr>
-                  <th scope="col">State</th>
-                  <th scope="col" className="num">
-                    Messages
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {QUEUE_STATES.map((state) => (
-                  <tr key={state}>
-                    <td>
-                      <Badge value={state} />
-                    </td>
-                    <td className="num">{formatCount(summary.byState[state])}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              className="grid small"
+              caption="By state"
+              showCaption
+              columns={STATE_COLUMNS}
+              rows={QUEUE_STATES.map((state) => ({ state, count: summary.byState[state] }))}
+              rowKey={(r) => r.state}
+            />
             {summary.byDomain.length > 0 && (
-              <table className="grid small">
-                <caption>Top recipient domains</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Domain</th>
-                    <th scope="col" className="num">
-                      Recipients
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {summary.byDomain.map((d) => (
-                    <tr key={d.domain}>
-                      <td className="clip" title={d.domain}>
-                        {d.domain}
-                      </td>
-                      <td className="num">{formatCount(d.count)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable className="grid small" caption="Top recipient domains" showCaption columns={DOMAIN_COLUMNS} rows={summary.byDomain} rowKey={(d) => d.domain} />
             )}
           </div>
           <div className="form-actions">

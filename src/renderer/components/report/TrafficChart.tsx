@@ -1,5 +1,6 @@
 import type { HourTraffic } from '../../../shared/report.ts'
 import { formatCount } from '../../format.ts'
+import { DataTable, type Column } from '../DataTable.tsx'
 
 // Per-hour traffic, as a table and as grouped bars in plain SVG: one group per
 // local clock hour the report gives (23 or 25 on a daylight-saving day), four bars each.
@@ -103,33 +104,26 @@ export function TrafficChart({ hours }: { hours: HourTraffic[] }) {
 
 export function HourTable({ hours }: { hours: HourTraffic[] }) {
   const dst = hours.length !== 24
+  const columns: Column<HourTraffic>[] = [
+    { key: 'hour', header: 'Hour', rowHeader: true, cellClass: dst ? 'time wrap' : 'time', cell: (h) => hourRange(h, dst) },
+    ...SERIES.map(
+      (s): Column<HourTraffic> => ({
+        key: s.key,
+        header: s.label,
+        num: true,
+        cellClass: (h) => (h[s.key] > 0 ? `tone-${s.key}` : undefined),
+        cell: (h) => formatCount(h[s.key]),
+      }),
+    ),
+  ]
   return (
-    <table className="grid small report-hours">
-      <caption className="visually-hidden">Per-hour traffic</caption>
-      <thead>
-        <tr>
-          <th scope="col">Hour</th>
-          {SERIES.map((s) => (
-            <th key={s.key} scope="col" className="num">
-              {s.label}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {hours.map((h) => (
-          <tr key={h.start} className={SERIES.every((s) => h[s.key] === 0) ? 'quiet' : undefined}>
-            <th scope="row" className={dst ? 'time wrap' : 'time'}>
-              {hourRange(h, dst)}
-            </th>
-            {SERIES.map((s) => (
-              <td key={s.key} className={h[s.key] > 0 ? `num tone-${s.key}` : 'num'}>
-                {formatCount(h[s.key])}
-              </td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      className="grid small report-hours"
+      caption="Per-hour traffic"
+      columns={columns}
+      rows={hours}
+      rowKey={(h) => h.start}
+      rowClass={(h) => (SERIES.every((s) => h[s.key] === 0) ? 'quiet' : undefined)}
+    />
   )
 }
