@@ -1,5 +1,3 @@
-import { useEffect, useState } from 'react'
-import type { ApiError, Result } from '../../shared/api.ts'
 import { QUEUE_STATES, type QueueState } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
 import { DataTable, type Column } from '../components/DataTable.tsx'
@@ -7,39 +5,12 @@ import { ConfirmDialog } from '../components/Dialog.tsx'
 import { Empty, ErrorNotice } from '../components/Notices.tsx'
 import { formatCount, plural } from '../format.ts'
 import { href } from '../routes.ts'
-import { useSlice, useStores } from '../stores/index.ts'
+import { useConfirmedAction } from '../hooks/useConfirmedAction.ts'
+import { useQueueSummary } from '../hooks/useQueueSummary.ts'
+import { useStores } from '../stores/index.ts'
 
 // Delete Queue and Flush Queue: the two operations on the whole queue. Both
 // say how many messages they touch before and after.
-
-function useSummary() {
-  const { queueSummary } = useStores()
-  const state = useSlice(queueSummary, (s) => s)
-  useEffect(() => {
-    const off = queueSummary.getState().watch()
-    void queueSummary.getState().load()
-    return off
-  }, [queueSummary])
-  return state
-}
-
-/** An operation on the whole queue: asked first, then run once, with its outcome in words. */
-function useConfirmedAction<T>(call: () => Promise<Result<T>>, describe: (data: T) => string) {
-  const [asking, setAsking] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const [done, setDone] = useState<string | null>(null)
-  const [actionError, setActionError] = useState<ApiError | null>(null)
-  async function run() {
-    setBusy(true)
-    setActionError(null)
-    const result = await call()
-    setBusy(false)
-    setAsking(false)
-    if (result.ok) setDone(describe(result.data))
-    else setActionError(result.error)
-  }
-  return { asking, setAsking, busy, done, actionError, run }
-}
 
 const STATE_COLUMNS: Column<{ state: QueueState; count: number }>[] = [
   { key: 'state', header: 'State', cell: (r) => <Badge value={r.state} /> },
@@ -53,7 +24,7 @@ const DOMAIN_COLUMNS: Column<{ domain: string; count: number }>[] = [
 
 export function DeleteQueuePage() {
   const { queueSummary } = useStores()
-  const { summary, error } = useSummary()
+  const { summary, error } = useQueueSummary()
   const { asking, setAsking, busy, done, actionError, run: deleteAll } = useConfirmedAction(
     () => queueSummary.getState().deleteAll(),
     (data) => `Deleted ${plural(data.count, 'message')}.`,
@@ -113,7 +84,7 @@ export function DeleteQueuePage() {
 
 export function FlushQueuePage() {
   const { queueSummary } = useStores()
-  const { summary, error } = useSummary()
+  const { summary, error } = useQueueSummary()
   const { asking, setAsking, busy, done, actionError, run: flush } = useConfirmedAction(
     () => queueSummary.getState().flush(),
     (data) => `${plural(data.count, 'message')} ${data.count === 1 ? 'is' : 'are'} due now and being retried.`,
