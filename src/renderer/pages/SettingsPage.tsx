@@ -4,7 +4,7 @@ import { effectiveRelayPort, effectiveTls, type TlsMode } from '../../shared/set
 import { ErrorNotice } from '../components/Notices.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
 import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
-import { ADVANCED_FIELDS, buildUpdate, toDraft, type Draft, type FieldErrors } from './SettingsForm.ts'
+import { ADVANCED_FIELDS, buildUpdate, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
 
 // Edit Settings: the seed's fields, then the collapsed Advanced section.
 // Checked with the shared schema before Submit; main's field errors shown the same way.
