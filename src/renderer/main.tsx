@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client'
 import { pickApi } from './api/index.ts'
 import { App } from './App.tsx'
 import { createStores } from './stores/index.ts'
-import './styles.css'
+import './styles/index.css'
 
 const root = document.getElementById('root')
 if (!root) throw new Error('The page has no #root element.')
