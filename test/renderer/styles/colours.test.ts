@@ -48,4 +48,22 @@ describe('colours', () => {
     const rules = read(TOKENS).replace(/\/\*[\s\S]*?\*\//g, '').match(/[^{}]+\{/g) ?? []
     expect(rules.map((r) => r.trim())).toEqual([':root {'])
   })
+
+  it('of the chart are the state colours of the report tables and badges', () => {
+    const all = stylesheets.map(read).join('\n')
+    // The declarations of the rule whose selector list holds exactly this selector.
+    const rule = (selector: string): Record<string, string> => {
+      const m = [...all.matchAll(/([^{}]+)\{([^}]*)\}/g)].find((r) => r[1]!.split(',').some((s) => s.trim() === selector))
+      if (!m) throw new Error(`no rule for ${selector}`)
+      return Object.fromEntries([...m[2]!.matchAll(/([\w-]+):\s*([^;]+);/g)].map((d) => [d[1]!, d[2]!.trim()]))
+    }
+    const state = { received: rule('.badge-received').color, delivered: rule('.tone-delivered').color, deferred: rule('.tone-deferred').color, bounced: rule('.tone-bounced').color }
+    for (const [series, colour] of Object.entries(state)) {
+      expect(colour, series).toMatch(/^var\(--[\w-]+\)$/)
+      // The bar and its legend swatch.
+      expect(rule(`.bar-${series}`), series).toEqual({ fill: colour, background: colour })
+    }
+    expect(rule('.problem-deferred')['border-top']).toBe(`3px solid ${state.deferred}`)
+    expect(rule('.problem-bounced')['border-top']).toBe(`3px solid ${state.bounced}`)
+  })
 })
