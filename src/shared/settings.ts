@@ -242,3 +242,12 @@ export function effectiveRelayPort(s: Pick<SettingsFields, 'useTls' | 'tlsMode' 
   if (tls === 'starttls' && s.relayHost !== '') return 587
   return 25
 }
+
+/** Said wherever Use SASL Authorization is on with Use TLS off: the password then depends on the relay's STARTTLS. */
+export const SASL_WITHOUT_TLS_NOTE =
+  'Use TLS is off: the Password is sent only if the relay offers STARTTLS and, with Verify certificate on, its certificate verifies (give its CA certificate under Advanced). A relay that does not gets no login, and mail waits in the queue. Turn on Use TLS to require encryption.'
+
+/** Whether the saved settings send the password only where the relay offers STARTTLS. */
+export function saslNeedsStarttls(s: Pick<SettingsFields, 'useSasl' | 'useTls' | 'allowPlainAuth' | 'relayHost'>): boolean {
+  return s.useSasl && !s.useTls && !s.allowPlainAuth && s.relayHost !== ''
+}

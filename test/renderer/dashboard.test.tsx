@@ -41,3 +41,20 @@ describe('the dashboard with a damaged settings file', () => {
     expect(banner.closest('[role="alert"]')!.textContent).toContain('The disk holding /srv/smtp-console is full.')
   })
 })
+
+describe('the dashboard with Use SASL Authorization on and Use TLS off', () => {
+  it('says the password waits for the relay’s STARTTLS, for as long as the settings say so', async () => {
+    const fake = createFakeApi()
+    const base = await fake.api['status.get']()
+    if (!base.ok) throw new Error('the fake has no status')
+    let status: Status = { ...base.data, mode: 'relay', relayHost: 'smtp.example.net', sasl: true, tls: 'opportunistic', allowPlainAuth: false }
+    fake.handle('status.get', () => ({ ok: true, data: status }))
+    renderConsole(fake)
+    const note = await screen.findByText(/Use TLS is off: the Password is sent only if the relay offers STARTTLS/)
+    expect(note.closest('[role="note"]')!.querySelector('a')!.getAttribute('href')).toBe('#/settings')
+
+    status = { ...status, tls: 'starttls' }
+    fake.emit('settings.changed', { fields: ['Use TLS'] })
+    await waitFor(() => expect(screen.queryByText(/Use TLS is off: the Password is sent only/)).toBeNull())
+  })
+})

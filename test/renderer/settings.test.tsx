@@ -100,7 +100,7 @@ describe('Edit Settings', () => {
   })
 
   describe('the password and TLS', () => {
-    const SASL_WARNING = /Use TLS is off: the Password will be sent only if the relay offers STARTTLS/
+    const SASL_WARNING = /Use TLS is off: the Password is sent only if the relay offers STARTTLS and, with Verify certificate on, its certificate verifies/
 
     it('warns before Submit while Use SASL Authorization is on and Use TLS is off', async () => {
       const { fake, user } = await openSettings()

@@ -1,5 +1,5 @@
 import { useLayoutEffect } from 'react'
-import type { EffectiveTls } from '../../shared/settings.ts'
+import { SASL_WITHOUT_TLS_NOTE, type EffectiveTls } from '../../shared/settings.ts'
 import { QUEUE_STATES, type Status } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
@@ -69,6 +69,11 @@ export function DashboardPage() {
       {s && !s.verifyCertificate && (
         <div className="notice notice-warning" role="note">
           {NO_VERIFY_WARNING} <a href={href('/settings')}>Change the settings</a>
+        </div>
+      )}
+      {s && s.sasl && s.mode === 'relay' && s.tls === 'opportunistic' && !s.allowPlainAuth && (
+        <div className="notice notice-warning" role="note">
+          {SASL_WITHOUT_TLS_NOTE} <a href={href('/settings')}>Change the settings</a>
         </div>
       )}
       {s && s.sasl && s.allowPlainAuth && (

@@ -1,6 +1,6 @@
 import '../zod-config.ts'
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
-import { effectiveRelayPort, effectiveTls, type TlsMode } from '../../shared/settings.ts'
+import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, type TlsMode } from '../../shared/settings.ts'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
 import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
@@ -108,7 +108,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
     draft.useSasl && !draft.useTls
       ? draft.allowPlainAuth
         ? PLAIN_AUTH_WARNING
-        : 'Use TLS is off: the Password will be sent only if the relay offers STARTTLS. A relay that does not gets no login, and mail waits in the queue. Turn on Use TLS to require encryption.'
+        : SASL_WITHOUT_TLS_NOTE
       : null
 
   return (

@@ -184,6 +184,17 @@ describe('settings through the engine', () => {
     expect(filesWithPassword(engine.dataDir, PASSWORD)).toEqual([])
   })
 
+  it('a start with Use SASL Authorization on and Use TLS off warns that the password waits for the relay’s STARTTLS', async () => {
+    let engine = await open()
+    unwrap(await api(engine, 'settings.update', { settings: relay({ useSasl: true, username: 'mailer', useTls: false }), password: PASSWORD }))
+    const dataDir = engine.dataDir
+    await engine.close()
+    engine = await openEngine({ dataDir, startWorker: false })
+    engines.push(engine)
+    const warnings = unwrap(await api(engine, 'events.list', { limit: 20, level: 'warning' })).items
+    expect(warnings.some((e) => e.source === 'settings' && /Use TLS is off: the Password is sent only if the relay offers STARTTLS/.test(e.message))).toBe(true)
+  })
+
   it('turning Verify certificate off, or Allow password without TLS (unsafe) on, is logged as a warning that says what it costs', async () => {
     const engine = await open()
     unwrap(await api(engine, 'settings.update', { settings: relay() }))

@@ -2,7 +2,7 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } fro
 import { dirname, join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../../shared/api.ts'
-import { effectiveRelayPort, effectiveTls, type SettingsFields } from '../../../shared/settings.ts'
+import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, saslNeedsStarttls, type SettingsFields } from '../../../shared/settings.ts'
 import type { Status } from '../../../shared/types.ts'
 import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from '../storage/db.ts'
 import { DeliveryWorker } from '../delivery/worker.ts'
@@ -122,6 +122,8 @@ export class CoreEngine implements Engine, EngineParts {
     if (this.settings.removedTemps.length) {
       this.logEvent('info', 'settings', `Removed ${this.settings.removedTemps.length} unfinished settings save(s) left by a crash: ${this.settings.removedTemps.join(', ')}.`)
     }
+    // Settings saved before the password needed TLS may now defer where they used to log in: said at every start.
+    if (!problem && saslNeedsStarttls(this.settings.get())) this.logEvent('warning', 'settings', SASL_WITHOUT_TLS_NOTE)
     const recovered = this.queue.recoverActive()
     this.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: this.queueView.count() })
     if (recovered) this.logEvent('warning', 'queue', `${recovered} message(s) were being delivered when the console stopped; they will be retried now (a recipient may get a message twice).`)
