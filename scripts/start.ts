@@ -126,7 +126,10 @@ async function downloadElectron(): Promise<string> {
     progress.end()
   }
 
-  const unpack = spawnSync(process.execPath, [join(electronDir, 'install.js')], { stdio: 'inherit', env })
+  // install.js finds the zip just downloaded in the cache and only unpacks it; force_no_cache would make it
+  // download again without the stall watchdog, and the timeout bounds it whatever happens.
+  const { force_no_cache: _ignored, ...unpackEnv } = env
+  const unpack = spawnSync(process.execPath, [join(electronDir, 'install.js')], { stdio: 'inherit', env: unpackEnv, timeout: 5 * 60_000 })
   if (unpack.status !== 0) throw new UnpackError(unpack.error?.message ?? `electron/install.js exited with ${unpack.status ?? unpack.signal}`)
   const binary = installedElectron()
   if (!binary) throw new UnpackError(`no Electron binary in ${env.ELECTRON_OVERRIDE_DIST_PATH || join(electronDir, 'dist')} afterwards`)

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -165,14 +165,14 @@ describe('npm start', () => {
     const dir = scratch()
     const record = join(dir, 'launched.txt')
     const standIn = recordingCommand(dir, 'electron', record, `[ -f out/main/index.js ] && printf 'built=yes\\n';`)
-    // The build must be this run's, not one left from before.
-    rmSync(join(ROOT, 'out', 'main'), { recursive: true, force: true })
+    // A copy of the project, so the build is this run's and the checkout's out/ is left alone.
+    const project = projectCopy(dir)
     const port = await closedPort()
-    const child = start(freshCloneEnv(dir, { ELECTRON_EXEC_PATH: standIn, ELECTRON_MIRROR: `http://127.0.0.1:${port}/` }), ['--data-dir', join(dir, 'data')])
+    const child = start(freshCloneEnv(dir, { ELECTRON_EXEC_PATH: standIn, ELECTRON_MIRROR: `http://127.0.0.1:${port}/` }), ['--data-dir', join(dir, 'data')], project)
     expect(await exitWithin(child, 'npm start with the stand-in', 60_000)).toBe(0)
     const lines = readFileSync(record, 'utf8').trim().split('\n')
     // Electron gets the project folder and reads package.json's main from it, as electron-vite preview does.
-    expect(lines).toEqual([`cwd=${ROOT}`, 'arg=.', 'arg=--data-dir', `arg=${join(dir, 'data')}`, 'built=yes'])
+    expect(lines).toEqual([`cwd=${project}`, 'arg=.', 'arg=--data-dir', `arg=${join(dir, 'data')}`, 'built=yes'])
     const main = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string }).main
     expect(main).toBe('out/main/index.js')
     expect(readFileSync(join(ROOT, main), 'utf8')).toMatch(/from ["']electron["']/)
