@@ -137,6 +137,23 @@ describe('a damaged settings.json with mail queued for the relay', () => {
     expect(engine.mailLog.count('bounced')).toBe(0)
   })
 
+  it('a From Name with a tab, which older versions saved, is read with a space and delivery goes on, with a warning', async () => {
+    const smtp = await startSmtp({ tls: 'none' })
+    cleanups.push(() => smtp.close())
+    const dataDir = await queuedForRelay(smtp)
+    const file = join(dataDir, 'settings.json')
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Stored
+    writeFileSync(file, JSON.stringify({ ...saved, settings: { ...saved.settings, fromName: 'Ops\tConsole' } }))
+
+    const engine = await openEngine({ dataDir, dnsServers: ['127.0.0.1:9'] })
+    cleanups.push(() => engine.close())
+    expect(unwrap(await engine.call('status.get', undefined)).settingsProblem).toBeNull()
+    expect(unwrap(await engine.call('settings.get', undefined)).settings.fromName).toBe('Ops Console')
+    const warnings = unwrap(await engine.call('events.list', { limit: 20, level: 'warning' })).items
+    expect(warnings.some((e) => /From Name in the settings file held control characters/.test(e.message))).toBe(true)
+    await waitFor(() => smtp.received.length === 3, 'the queued mail through the relay')
+  })
+
   it('orphan settings.json.tmp-* files of a save cut short are removed at start; the settings are read as saved', async () => {
     const smtp = await startSmtp({ tls: 'none' })
     cleanups.push(() => smtp.close())

@@ -119,6 +119,9 @@ export class CoreEngine implements Engine, EngineParts {
     const problem = this.settings.problem
     if (problem) this.logEvent('error', 'settings', problem.message, { file: problem.file, fields: problem.fields })
     else if (existsSync(this.settings.file)) this.markSettingsSaved()
+    if (this.settings.cleanedAtLoad.length) {
+      this.logEvent('warning', 'settings', `${this.settings.cleanedAtLoad.join(', ')} in the settings file held control characters (a tab, say) that this version refuses; they were read as spaces. Save Edit Settings to keep it so.`)
+    }
     if (this.settings.removedTemps.length) {
       this.logEvent('info', 'settings', `Removed ${this.settings.removedTemps.length} unfinished settings save(s) left by a crash: ${this.settings.removedTemps.join(', ')}.`)
     }

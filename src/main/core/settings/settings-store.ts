@@ -1,7 +1,7 @@
 import Conf from 'conf'
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../../shared/settings.ts'
+import { CONTROL_CHARS, DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../../shared/settings.ts'
 import type { SettingsProblem } from '../../../shared/types.ts'
 import { caCertificateProblem } from './ca-certificate.ts'
 import type { EngineOptions, SettingsBackend } from '../engine/engine-types.ts'
@@ -68,6 +68,8 @@ export class SettingsStore {
   readonly file: string
   /** Set while the file cannot be read as it was saved; delivery waits until a valid save clears it. */
   problem: SettingsProblem | null = null
+  /** Fields read with characters this version refuses replaced (From Name's control characters), for the event log. */
+  readonly cleanedAtLoad: string[]
   /** Temporary files of saves a crash interrupted, removed at load. */
   readonly removedTemps: string[]
 
@@ -83,9 +85,10 @@ export class SettingsStore {
     } catch {
       // No file yet, or not ours to change.
     }
-    const { stored, problem } = readSettingsFile(this.file, options.savedBefore ?? false)
+    const { stored, problem, cleaned } = readSettingsFile(this.file, options.savedBefore ?? false)
     this.current = stored
     this.problem = problem
+    this.cleanedAtLoad = cleaned ?? []
   }
 
   private get backend(): SettingsBackend {
@@ -212,7 +215,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * then the readable fields over the defaults, for the form only, and the
  * engine keeps delivery paused so a default never decides where mail goes.
  */
-export function readSettingsFile(file: string, savedBefore: boolean): { stored: Stored; problem: SettingsProblem | null } {
+export function readSettingsFile(file: string, savedBefore: boolean): { stored: Stored; problem: SettingsProblem | null; cleaned?: string[] } {
   const defaults: Stored = { settings: { ...DEFAULT_SETTINGS }, password: null }
   const fail = (what: string, fields: string[] = [], stored: Stored = defaults) => ({
     stored,
@@ -249,12 +252,19 @@ export function readSettingsFile(file: string, savedBefore: boolean): { stored: 
 
   const settings = { ...DEFAULT_SETTINGS }
   const bad = new Map<string, string>()
+  const cleaned: string[] = []
   for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof SettingsFields)[]) {
     if (!Object.hasOwn(stored, key)) {
       if (REQUIRED_FIELDS.includes(key)) bad.set(FIELD_LABELS[key], 'missing')
       continue
     }
-    const parsed = settingsFieldsSchema.shape[key].safeParse(stored[key])
+    let value = stored[key]
+    // From Name decides nothing about where mail goes: control characters older versions took (a tab) are read as spaces.
+    if (key === 'fromName' && typeof value === 'string' && CONTROL_CHARS_ALL.test(value) && !/[\r\n]/.test(value)) {
+      value = value.replace(CONTROL_CHARS_ALL, ' ')
+      cleaned.push(FIELD_LABELS[key])
+    }
+    const parsed = settingsFieldsSchema.shape[key].safeParse(value)
     if (parsed.success) (settings as Record<string, unknown>)[key] = parsed.data
     else bad.set(FIELD_LABELS[key], parsed.error.issues[0]?.message ?? 'invalid')
   }
@@ -276,5 +286,7 @@ export function readSettingsFile(file: string, savedBefore: boolean): { stored: 
     const list = [...bad].map(([label, why]) => `${label} (${why.replace(/\.$/, '')})`).join('; ')
     return fail(`${bad.size === 1 ? 'this field is' : 'these fields are'} invalid: ${list}`, [...bad.keys()], { settings, password })
   }
-  return { stored: { settings, password }, problem: null }
+  return { stored: { settings, password }, problem: null, cleaned }
 }
+
+const CONTROL_CHARS_ALL = new RegExp(CONTROL_CHARS.source, 'g')
