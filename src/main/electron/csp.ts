@@ -1,27 +1,8 @@
-// The Content-Security-Policy of the console's page. It loads nothing from
-// outside the app: its own scripts and styles, data: images, and no frames,
-// plugins or base rewrites. 'self' is the page's origin: smtp-console://app in
-// the installed app (whose handler sends the policy with every file), the dev
-// server in development. The dev server needs one relaxation: the React
-// refresh preamble is an inline module script.
+// The Content-Security-Policy of the console's page, as the installed app's
+// protocol handler and the dev session send it. The directives are shared with
+// the web adapter (src/shared/wire.ts); this file sets them on responses.
 
-const PRODUCTION_POLICY: ReadonlyArray<readonly [string, ...string[]]> = [
-  ['default-src', "'self'"],
-  ['script-src', "'self'"],
-  ['style-src', "'self'", "'unsafe-inline'"],
-  ['img-src', "'self'", 'data:'],
-  ['connect-src', "'self'"],
-  ['object-src', "'none'"],
-  ['base-uri', "'none'"],
-  ['frame-ancestors', "'none'"],
-]
-
-export function contentSecurityPolicy(options: { devServer: boolean }): string {
-  return PRODUCTION_POLICY.map(([directive, ...sources]) => {
-    const all = options.devServer && directive === 'script-src' ? [...sources, "'unsafe-inline'"] : sources
-    return `${directive} ${all.join(' ')}`
-  }).join('; ')
-}
+export { contentSecurityPolicy } from '../../shared/wire.ts'
 
 /** Response headers with the policy set, replacing any policy the response carried in whatever case. */
 export function withContentSecurityPolicy(

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
 import { EVENT_NAMES, isApiMethod, parseRequest, type Result } from '../../shared/api.ts'
+import { API_PREFIX, contentSecurityPolicy, EVENTS_PATH, TOKEN_HEADER, TOKEN_PARAM } from '../../shared/wire.ts'
 import type { Engine } from '../core/engine/engine-types.ts'
 
 // The same API as the desktop app's IPC, over HTTP on 127.0.0.1 for a
@@ -35,7 +36,7 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.woff2': 'font/woff2',
 }
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+const CSP = contentSecurityPolicy({ devServer: false })
 
 function sendJson(res: ServerResponse, status: number, body: Result<unknown>): void {
   const text = JSON.stringify(body)
@@ -103,8 +104,8 @@ export async function startWebServer(engine: Engine, options: WebServerOptions =
     if (origin && origin !== `http://${host}`) {
       return sendJson(res, 403, { ok: false, error: { code: 'forbidden', message: 'Requests from other origins are refused.' } })
     }
-    if (url.pathname === '/api/events') {
-      if (!tokenMatches(url.searchParams.get('token'), token)) {
+    if (url.pathname === EVENTS_PATH) {
+      if (!tokenMatches(url.searchParams.get(TOKEN_PARAM), token)) {
         return sendJson(res, 401, { ok: false, error: { code: 'forbidden', message: 'Missing or wrong token: open the URL the console printed.' } })
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
@@ -113,10 +114,10 @@ export async function startWebServer(engine: Engine, options: WebServerOptions =
       req.on('close', () => streams.delete(res))
       return
     }
-    if (url.pathname.startsWith('/api/')) {
-      const method = url.pathname.slice('/api/'.length)
+    if (url.pathname.startsWith(API_PREFIX)) {
+      const method = url.pathname.slice(API_PREFIX.length)
       if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'invalid_request', message: 'Use POST.' } })
-      if (!tokenMatches(req.headers['x-smtp-console-token'] as string | undefined, token)) {
+      if (!tokenMatches(req.headers[TOKEN_HEADER] as string | undefined, token)) {
         return sendJson(res, 401, { ok: false, error: { code: 'forbidden', message: 'Missing or wrong token: open the URL the console printed.' } })
       }
       if (!isApiMethod(method)) return sendJson(res, 404, { ok: false, error: { code: 'not_found', message: `No such method: ${method}` } })
@@ -182,7 +183,7 @@ export async function startWebServer(engine: Engine, options: WebServerOptions =
   port = (server.address() as AddressInfo).port
   allowedHosts.add(`127.0.0.1:${port}`).add(`localhost:${port}`)
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${port}/?${TOKEN_PARAM}=${token}`,
     token,
     port,
     close: async () => {

@@ -1,11 +1,11 @@
 import type { ApiEvents, ConsoleApi, Result } from '../../shared/api.ts'
 import { API_METHODS, EVENT_NAMES } from '../../shared/methods.ts'
+import { apiPath, EVENTS_PATH, TOKEN_HEADER, TOKEN_PARAM } from '../../shared/wire.ts'
 
 // The console in a browser: the same ConsoleApi over HTTP (one POST per
 // method) and server-sent events, protected by the per-run token the web
 // adapter printed in the URL.
 
-export const TOKEN_HEADER = 'x-smtp-console-token'
 const TOKEN_KEY = 'smtp-console-token'
 
 export const LOST_CONTACT = 'The console lost contact with the engine. Check that the SMTP Console server is still running, then reload the page.'
@@ -19,10 +19,10 @@ interface TokenPlace {
 /** Takes the token from `?token=` on first load, keeps it for this tab, and removes it from the address bar. */
 export function takeToken(place: TokenPlace): string {
   const url = new URL(place.location.href)
-  const fromUrl = url.searchParams.get('token')
+  const fromUrl = url.searchParams.get(TOKEN_PARAM)
   if (fromUrl) {
     place.sessionStorage.setItem(TOKEN_KEY, fromUrl)
-    url.searchParams.delete('token')
+    url.searchParams.delete(TOKEN_PARAM)
     place.history.replaceState(place.history.state, '', `${url.pathname}${url.search}${url.hash}`)
     return fromUrl
   }
@@ -56,7 +56,7 @@ export function createWebApi(options: WebApiOptions): ConsoleApi {
   async function call(method: string, request: unknown): Promise<Result<unknown>> {
     let response: Response
     try {
-      response = await doFetch(`${base}/api/${method}`, {
+      response = await doFetch(`${base}${apiPath(method)}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [TOKEN_HEADER]: options.token },
         body: JSON.stringify(request === undefined ? null : request),
@@ -83,7 +83,7 @@ export function createWebApi(options: WebApiOptions): ConsoleApi {
 
   function open(): void {
     if (source || !Source) return
-    source = new Source(`${base}/api/events?token=${encodeURIComponent(options.token)}`)
+    source = new Source(`${base}${EVENTS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(options.token)}`)
     for (const name of EVENT_NAMES) {
       source.addEventListener(name, (event) => {
         let payload: unknown

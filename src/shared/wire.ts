@@ -1,0 +1,42 @@
+// What the browser page and the web adapter agree on over HTTP, and the page's
+// Content-Security-Policy, which the desktop shell and the web adapter both send:
+// one place, so a path, the header or a directive cannot drift between them.
+
+/** Every API method is POSTed to API_PREFIX + its name, e.g. /api/queue.list. */
+export const API_PREFIX = '/api/'
+/** The server-sent event stream; under API_PREFIX, so no method may be called "events". */
+export const EVENTS_PATH = `${API_PREFIX}events`
+/** The header that carries the per-run token on every API call. */
+export const TOKEN_HEADER = 'x-smtp-console-token'
+/** The query parameter that carries the token in the printed address and on the event stream (EventSource sends no headers). */
+export const TOKEN_PARAM = 'token'
+
+/** The path a method is POSTed to. */
+export function apiPath(method: string): string {
+  return `${API_PREFIX}${method}`
+}
+
+/**
+ * The console page loads nothing from outside the app: its own scripts and
+ * styles, data: images, and no frames, plugins or base rewrites. 'self' is the
+ * page's origin: smtp-console://app in the installed app, http://127.0.0.1:PORT
+ * in a browser, the dev server in development.
+ */
+export const CSP_DIRECTIVES: ReadonlyArray<readonly [string, ...string[]]> = [
+  ['default-src', "'self'"],
+  ['script-src', "'self'"],
+  ['style-src', "'self'", "'unsafe-inline'"],
+  ['img-src', "'self'", 'data:'],
+  ['connect-src', "'self'"],
+  ['object-src', "'none'"],
+  ['base-uri', "'none'"],
+  ['frame-ancestors', "'none'"],
+]
+
+/** The policy as a header value. The dev server needs one relaxation: the React refresh preamble is an inline module script. */
+export function contentSecurityPolicy(options: { devServer: boolean }): string {
+  return CSP_DIRECTIVES.map(([directive, ...sources]) => {
+    const all = options.devServer && directive === 'script-src' ? [...sources, "'unsafe-inline'"] : sources
+    return `${directive} ${all.join(' ')}`
+  }).join('; ')
+}
