@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { FIELD_LABELS, PASSWORD_LABEL, type SettingsField } from './labels.ts'
 
 // The settings of the SMTP page. Labels are the seed's words; the advanced
 // fields are what a mature mail tool needs beyond them.
@@ -107,75 +108,79 @@ export const mailboxSchema = (label: string) =>
 
 export const settingsFieldsSchema = z.object({
   useTls: z.boolean(),
-  hostname: noCrlf('Hostname')
+  hostname: noCrlf(FIELD_LABELS.hostname)
     .trim()
-    .min(1, 'Enter the Hostname, a fully qualified domain name such as mail.example.com.')
-    .refine(isFqdn, 'Hostname must be a fully qualified domain name, such as mail.example.com.'),
-  fromName: noCrlf('From Name').max(200, 'From Name is limited to 200 characters.').refine(hasNoControlChars, noControlMessage('From Name')),
+    .min(1, `Enter the ${FIELD_LABELS.hostname}, a fully qualified domain name such as mail.example.com.`)
+    .refine(isFqdn, `${FIELD_LABELS.hostname} must be a fully qualified domain name, such as mail.example.com.`),
+  fromName: noCrlf(FIELD_LABELS.fromName).max(200, `${FIELD_LABELS.fromName} is limited to 200 characters.`).refine(hasNoControlChars, noControlMessage(FIELD_LABELS.fromName)),
   fromAddress: z
     .string()
     .trim()
-    .min(1, 'Enter the From Address.')
-    .refine((v) => NO_CRLF.test(v), 'From Address must be on one line (no line breaks).')
-    .refine(isMailbox, 'From Address must be a valid email address, like alerts@example.com.'),
-  relayHost: noCrlf('Relay Host')
+    .min(1, `Enter the ${FIELD_LABELS.fromAddress}.`)
+    .refine((v) => NO_CRLF.test(v), `${FIELD_LABELS.fromAddress} must be on one line (no line breaks).`)
+    .refine(isMailbox, `${FIELD_LABELS.fromAddress} must be a valid email address, like alerts@example.com.`),
+  relayHost: noCrlf(FIELD_LABELS.relayHost)
     .trim()
     .refine(
       (v) => v === '' || isHostName(v) || isIPv4(v) || isIPv6(v),
-      'Relay Host must be a host name, an IPv4 or IPv6 address, or blank for direct sending.',
+      `${FIELD_LABELS.relayHost} must be a host name, an IPv4 or IPv6 address, or blank for direct sending.`,
     )
     .transform((v) => (v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v)),
   relayPort: z
-    .number({ error: 'Relay Port must be a number from 1 to 65535, or blank.' })
-    .int('Relay Port must be a whole number.')
-    .min(1, 'Relay Port must be from 1 to 65535.')
-    .max(65535, 'Relay Port must be from 1 to 65535.')
+    .number({ error: `${FIELD_LABELS.relayPort} must be a number from 1 to 65535, or blank.` })
+    .int(`${FIELD_LABELS.relayPort} must be a whole number.`)
+    .min(1, `${FIELD_LABELS.relayPort} must be from 1 to 65535.`)
+    .max(65535, `${FIELD_LABELS.relayPort} must be from 1 to 65535.`)
     .nullable(),
   useSasl: z.boolean(),
-  username: noCrlf('Username').max(256, 'Username is limited to 256 characters.').refine(hasNoControlChars, noControlMessage('Username')),
+  username: noCrlf(FIELD_LABELS.username).max(256, `${FIELD_LABELS.username} is limited to 256 characters.`).refine(hasNoControlChars, noControlMessage(FIELD_LABELS.username)),
   tlsMode: z.enum(TLS_MODES),
   verifyCertificate: z.boolean(),
   /** Lets the SASL password go over a connection without TLS; off, a relay without STARTTLS gets no login at all. */
   allowPlainAuth: z.boolean(),
   caPem: z
     .string()
-    .max(CA_PEM_MAX, 'The CA certificate is limited to 64 KiB: paste only the certificate authority that signed the relay’s certificate.')
+    .max(CA_PEM_MAX, `The ${FIELD_LABELS.caPem} is limited to 64 KiB: paste only the certificate authority that signed the relay’s certificate.`)
     .refine(
       (v) => v.length > CA_PEM_MAX || v.trim() === '' || isPemCertificates(v),
-      'The CA certificate must be in PEM form: one or more blocks from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.',
+      `The ${FIELD_LABELS.caPem} must be in PEM form: one or more blocks from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.`,
     ),
-  minBackoffSec: z.number().int().min(10, 'Minimal backoff is at least 10 seconds.').max(86400, 'Minimal backoff is at most one day.'),
-  maxBackoffSec: z.number().int().min(10, 'Maximal backoff is at least 10 seconds.').max(7 * 86400, 'Maximal backoff is at most 7 days.'),
+  minBackoffSec: z.number().int().min(10, `${FIELD_LABELS.minBackoffSec} is at least 10 seconds.`).max(86400, `${FIELD_LABELS.minBackoffSec} is at most one day.`),
+  maxBackoffSec: z.number().int().min(10, `${FIELD_LABELS.maxBackoffSec} is at least 10 seconds.`).max(7 * 86400, `${FIELD_LABELS.maxBackoffSec} is at most 7 days.`),
   maxQueueLifetimeSec: z
     .number()
     .int()
-    .min(60, 'Maximal queue lifetime is at least one minute.')
-    .max(30 * 86400, 'Maximal queue lifetime is at most 30 days.'),
-  concurrency: z.number().int().min(1, 'Concurrency is at least 1.').max(100, 'Concurrency is at most 100.'),
-  connectionTimeoutSec: z.number().int().min(1, 'Connection timeout is at least 1 second.').max(600, 'Connection timeout is at most 600 seconds.'),
-  greetingTimeoutSec: z.number().int().min(1, 'Greeting timeout is at least 1 second.').max(600, 'Greeting timeout is at most 600 seconds.'),
-  maxMessageSizeBytes: z.number().int().min(1024, 'The message size limit is at least 1 KiB.').max(100 * 1024 * 1024, 'The message size limit is at most 100 MiB.'),
-  logRetentionDays: z.number().int().min(1, 'Log retention is at least 1 day.').max(3650, 'Log retention is at most 3650 days.'),
+    .min(60, `${FIELD_LABELS.maxQueueLifetimeSec} is at least one minute.`)
+    .max(30 * 86400, `${FIELD_LABELS.maxQueueLifetimeSec} is at most 30 days.`),
+  concurrency: z.number().int().min(1, `${FIELD_LABELS.concurrency} is at least 1.`).max(100, `${FIELD_LABELS.concurrency} is at most 100.`),
+  connectionTimeoutSec: z.number().int().min(1, `${FIELD_LABELS.connectionTimeoutSec} is at least 1 second.`).max(600, `${FIELD_LABELS.connectionTimeoutSec} is at most 600 seconds.`),
+  greetingTimeoutSec: z.number().int().min(1, `${FIELD_LABELS.greetingTimeoutSec} is at least 1 second.`).max(600, `${FIELD_LABELS.greetingTimeoutSec} is at most 600 seconds.`),
+  maxMessageSizeBytes: z.number().int().min(1024, `${FIELD_LABELS.maxMessageSizeBytes} is at least 1 KiB.`).max(100 * 1024 * 1024, `${FIELD_LABELS.maxMessageSizeBytes} is at most 100 MiB.`),
+  logRetentionDays: z.number().int().min(1, `${FIELD_LABELS.logRetentionDays} is at least 1 day.`).max(3650, `${FIELD_LABELS.logRetentionDays} is at most 3650 days.`),
 })
 
 export type SettingsFields = z.infer<typeof settingsFieldsSchema>
 
+// Every field has its label in labels.ts and every label its field: a field added or renamed without one fails to compile.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const _everyFieldLabelled: SameKeys<keyof SettingsFields, SettingsField> = true
+
 /** Cross-field rules; each names the field the admin must change. */
 export const settingsSchema = settingsFieldsSchema.superRefine((s, ctx) => {
   if (s.useSasl && s.username.trim() === '') {
-    ctx.addIssue({ code: 'custom', path: ['username'], message: 'Enter the Username: Use SASL Authorization is on.' })
+    ctx.addIssue({ code: 'custom', path: ['username'], message: `Enter the ${FIELD_LABELS.username}: ${FIELD_LABELS.useSasl} is on.` })
   }
   if (s.useSasl && s.relayHost === '') {
-    ctx.addIssue({ code: 'custom', path: ['useSasl'], message: 'SASL authorization is used with a relay host; enter a Relay Host or turn it off.' })
+    ctx.addIssue({ code: 'custom', path: ['useSasl'], message: `${FIELD_LABELS.useSasl} is used with a relay host; enter a ${FIELD_LABELS.relayHost} or turn it off.` })
   }
   if (s.relayHost === '' && s.relayPort !== null) {
-    ctx.addIssue({ code: 'custom', path: ['relayPort'], message: 'Leave Relay Port blank for direct sending (port 25 is used), or enter a Relay Host.' })
+    ctx.addIssue({ code: 'custom', path: ['relayPort'], message: `Leave ${FIELD_LABELS.relayPort} blank for direct sending (port 25 is used), or enter a ${FIELD_LABELS.relayHost}.` })
   }
   if (s.maxBackoffSec < s.minBackoffSec) {
-    ctx.addIssue({ code: 'custom', path: ['maxBackoffSec'], message: 'Maximal backoff must not be shorter than the minimal backoff.' })
+    ctx.addIssue({ code: 'custom', path: ['maxBackoffSec'], message: `${FIELD_LABELS.maxBackoffSec} must not be shorter than the minimal backoff.` })
   }
   if (!s.verifyCertificate && s.caPem.trim() !== '') {
-    ctx.addIssue({ code: 'custom', path: ['verifyCertificate'], message: 'A CA certificate is only used when Verify certificate is on.' })
+    ctx.addIssue({ code: 'custom', path: ['verifyCertificate'], message: `A ${FIELD_LABELS.caPem} is only used when ${FIELD_LABELS.verifyCertificate} is on.` })
   }
 })
 
@@ -207,9 +212,9 @@ export const settingsUpdateSchema = z.object({
   settings: settingsSchema,
   password: z
     .string()
-    .max(1024, 'Password is limited to 1024 characters.')
-    .regex(NO_CRLF, 'Password must be on one line (no line breaks).')
-    .refine(hasNoControlChars, noControlMessage('Password'))
+    .max(1024, `${PASSWORD_LABEL} is limited to 1024 characters.`)
+    .regex(NO_CRLF, `${PASSWORD_LABEL} must be on one line (no line breaks).`)
+    .refine(hasNoControlChars, noControlMessage(PASSWORD_LABEL))
     .nullable()
     .optional(),
 })

@@ -1,4 +1,5 @@
 import { validationError, type ApiRequest } from '../../shared/api.ts'
+import { FIELD_LABELS } from '../../shared/labels.ts'
 import { settingsUpdateSchema, type SettingsFields, type SettingsView, type TlsMode } from '../../shared/settings.ts'
 
 // The Edit Settings draft: what the inputs hold (text for numbers, days and
@@ -73,14 +74,14 @@ type NumberField = Exclude<
 
 /** The numeric fields as the form shows them: label, the draft key, and how text becomes the stored number. */
 export const NUMBER_FIELDS: { field: NumberField; draft: keyof Draft; label: string; unit: number; whole: boolean }[] = [
-  { field: 'minBackoffSec', draft: 'minBackoffSec', label: 'Minimal backoff', unit: 1, whole: true },
-  { field: 'maxBackoffSec', draft: 'maxBackoffSec', label: 'Maximal backoff', unit: 1, whole: true },
-  { field: 'maxQueueLifetimeSec', draft: 'maxQueueLifetimeDays', label: 'Maximal queue lifetime', unit: DAY, whole: false },
-  { field: 'concurrency', draft: 'concurrency', label: 'Concurrency', unit: 1, whole: true },
-  { field: 'connectionTimeoutSec', draft: 'connectionTimeoutSec', label: 'Connection timeout', unit: 1, whole: true },
-  { field: 'greetingTimeoutSec', draft: 'greetingTimeoutSec', label: 'Greeting timeout', unit: 1, whole: true },
-  { field: 'maxMessageSizeBytes', draft: 'maxMessageSizeMiB', label: 'Message size limit', unit: MIB, whole: false },
-  { field: 'logRetentionDays', draft: 'logRetentionDays', label: 'Log retention', unit: 1, whole: true },
+  { field: 'minBackoffSec', draft: 'minBackoffSec', label: FIELD_LABELS.minBackoffSec, unit: 1, whole: true },
+  { field: 'maxBackoffSec', draft: 'maxBackoffSec', label: FIELD_LABELS.maxBackoffSec, unit: 1, whole: true },
+  { field: 'maxQueueLifetimeSec', draft: 'maxQueueLifetimeDays', label: FIELD_LABELS.maxQueueLifetimeSec, unit: DAY, whole: false },
+  { field: 'concurrency', draft: 'concurrency', label: FIELD_LABELS.concurrency, unit: 1, whole: true },
+  { field: 'connectionTimeoutSec', draft: 'connectionTimeoutSec', label: FIELD_LABELS.connectionTimeoutSec, unit: 1, whole: true },
+  { field: 'greetingTimeoutSec', draft: 'greetingTimeoutSec', label: FIELD_LABELS.greetingTimeoutSec, unit: 1, whole: true },
+  { field: 'maxMessageSizeBytes', draft: 'maxMessageSizeMiB', label: FIELD_LABELS.maxMessageSizeBytes, unit: MIB, whole: false },
+  { field: 'logRetentionDays', draft: 'logRetentionDays', label: FIELD_LABELS.logRetentionDays, unit: 1, whole: true },
 ]
 
 export type FieldErrors = Record<string, string>
@@ -104,7 +105,7 @@ export function buildUpdate(draft: Draft, hasPassword: boolean): { update: ApiRe
   let relayPort: number | null = null
   const portText = draft.relayPort.trim()
   if (portText !== '') {
-    if (!/^\d+$/.test(portText)) errors.relayPort = 'Relay Port must be a number from 1 to 65535, or blank.'
+    if (!/^\d+$/.test(portText)) errors.relayPort = `${FIELD_LABELS.relayPort} must be a number from 1 to 65535, or blank.`
     else relayPort = Number(portText)
   }
   const settings = {

@@ -1,5 +1,6 @@
 import '../zod-config.ts'
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
+import { FIELD_LABELS, formLabel, PASSWORD_LABEL } from '../../shared/labels.ts'
 import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, type TlsMode } from '../../shared/settings.ts'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
@@ -124,26 +125,26 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         </p>
       )}
 
-      <Row label="Use TLS" htmlFor="settings-useTls" error={errors.useTls} field="useTls" hint={`Connections use: ${TLS_LABELS[tls]}.`} check>
+      <Row label={FIELD_LABELS.useTls} htmlFor="settings-useTls" error={errors.useTls} field="useTls" hint={`Connections use: ${TLS_LABELS[tls]}.`} check>
         <input type="checkbox" {...input('useTls')} checked={draft.useTls} onChange={(e) => change('useTls', e.target.checked)} />
       </Row>
-      <Row label="Hostname" htmlFor="settings-hostname" error={errors.hostname} field="hostname" hint="A fully qualified domain name that resolves to this system, used in EHLO and the Message-ID.">
+      <Row label={FIELD_LABELS.hostname} htmlFor="settings-hostname" error={errors.hostname} field="hostname" hint="A fully qualified domain name that resolves to this system, used in EHLO and the Message-ID.">
         <input type="text" {...input('hostname')} value={draft.hostname} onChange={(e) => change('hostname', e.target.value)} autoComplete="off" spellCheck={false} />
       </Row>
-      <Row label="From Name" htmlFor="settings-fromName" error={errors.fromName} field="fromName" hint="The display name in the From header.">
+      <Row label={FIELD_LABELS.fromName} htmlFor="settings-fromName" error={errors.fromName} field="fromName" hint="The display name in the From header.">
         <input type="text" {...input('fromName')} value={draft.fromName} onChange={(e) => change('fromName', e.target.value)} autoComplete="off" />
       </Row>
-      <Row label="From Address" htmlFor="settings-fromAddress" error={errors.fromAddress} field="fromAddress" hint="The address messages come from.">
+      <Row label={FIELD_LABELS.fromAddress} htmlFor="settings-fromAddress" error={errors.fromAddress} field="fromAddress" hint="The address messages come from.">
         <input type="email" {...input('fromAddress')} value={draft.fromAddress} onChange={(e) => change('fromAddress', e.target.value)} autoComplete="off" spellCheck={false} />
       </Row>
-      <Row label="Relay Host" htmlFor="settings-relayHost" error={errors.relayHost} field="relayHost" hint="Address of the relay server; blank for direct sending to each recipient’s mail server.">
+      <Row label={FIELD_LABELS.relayHost} htmlFor="settings-relayHost" error={errors.relayHost} field="relayHost" hint="Address of the relay server; blank for direct sending to each recipient’s mail server.">
         <input type="text" {...input('relayHost')} value={draft.relayHost} onChange={(e) => change('relayHost', e.target.value)} autoComplete="off" spellCheck={false} />
       </Row>
-      <Row label="Relay Port" htmlFor="settings-relayPort" error={errors.relayPort} field="relayPort" hint={portHint}>
+      <Row label={FIELD_LABELS.relayPort} htmlFor="settings-relayPort" error={errors.relayPort} field="relayPort" hint={portHint}>
         <input type="text" inputMode="numeric" className="short" {...input('relayPort')} value={draft.relayPort} onChange={(e) => change('relayPort', e.target.value)} autoComplete="off" />
       </Row>
       <Row
-        label="Use SASL Authorization"
+        label={FIELD_LABELS.useSasl}
         htmlFor="settings-useSasl"
         error={errors.useSasl}
         field="useSasl"
@@ -152,13 +153,13 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
       >
         <input type="checkbox" {...input('useSasl')} checked={draft.useSasl} onChange={(e) => change('useSasl', e.target.checked)} />
       </Row>
-      <Row label="Username" htmlFor="settings-username" error={errors.username} field="username" hint={draft.useSasl ? '' : 'Used only with Use SASL Authorization.'}>
+      <Row label={FIELD_LABELS.username} htmlFor="settings-username" error={errors.username} field="username" hint={draft.useSasl ? '' : 'Used only with Use SASL Authorization.'}>
         <input type="text" {...input('username')} value={draft.username} disabled={!draft.useSasl} onChange={(e) => change('username', e.target.value)} autoComplete="off" spellCheck={false} />
       </Row>
       {hasPassword ? (
         <>
           <div className="row">
-            <span className="label">Password</span>
+            <span className="label">{PASSWORD_LABEL}</span>
             <div className="row-control">
               <p className="password-set">A password is set.</p>
             </div>
@@ -178,7 +179,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
           </Row>
         </>
       ) : (
-        <Row label="Password" htmlFor="settings-password" error={errors.password} field="password" hint={draft.useSasl ? 'No password is set.' : 'Used only with Use SASL Authorization.'}>
+        <Row label={PASSWORD_LABEL} htmlFor="settings-password" error={errors.password} field="password" hint={draft.useSasl ? 'No password is set.' : 'Used only with Use SASL Authorization.'}>
           <input type="password" {...input('password')} value={draft.password} disabled={!draft.useSasl} onChange={(e) => change('password', e.target.value)} autoComplete="new-password" />
         </Row>
       )}
@@ -195,7 +196,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
 
       <details className="advanced" open={advancedOpen} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}>
         <summary>Advanced</summary>
-        <Row label="TLS mode" htmlFor="settings-tlsMode" error={errors.tlsMode} field="tlsMode" hint="Automatic: implicit TLS on port 465, STARTTLS on any other port.">
+        <Row label={FIELD_LABELS.tlsMode} htmlFor="settings-tlsMode" error={errors.tlsMode} field="tlsMode" hint="Automatic: implicit TLS on port 465, STARTTLS on any other port.">
           <select {...input('tlsMode')} value={draft.tlsMode} onChange={(e) => change('tlsMode', e.target.value as TlsMode)}>
             {(Object.keys(TLS_MODE_LABELS) as TlsMode[]).map((mode) => (
               <option key={mode} value={mode}>
@@ -204,11 +205,11 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
             ))}
           </select>
         </Row>
-        <Row label="Verify certificate" htmlFor="settings-verifyCertificate" error={errors.verifyCertificate} field="verifyCertificate" hint="Refuse servers whose certificate is not trusted. Give a CA certificate rather than turning this off." check>
+        <Row label={FIELD_LABELS.verifyCertificate} htmlFor="settings-verifyCertificate" error={errors.verifyCertificate} field="verifyCertificate" hint="Refuse servers whose certificate is not trusted. Give a CA certificate rather than turning this off." check>
           <input type="checkbox" {...input('verifyCertificate')} checked={draft.verifyCertificate} onChange={(e) => change('verifyCertificate', e.target.checked)} />
         </Row>
         <Row
-          label="Allow password without TLS (unsafe)"
+          label={FIELD_LABELS.allowPlainAuth}
           htmlFor="settings-allowPlainAuth"
           error={errors.allowPlainAuth}
           field="allowPlainAuth"
@@ -217,17 +218,17 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         >
           <input type="checkbox" {...input('allowPlainAuth')} checked={draft.allowPlainAuth} onChange={(e) => change('allowPlainAuth', e.target.checked)} />
         </Row>
-        <Row label="CA certificate" htmlFor="settings-caPem" error={errors.caPem} field="caPem" hint="PEM of a private certificate authority that signed the relay’s certificate; blank for the system’s trusted CAs.">
+        <Row label={FIELD_LABELS.caPem} htmlFor="settings-caPem" error={errors.caPem} field="caPem" hint="PEM of a private certificate authority that signed the relay’s certificate; blank for the system’s trusted CAs.">
           <textarea {...input('caPem')} rows={4} value={draft.caPem} onChange={(e) => change('caPem', e.target.value)} spellCheck={false} placeholder="-----BEGIN CERTIFICATE-----" />
         </Row>
-        <NumberRow label="Minimal backoff (seconds)" field="minBackoffSec" draftKey="minBackoffSec" draft={draft} errors={errors} input={input} change={change} hint="Wait before the first retry of a deferred message." />
-        <NumberRow label="Maximal backoff (seconds)" field="maxBackoffSec" draftKey="maxBackoffSec" draft={draft} errors={errors} input={input} change={change} hint="The wait doubles after each attempt, up to this." />
-        <NumberRow label="Maximal queue lifetime (days)" field="maxQueueLifetimeSec" draftKey="maxQueueLifetimeDays" draft={draft} errors={errors} input={input} change={change} hint="After this, undelivered recipients are bounced as expired." />
-        <NumberRow label="Concurrency" field="concurrency" draftKey="concurrency" draft={draft} errors={errors} input={input} change={change} hint="Messages delivered at the same time." />
-        <NumberRow label="Connection timeout (seconds)" field="connectionTimeoutSec" draftKey="connectionTimeoutSec" draft={draft} errors={errors} input={input} change={change} hint="" />
-        <NumberRow label="Greeting timeout (seconds)" field="greetingTimeoutSec" draftKey="greetingTimeoutSec" draft={draft} errors={errors} input={input} change={change} hint="Wait for the server’s 220 greeting." />
-        <NumberRow label="Message size limit (MiB)" field="maxMessageSizeBytes" draftKey="maxMessageSizeMiB" draft={draft} errors={errors} input={input} change={change} hint="" />
-        <NumberRow label="Log retention (days)" field="logRetentionDays" draftKey="logRetentionDays" draft={draft} errors={errors} input={input} change={change} hint="Mail Log and Logs entries older than this are removed." />
+        <NumberRow label={formLabel('minBackoffSec')} field="minBackoffSec" draftKey="minBackoffSec" draft={draft} errors={errors} input={input} change={change} hint="Wait before the first retry of a deferred message." />
+        <NumberRow label={formLabel('maxBackoffSec')} field="maxBackoffSec" draftKey="maxBackoffSec" draft={draft} errors={errors} input={input} change={change} hint="The wait doubles after each attempt, up to this." />
+        <NumberRow label={formLabel('maxQueueLifetimeSec')} field="maxQueueLifetimeSec" draftKey="maxQueueLifetimeDays" draft={draft} errors={errors} input={input} change={change} hint="After this, undelivered recipients are bounced as expired." />
+        <NumberRow label={formLabel('concurrency')} field="concurrency" draftKey="concurrency" draft={draft} errors={errors} input={input} change={change} hint="Messages delivered at the same time." />
+        <NumberRow label={formLabel('connectionTimeoutSec')} field="connectionTimeoutSec" draftKey="connectionTimeoutSec" draft={draft} errors={errors} input={input} change={change} hint="" />
+        <NumberRow label={formLabel('greetingTimeoutSec')} field="greetingTimeoutSec" draftKey="greetingTimeoutSec" draft={draft} errors={errors} input={input} change={change} hint="Wait for the server’s 220 greeting." />
+        <NumberRow label={formLabel('maxMessageSizeBytes')} field="maxMessageSizeBytes" draftKey="maxMessageSizeMiB" draft={draft} errors={errors} input={input} change={change} hint="" />
+        <NumberRow label={formLabel('logRetentionDays')} field="logRetentionDays" draftKey="logRetentionDays" draft={draft} errors={errors} input={input} change={change} hint="Mail Log and Logs entries older than this are removed." />
       </details>
 
       <div className="form-actions">

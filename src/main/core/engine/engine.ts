@@ -2,6 +2,7 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } fro
 import { dirname, join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../../shared/api.ts'
+import { FIELD_LABELS, PASSWORD_LABEL } from '../../../shared/labels.ts'
 import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, saslNeedsStarttls, type SettingsFields } from '../../../shared/settings.ts'
 import type { Status } from '../../../shared/types.ts'
 import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from '../storage/db.ts'
@@ -337,10 +338,10 @@ export class CoreEngine implements Engine, EngineParts {
 function weakenedTls(before: SettingsFields, after: SettingsFields): string {
   let said = ''
   if (before.verifyCertificate && !after.verifyCertificate) {
-    said += ' Verify certificate was turned off: server certificates are no longer checked, so a machine on the network path could pose as the server.'
+    said += ` ${FIELD_LABELS.verifyCertificate} was turned off: server certificates are no longer checked, so a machine on the network path could pose as the server.`
   }
   if (!before.allowPlainAuth && after.allowPlainAuth) {
-    said += ' Allow password without TLS (unsafe) was turned on: the Password is sent in clear to a relay that offers no STARTTLS.'
+    said += ` ${FIELD_LABELS.allowPlainAuth} was turned on: the ${PASSWORD_LABEL} is sent in clear to a relay that offers no STARTTLS.`
   }
   return said
 }

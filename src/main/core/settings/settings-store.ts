@@ -1,6 +1,7 @@
 import Conf from 'conf'
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { FIELD_LABELS, PASSWORD_LABEL } from '../../../shared/labels.ts'
 import { CONTROL_CHARS, DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../../shared/settings.ts'
 import type { SettingsProblem } from '../../../shared/types.ts'
 import { caCertificateProblem } from './ca-certificate.ts'
@@ -9,29 +10,6 @@ import type { SecretCipher } from './secrets.ts'
 
 // The settings of the SMTP page, in one file. The password is stored only
 // sealed by the cipher and leaves this module only towards a transport.
-
-export const FIELD_LABELS: Record<keyof SettingsFields, string> = {
-  useTls: 'Use TLS',
-  hostname: 'Hostname',
-  fromName: 'From Name',
-  fromAddress: 'From Address',
-  relayHost: 'Relay Host',
-  relayPort: 'Relay Port',
-  useSasl: 'Use SASL Authorization',
-  username: 'Username',
-  tlsMode: 'TLS mode',
-  verifyCertificate: 'Verify certificate',
-  allowPlainAuth: 'Allow password without TLS (unsafe)',
-  caPem: 'CA certificate',
-  minBackoffSec: 'Minimal backoff',
-  maxBackoffSec: 'Maximal backoff',
-  maxQueueLifetimeSec: 'Maximal queue lifetime',
-  concurrency: 'Concurrency',
-  connectionTimeoutSec: 'Connection timeout',
-  greetingTimeoutSec: 'Greeting timeout',
-  maxMessageSizeBytes: 'Message size limit',
-  logRetentionDays: 'Log retention',
-}
 
 /** A rule broken by an update, keyed by field; nothing was saved. */
 export class SettingsRejected extends Error {
@@ -130,7 +108,7 @@ export class SettingsStore {
     const next = update.settings
     const willHavePassword = update.password === undefined ? this.hasPassword() : update.password !== null && update.password !== ''
     if (next.useSasl && !willHavePassword) {
-      throw new SettingsRejected({ password: 'Enter the Password: Use SASL Authorization is on.' })
+      throw new SettingsRejected({ password: `Enter the ${PASSWORD_LABEL}: ${FIELD_LABELS.useSasl} is on.` })
     }
     const caProblem = caCertificateProblem(next.caPem)
     if (caProblem) throw new SettingsRejected({ caPem: caProblem })
@@ -140,10 +118,10 @@ export class SettingsStore {
 
     const changed = (Object.keys(FIELD_LABELS) as (keyof SettingsFields)[])
       .filter((k) => JSON.stringify(this.current.settings[k]) !== JSON.stringify(next[k]))
-      .map((k) => FIELD_LABELS[k])
+      .map((k): string => FIELD_LABELS[k])
     if (update.password === null || update.password === '') {
-      if (this.current.password !== null) changed.push('Password (cleared)')
-    } else if (update.password !== undefined) changed.push('Password (replaced)')
+      if (this.current.password !== null) changed.push(`${PASSWORD_LABEL} (cleared)`)
+    } else if (update.password !== undefined) changed.push(`${PASSWORD_LABEL} (replaced)`)
 
     // What the admin had in a damaged file is kept beside it, never lost to the save that replaces it;
     // moved rather than copied, so conf (which refuses a file that is not JSON) starts from no file.
@@ -280,8 +258,8 @@ export function readSettingsFile(file: string, savedBefore: boolean): { stored: 
   }
   let password: string | null = null
   if (typeof raw.password === 'string' && raw.password !== '') password = raw.password
-  else if (raw.password !== undefined && raw.password !== null && raw.password !== '') bad.set('Password', `it is ${describeValue(raw.password)}, not a sealed password`)
-  else if (settings.useSasl && bad.size === 0) bad.set('Password', 'Use SASL Authorization is on, and no password is stored')
+  else if (raw.password !== undefined && raw.password !== null && raw.password !== '') bad.set(PASSWORD_LABEL, `it is ${describeValue(raw.password)}, not a sealed password`)
+  else if (settings.useSasl && bad.size === 0) bad.set(PASSWORD_LABEL, `${FIELD_LABELS.useSasl} is on, and no password is stored`)
   if (bad.size) {
     const list = [...bad].map(([label, why]) => `${label} (${why.replace(/\.$/, '')})`).join('; ')
     return fail(`${bad.size === 1 ? 'this field is' : 'these fields are'} invalid: ${list}`, [...bad.keys()], { settings, password })

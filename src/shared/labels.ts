@@ -1,0 +1,50 @@
+// The settings' labels as the admin reads them on Edit Settings: the seed's
+// words for the first nine, then the Advanced fields. The form, the schema's
+// messages and the Logs entry of a save all take them from here, so a renamed
+// field reads the same everywhere.
+
+export const FIELD_LABELS = {
+  useTls: 'Use TLS',
+  hostname: 'Hostname',
+  fromName: 'From Name',
+  fromAddress: 'From Address',
+  relayHost: 'Relay Host',
+  relayPort: 'Relay Port',
+  useSasl: 'Use SASL Authorization',
+  username: 'Username',
+  tlsMode: 'TLS mode',
+  verifyCertificate: 'Verify certificate',
+  allowPlainAuth: 'Allow password without TLS (unsafe)',
+  caPem: 'CA certificate',
+  minBackoffSec: 'Minimal backoff',
+  maxBackoffSec: 'Maximal backoff',
+  maxQueueLifetimeSec: 'Maximal queue lifetime',
+  concurrency: 'Concurrency',
+  connectionTimeoutSec: 'Connection timeout',
+  greetingTimeoutSec: 'Greeting timeout',
+  maxMessageSizeBytes: 'Message size limit',
+  logRetentionDays: 'Log retention',
+} as const
+
+/** A settings field by its key; settings.ts checks that these are exactly its fields. */
+export type SettingsField = keyof typeof FIELD_LABELS
+
+/** The password is not a settings field (it is stored sealed, apart), but it is the seed's ninth label. */
+export const PASSWORD_LABEL = 'Password'
+
+/** The unit a number is typed in on the form, where it is not obvious from the label. */
+const FORM_UNITS: Partial<Record<SettingsField, string>> = {
+  minBackoffSec: 'seconds',
+  maxBackoffSec: 'seconds',
+  maxQueueLifetimeSec: 'days',
+  connectionTimeoutSec: 'seconds',
+  greetingTimeoutSec: 'seconds',
+  maxMessageSizeBytes: 'MiB',
+  logRetentionDays: 'days',
+}
+
+/** A field's label on the form: the label, and its unit in brackets where it has one ("Log retention (days)"). */
+export function formLabel(field: SettingsField): string {
+  const unit = FORM_UNITS[field]
+  return unit ? `${FIELD_LABELS[field]} (${unit})` : FIELD_LABELS[field]
+}
