@@ -28,21 +28,6 @@ export function localDay(offset: number, now: Date = new Date()): string {
   return localDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() + offset, 12))
 }
 
-const UNITS = ['KB', 'MB', 'GB', 'TB']
-
-/** "812 B", "4.2 KB", "12 MB" (units of 1024): one decimal below 10, none above. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—'
-  if (bytes < 1024) return `${bytes} B`
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024
-    unit += 1
-  }
-  const text = value < 10 ? value.toFixed(1) : Math.round(value).toString()
-  return `${text} ${UNITS[unit]}`
-}
 
 /** Delivery delay, compact for a narrow column: "0.9 s", "36 s", "6m 44s", "3h 01m", "2d 03h". */
 export function formatDelay(ms: number | null | undefined): string {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { formatBytes, formatCount, localDay } from '../../src/renderer/format.ts'
+import { formatBytes } from '../../src/shared/format.ts'
+import { formatCount, localDay } from '../../src/renderer/format.ts'
 import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
 import { test, expect, type ConsoleServer } from './fixtures.ts'
 import { menu, startRelay, type Relay } from './relay.ts'

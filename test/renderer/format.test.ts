@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatDelay, formatTime, localDay, positionText } from '../../src/renderer/format.ts'
+import { formatBytes } from '../../src/shared/format.ts'
+import { formatDelay, formatTime, localDay, positionText } from '../../src/renderer/format.ts'
 
 describe('display rules', () => {
   it('writes local times as YYYY-MM-DD HH:MM:SS', () => {
@@ -11,8 +12,8 @@ describe('display rules', () => {
 
   it('humanizes sizes', () => {
     expect(formatBytes(812)).toBe('812 B')
-    expect(formatBytes(4300)).toBe('4.2 KB')
-    expect(formatBytes(12 * 1024 * 1024)).toBe('12 MB')
+    expect(formatBytes(4300)).toBe('4.2 KiB')
+    expect(formatBytes(12 * 1024 * 1024)).toBe('12 MiB')
   })
 
   it('writes delays in seconds, then minutes and hours', () => {

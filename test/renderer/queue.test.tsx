@@ -51,7 +51,7 @@ describe('Mail Queue', () => {
     expect(header.slice(0, 9)).toEqual(['Queue ID', 'Size', 'Arrival Time', 'Sender', 'Recipients', 'State', 'Attempts', 'Next Attempt', 'Reason'])
     const reason = screen.getByText('The relay refused the connection.')
     expect(reason.getAttribute('title')).toContain('Connection refused')
-    expect(screen.getByText('2.0 KB')).toBeTruthy()
+    expect(screen.getByText('2.0 KiB')).toBeTruthy()
   })
 
   it('asks before deleting a message, and Cancel keeps it', async () => {

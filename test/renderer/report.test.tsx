@@ -2,7 +2,8 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { formatBytes, formatCount, localDay } from '../../src/renderer/format.ts'
+import { formatBytes } from '../../src/shared/format.ts'
+import { formatCount, localDay } from '../../src/renderer/format.ts'
 import { createFakeApi, fakeDayReport } from './fake-api.ts'
 import { renderConsole } from './render.tsx'
 
@@ -36,19 +37,19 @@ describe("Today's and Yesterday's Report", () => {
     expect(cells('Deferred')).toEqual(['210', '0the same as the day before'])
     expect(cells('Deferrals')).toEqual(['655', '+5555 more than the day before'])
     expect(cells('Bounced')[0]).toBe('37')
-    expect(cells('Bytes received')).toEqual([formatBytes(r.totals.bytesReceived), '+1.0 MB1.0 MB more than the day before'])
+    expect(cells('Bytes received')).toEqual([formatBytes(r.totals.bytesReceived), '+1.0 MiB1.0 MiB more than the day before'])
     expect(cells('Recipient domains')[0]).toBe('3')
     // The change is read out in words, not as a bare sign.
     expect(within(totalRow('Delivered')).getByText('3 fewer than the day before').className).toBe('visually-hidden')
 
     const domains = within(region('Host/domain summary')).getByRole('table')
     expect(bodyRows(domains).map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent))).toEqual([
-      ['example.org', '5,000', '19 MB', '0', '0.9 s', '3.0 s'],
-      ['example.com', '3,000', '11 MB', '300', '40 s', '1h 01m'],
-      ['partner.example.de', '1,000', '3.8 MB', '600', '1m 20s', '2h 03m'],
+      ['example.org', '5,000', '19 MiB', '0', '0.9 s', '3.0 s'],
+      ['example.com', '3,000', '11 MiB', '300', '40 s', '1h 01m'],
+      ['partner.example.de', '1,000', '3.8 MiB', '600', '1m 20s', '2h 03m'],
     ])
 
-    expect(bodyRows(within(region('Senders by message count')).getByRole('table'))[0]!.textContent).toBe('alerts@example.com12,00044 MB')
+    expect(bodyRows(within(region('Senders by message count')).getByRole('table'))[0]!.textContent).toBe('alerts@example.com12,00044 MiB')
     expect(bodyRows(within(region('Recipients by message count')).getByRole('table'))).toHaveLength(20)
     expect(bodyRows(within(region('Recipients by size')).getByRole('table'))[0]!.textContent).toBe(
       `${r.recipientsBySize[0]!.key}${r.recipientsBySize[0]!.count}${formatBytes(r.recipientsBySize[0]!.bytes)}`,

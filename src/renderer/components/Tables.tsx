@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react'
 import type { EventEntry, MailLogEntry, QueueEntry } from '../../shared/types.ts'
-import { formatBytes, formatDelay, formatTime } from '../format.ts'
+import { formatBytes } from '../../shared/format.ts'
+import { formatDelay, formatTime } from '../format.ts'
 import { Badge, Clip, IconButton } from './Cells.tsx'
 import { DataTable, type Column } from './DataTable.tsx'
 

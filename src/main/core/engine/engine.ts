@@ -2,6 +2,7 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } fro
 import { dirname, join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../../shared/api.ts'
+import { formatBytes } from '../../../shared/format.ts'
 import { FIELD_LABELS, PASSWORD_LABEL } from '../../../shared/labels.ts'
 import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, saslNeedsStarttls, type SettingsFields } from '../../../shared/settings.ts'
 import type { Status } from '../../../shared/types.ts'
@@ -344,12 +345,6 @@ function weakenedTls(before: SettingsFields, after: SettingsFields): string {
     said += ` ${FIELD_LABELS.allowPlainAuth} was turned on: the ${PASSWORD_LABEL} is sent in clear to a relay that offers no STARTTLS.`
   }
   return said
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`
 }
 
 /** Creates the data directory, or takes an existing one, as 0700: the queue holds every message in full. */

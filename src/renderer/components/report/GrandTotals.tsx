@@ -1,5 +1,6 @@
 import type { DayReport, ReportTotals } from '../../../shared/report.ts'
-import { formatBytes, formatCount } from '../../format.ts'
+import { formatBytes } from '../../../shared/format.ts'
+import { formatCount } from '../../format.ts'
 import { DataTable, type Column } from '../DataTable.tsx'
 
 // Grand totals of a day, each with the change from the day before.

@@ -1,5 +1,6 @@
 import type { CountAndBytes } from '../../../shared/report.ts'
-import { formatBytes, formatCount } from '../../format.ts'
+import { formatBytes } from '../../../shared/format.ts'
+import { formatCount } from '../../format.ts'
 import { Clip } from '../Cells.tsx'
 import { DataTable, type Column } from '../DataTable.tsx'
 
