@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { InputError } from '../../src/main/core/engine/api-errors.ts'
 import type { CoreEngine } from '../../src/main/core/engine/engine.ts'
 import { formatBytes } from '../../src/shared/format.ts'
+import { FIELD_LABELS } from '../../src/shared/labels.ts'
 import { engineWith, removeDir, unwrap } from '../helpers/engine.ts'
 
 // One way to write a size, in the engine's messages and on the pages: units
@@ -37,6 +38,7 @@ describe('formatBytes', () => {
     const message = (error as Error).message
     expect(message).toContain(`over the limit of ${formatBytes(1536)} `)
     expect(message).toContain('1.5 KiB')
+    expect(message).toContain(`set in ${FIELD_LABELS.maxMessageSizeBytes} (Edit Settings, Advanced)`)
     const size = /^The message is (\S+ \S+),/.exec(message)?.[1]
     expect(size).toMatch(/^\d+(\.\d)? KiB$/)
     expect(unwrap(await engine.call('queue.list', { limit: 5 })).items).toEqual([])

@@ -203,7 +203,7 @@ export class CoreEngine implements Engine, EngineParts {
       const { raw } = draft
       if (raw.length > s.maxMessageSizeBytes) {
         throw new InputError(
-          `The message is ${formatBytes(raw.length)}, over the limit of ${formatBytes(s.maxMessageSizeBytes)} set in Message size limit (Edit Settings, Advanced).`,
+          `The message is ${formatBytes(raw.length)}, over the limit of ${formatBytes(s.maxMessageSizeBytes)} set in ${FIELD_LABELS.maxMessageSizeBytes} (Edit Settings, Advanced).`,
         )
       }
       drafts.push(draft)
