@@ -1,3 +1,4 @@
+import { localDate } from '../shared/calendar.ts'
 import type { Page } from '../shared/types.ts'
 
 // Display rules shared by every page: local time, humanized sizes, counts with
@@ -18,15 +19,7 @@ export function formatTime(ms: number | null | undefined): string {
   return `${localDate(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
 }
 
-/** A local calendar day as YYYY-MM-DD, the form reports.day expects. */
-export function localDate(d: Date): string {
-  return `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
-}
-
-/** The local day `offset` days from `now` (0 today, -1 yesterday); steps by calendar day, so DST does not skip one. */
-export function localDay(offset: number, now: Date = new Date()): string {
-  return localDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() + offset, 12))
-}
+export { localDate, localDay } from '../shared/calendar.ts'
 
 
 /** Delivery delay, compact for a narrow column: "0.9 s", "36 s", "6m 44s", "3h 01m", "2d 03h". */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DAY_FORMAT } from './calendar.ts'
 import { hasNoControlChars, mailboxSchema, noControlMessage, settingsUpdateSchema, type SettingsView } from './settings.ts'
 import { EVENT_LEVELS, MAIL_LOG_STATUSES, QUEUE_STATES } from './types.ts'
 import type {
@@ -60,11 +61,11 @@ export const requestSchemas = {
   'mailLog.list': z.object({ ...pageRequest, status: z.enum(MAIL_LOG_STATUSES).optional() }),
   'events.list': z.object({ ...pageRequest, level: z.enum(EVENT_LEVELS).optional() }),
   'reports.day': z.object({
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'The day must be given as YYYY-MM-DD.'),
+    date: z.string().regex(DAY_FORMAT, 'The day must be given as YYYY-MM-DD.'),
     top: z.number().int().min(1).max(1000).default(20),
   }),
   'reports.export': z.object({
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'The day must be given as YYYY-MM-DD.'),
+    date: z.string().regex(DAY_FORMAT, 'The day must be given as YYYY-MM-DD.'),
     top: z.number().int().min(1).max(1000).default(20),
     format: z.enum(['text', 'csv']),
   }),

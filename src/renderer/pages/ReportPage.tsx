@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react'
 import type { Result } from '../../shared/api.ts'
+import { DAY_FORMAT } from '../../shared/calendar.ts'
 import type { DayReport, ReportTotals } from '../../shared/report.ts'
 import { DomainSummary } from '../components/report/DomainSummary.tsx'
 import { GrandTotals } from '../components/report/GrandTotals.tsx'
@@ -15,8 +16,6 @@ import { TOP_SIZES, type ReportFile, type ReportFormat } from '../stores/reports
 // Today's Report and Yesterday's Report, and any day picked in Day: pflogsumm's
 // sections (grand totals, per-hour traffic, domains, senders and recipients,
 // deferrals and bounces) plus the day's warnings and errors, with export.
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 export function ReportPage({ day }: { day: 'today' | 'yesterday' }) {
   const { reports } = useStores()
@@ -181,7 +180,7 @@ function ReportBar({ date, max, top, defaultLabel, onDate, onDefault, onTop, onE
           max={max}
           required
           onChange={(e) => {
-            if (DATE.test(e.target.value)) onDate(e.target.value)
+            if (DAY_FORMAT.test(e.target.value)) onDate(e.target.value)
           }}
         />
       </span>

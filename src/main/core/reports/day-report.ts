@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite'
+import { addDays, DAY_FORMAT, localDate, localMidnight } from '../../../shared/calendar.ts'
 import type {
   CauseGroup,
   CountAndBytes,
@@ -13,6 +14,9 @@ import type {
 import { explainCause } from '../errors/decoder.ts'
 import { topBy } from './top.ts'
 import { DELIVERY_STATUSES, fillSlotsSql, KEYED_STATUSES, rollupTables, SLOT_MS, STATUS_SUMS_FROM_LOG, sumDayFromLogSql } from './rollup.ts'
+
+// Kept where the benchmark and other callers find them; they live in shared/calendar.ts.
+export { addDays, localDate }
 
 // A day's report from the mail log and the event log. Days are the
 // workstation's local calendar days, so a DST day is 23 or 25 hours long.
@@ -48,13 +52,6 @@ interface Tables {
 const KEPT: Tables = { slots: 'main.report_slots', keys: 'main.report_keys', kept: true }
 const SCRATCH: Tables = { slots: 'temp.scratch_report_slots', keys: 'temp.scratch_report_keys', kept: false }
 
-/** Local midnight of a day. Date's constructor reads years 0-99 as 1900-1999; setFullYear takes them as they are. */
-function localMidnight(y: number, m: number, d: number): Date {
-  const t = new Date(2000, 0, 1)
-  t.setFullYear(y, m - 1, d)
-  return t
-}
-
 /** A day the admin asked a report for that is not on the calendar. */
 export class NotACalendarDay extends Error {
   override name = 'NotACalendarDay'
@@ -64,22 +61,10 @@ export class NotACalendarDay extends Error {
 export function dayBounds(date: string): { from: number; to: number } {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number]
   const start = localMidnight(y, m, d)
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || y < 1 || start.getFullYear() !== y || start.getMonth() !== m - 1 || start.getDate() !== d) {
+  if (!DAY_FORMAT.test(date) || y < 1 || start.getFullYear() !== y || start.getMonth() !== m - 1 || start.getDate() !== d) {
     throw new NotACalendarDay(`${date} is not a calendar day: give a day from 0001-01-01 to 9999-12-31 as YYYY-MM-DD.`)
   }
   return { from: start.getTime(), to: localMidnight(y, m, d + 1).getTime() }
-}
-
-/** The local calendar day `days` after `date` (negative: before). */
-export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  return localDate(localMidnight(y, m, d + days).getTime())
-}
-
-/** YYYY-MM-DD of the local day at `at`, the year in four digits as SQLite's date() writes it. */
-export function localDate(at: number): string {
-  const t = new Date(at)
-  return `${String(t.getFullYear()).padStart(4, '0')}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`
 }
 
 /**
