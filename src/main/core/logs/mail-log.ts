@@ -1,4 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import { isQueueId } from '../../../shared/queue-id.ts'
 import type { MailLogEntry, MailLogStatus, Page } from '../../../shared/types.ts'
 import { explainCause } from '../errors/decoder.ts'
 import { containsPattern, keptCount, keysetPage, type PageQuery } from './paging.ts'
@@ -37,9 +38,6 @@ interface Row {
   tls: string | null
   cause: string | null
 }
-
-/** A queue id as the queue makes them (12 hex digits); see newQueueId. */
-const QUEUE_ID = /^[0-9a-f]{12}$/i
 
 const SELECT = 'SELECT id, at, queue_id, sender, recipient, status, relay, delay_ms, dsn, reply, size, tls, cause FROM mail_log'
 
@@ -116,7 +114,7 @@ export class MailLog {
       params.push(query.status)
     }
     const text = query.text?.trim()
-    if (text && QUEUE_ID.test(text)) {
+    if (text && isQueueId(text)) {
       // A whole queue id is looked up through its index, not by reading a million addresses.
       where.push('queue_id = ?')
       params.push(text.toUpperCase())

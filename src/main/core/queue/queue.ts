@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
+import { QUEUE_ID_BYTES } from '../../../shared/queue-id.ts'
 import type { QueueEntry, QueueState } from '../../../shared/types.ts'
 import { backoffSeconds, isExpired, type RetryPolicy } from './backoff.ts'
 import { transaction } from '../storage/db.ts'
@@ -84,7 +85,7 @@ export function domainOf(address: string): string {
 
 /** A Postfix-like queue id: 12 upper-case hex digits. */
 export function newQueueId(): string {
-  return randomBytes(6).toString('hex').toUpperCase()
+  return randomBytes(QUEUE_ID_BYTES).toString('hex').toUpperCase()
 }
 
 export class Queue {
