@@ -173,9 +173,9 @@ describe('npm start', () => {
     const lines = readFileSync(record, 'utf8').trim().split('\n')
     // Electron gets the project folder and reads package.json's main from it, as electron-vite preview does.
     expect(lines).toEqual([`cwd=${project}`, 'arg=.', 'arg=--data-dir', `arg=${join(dir, 'data')}`, 'built=yes'])
-    const main = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string }).main
+    const main = (JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { main: string }).main
     expect(main).toBe('out/main/index.js')
-    expect(readFileSync(join(ROOT, main), 'utf8')).toMatch(/from ["']electron["']/)
+    expect(readFileSync(join(project, main), 'utf8')).toMatch(/from ["']electron["']/)
     expect(child.stderr()).not.toContain('Downloading')
   })
 
