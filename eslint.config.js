@@ -1,7 +1,21 @@
 import tseslint from 'typescript-eslint'
 
-// Lint: TypeScript's recommended rules, and the house rule that only the
-// desktop shell may import 'electron' (the engine must run in plain Node).
+// Lint: TypeScript's recommended rules, a few type-aware ones, and the rules
+// that keep the rooms: only the desktop shell imports 'electron'; the engine
+// imports neither the adapters nor the renderer; the renderer and the contract
+// import nothing of the main process.
+
+const ELECTRON = { name: 'electron', message: "Only src/main/electron may import 'electron': the engine, the web adapter and the renderer run without it." }
+
+/** The imports a room may not make, as import-path patterns. */
+function room(files, forbidden, message, electronAllowed = false) {
+  return {
+    files,
+    rules: {
+      'no-restricted-imports': ['error', { paths: electronAllowed ? [] : [ELECTRON], patterns: forbidden.length ? [{ group: forbidden, message }] : [] }],
+    },
+  }
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'release/**', 'test-results/**', 'playwright-report/**'] },
@@ -12,16 +26,21 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  // Type-aware rules where the code is type-checked: a promise passed where nothing awaits it, and casts that do nothing.
   {
-    files: ['**/*.{ts,tsx,js,mjs,cjs}'],
-    ignores: ['src/main/electron/**'],
+    files: ['src/**/*.{ts,tsx}', 'test/**/*.{ts,tsx}', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    languageOptions: { parserOptions: { project: ['./tsconfig.json', './tsconfig.electron.json'], tsconfigRootDir: import.meta.dirname } },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: "Only src/main/electron may import 'electron': the engine, the web adapter and the renderer run without it." }],
-        },
-      ],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      'max-lines': ['warn', { max: 400, skipBlankLines: true, skipComments: true }],
+      complexity: ['warn', 25],
     },
   },
+  room(['**/*.{ts,tsx,js,mjs,cjs}'], [], ''),
+  room(['src/main/electron/**'], ['**/renderer/**', '**/web/**'], 'The desktop shell serves the engine over IPC; it does not reach into the renderer or the web adapter.', true),
+  room(['src/main/core/**'], ['**/main/web/**', '**/main/electron/**', '**/renderer/**', '../../web/**', '../../electron/**', '../web/**', '../electron/**'], 'The engine (src/main/core) runs without its adapters and the renderer: they import it, never the other way.'),
+  room(['src/main/web/**'], ['**/electron/**', '**/renderer/**'], 'The web adapter serves the engine over HTTP; it does not import the desktop shell or the renderer.'),
+  room(['src/renderer/**'], ['**/main/**'], 'The renderer talks to the engine only through the API object; it imports src/shared, never the main process.'),
+  room(['src/shared/**'], ['**/main/**', '**/renderer/**', 'node:*'], 'src/shared is the contract: no Node, no main process, no renderer.'),
 )

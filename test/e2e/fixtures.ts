@@ -29,7 +29,7 @@ export async function startConsole(request: APIRequestContext, dataDir = mkdtemp
   let output = ''
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the console did not start in 20 s:\n${output}`)), 20_000)
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       output += d.toString()
       const m = /SMTP Console: (\S+)/.exec(output)
       if (m) {
@@ -37,7 +37,7 @@ export async function startConsole(request: APIRequestContext, dataDir = mkdtemp
         resolve(m[1]!)
       }
     })
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
     child.once('exit', (code) => reject(new Error(`the console exited with ${code}:\n${output}`)))
   })
   const parsed = new URL(url)

@@ -10,8 +10,8 @@ class EventSource implements Pick<Engine, 'on'> {
 
   on<E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
     if (!this.listeners.has(event)) this.listeners.set(event, new Set())
-    this.listeners.get(event)!.add(listener as (payload: never) => void)
-    return () => this.listeners.get(event)!.delete(listener as (payload: never) => void)
+    this.listeners.get(event)!.add(listener)
+    return () => this.listeners.get(event)!.delete(listener)
   }
 
   emit<E extends keyof ApiEvents>(event: E, payload: ApiEvents[E]): void {

@@ -36,11 +36,11 @@ export async function startDns(zone: Record<string, ZoneEntry>): Promise<TestDns
     handle: (request, send) => {
       const response = Packet.createResponseFromRequest(request)
       const [question] = request.questions
-      if (!question) return send(response)
+      if (!question) return void send(response)
       const entry = lookup(question.name)
       if (!entry) {
         response.header.rcode = Packet.RCODE.NXDOMAIN
-        return send(response)
+        return void send(response)
       }
       const base = { name: question.name, class: Packet.CLASS.IN, ttl: 60 }
       // The typings ask for a class instance; dns2 encodes plain records, as its own examples push them.
@@ -62,7 +62,7 @@ export async function startDns(zone: Record<string, ZoneEntry>): Promise<TestDns
           for (const domain of entry.PTR ?? []) answers.push({ ...base, type: Packet.TYPE.PTR, domain })
           break
       }
-      send(response)
+      void send(response)
     },
   })
   server.on('requestError', () => undefined)

@@ -14,7 +14,7 @@ describe('Mail Queue', () => {
     const user = userEvent.setup()
     await screen.findByText('1–50 of 120')
     expect(rows()).toHaveLength(50)
-    expect((screen.getByRole('button', { name: 'Prev' }) as HTMLButtonElement).disabled).toBe(true)
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Prev' }).disabled).toBe(true)
 
     await user.click(screen.getByRole('button', { name: 'Next' }))
     await screen.findByText('51–100 of 120')
@@ -24,7 +24,7 @@ describe('Mail Queue', () => {
     await user.click(screen.getByRole('button', { name: 'Next' }))
     await screen.findByText('101–120 of 120')
     expect(rows()).toHaveLength(20)
-    expect((screen.getByRole('button', { name: 'Next' }) as HTMLButtonElement).disabled).toBe(true)
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Next' }).disabled).toBe(true)
 
     await user.click(screen.getByRole('button', { name: 'Prev' }))
     await screen.findByText('51–100 of 120')
@@ -177,7 +177,7 @@ describe('Delete Queue', () => {
     expect(await screen.findByText('Deleted 7 messages.')).toBeTruthy()
     expect(fake.callsOf('queue.deleteAll')).toHaveLength(1)
     await screen.findByText('The queue is empty: there is nothing to delete.')
-    expect((screen.getByRole('button', { name: 'Delete Queue' }) as HTMLButtonElement).disabled).toBe(true)
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Delete Queue' }).disabled).toBe(true)
   })
 
   it('does nothing on Cancel', async () => {

@@ -27,8 +27,8 @@ describe("Today's and Yesterday's Report", () => {
     await screen.findByRole('region', { name: 'Grand totals' })
     const today = localDay(0)
     expect(fake.callsOf('reports.day')).toEqual([{ date: today, top: 20 }])
-    expect((screen.getByLabelText('Day') as HTMLInputElement).value).toBe(today)
-    expect((screen.getByLabelText('Top') as HTMLSelectElement).value).toBe('20')
+    expect(screen.getByLabelText<HTMLInputElement>('Day').value).toBe(today)
+    expect(screen.getByLabelText<HTMLSelectElement>('Top').value).toBe('20')
 
     const r = fakeDayReport(today, 20)
     const cells = (name: string) => [...totalRow(name).querySelectorAll('td')].map((td) => td.textContent)
@@ -132,7 +132,7 @@ describe("Today's and Yesterday's Report", () => {
     expect(screen.getByText('2026-03-29', { selector: 'strong' })).toBeTruthy()
     await userEvent.setup().click(screen.getByRole('button', { name: 'Back to yesterday' }))
     await waitFor(() => expect(fake.callsOf('reports.day').at(-1)).toEqual({ date: localDay(-1), top: 20 }))
-    expect((screen.getByLabelText('Day') as HTMLInputElement).value).toBe(localDay(-1))
+    expect(screen.getByLabelText<HTMLInputElement>('Day').value).toBe(localDay(-1))
   })
 
   it('says so when the day had no mail, and shows an error with a way to try again', async () => {

@@ -26,11 +26,11 @@ describe('Edit Settings', () => {
     }
     const advanced = screen.getByText('Advanced').closest('details')!
     expect(advanced.open).toBe(false)
-    expect((screen.getByLabelText('Maximal queue lifetime (days)') as HTMLInputElement).value).toBe('5')
-    expect((screen.getByLabelText('Message size limit (MiB)') as HTMLInputElement).value).toBe('10')
+    expect(screen.getByLabelText<HTMLInputElement>('Maximal queue lifetime (days)').value).toBe('5')
+    expect(screen.getByLabelText<HTMLInputElement>('Message size limit (MiB)').value).toBe('10')
     // SASL off: its credentials cannot be typed.
-    expect((screen.getByLabelText('Username') as HTMLInputElement).disabled).toBe(true)
-    expect((screen.getByLabelText('Password') as HTMLInputElement).disabled).toBe(true)
+    expect(screen.getByLabelText<HTMLInputElement>('Username').disabled).toBe(true)
+    expect(screen.getByLabelText<HTMLInputElement>('Password').disabled).toBe(true)
   })
 
   it('shows field errors from the shared schema before Submit and sends nothing', async () => {
@@ -121,7 +121,7 @@ describe('Edit Settings', () => {
       await user.click(screen.getByRole('checkbox', { name: 'Use SASL Authorization' }))
       await user.type(screen.getByLabelText('Username'), 'mailer')
       await user.type(screen.getByLabelText('Password'), 'p4ss')
-      const unsafe = screen.getByRole('checkbox', { name: 'Allow password without TLS (unsafe)' }) as HTMLInputElement
+      const unsafe = screen.getByRole<HTMLInputElement>('checkbox', { name: 'Allow password without TLS (unsafe)' })
       expect(unsafe.closest('details')).toBeTruthy()
       expect(unsafe.checked).toBe(false)
       await user.click(screen.getByText('Advanced'))
@@ -171,7 +171,7 @@ describe('Edit Settings', () => {
     it('keeps the saved password when untouched', async () => {
       const { fake, user } = await openSettings(withPassword())
       expect(screen.getByText('A password is set.')).toBeTruthy()
-      expect((screen.getByLabelText('Replace password') as HTMLInputElement).value).toBe('')
+      expect(screen.getByLabelText<HTMLInputElement>('Replace password').value).toBe('')
       await user.click(screen.getByRole('button', { name: 'Submit' }))
       await screen.findByText('Settings saved.')
       const [request] = fake.callsOf('settings.update')
@@ -182,7 +182,7 @@ describe('Edit Settings', () => {
     it('clears it with Clear password', async () => {
       const { fake, user } = await openSettings(withPassword())
       await user.click(screen.getByRole('checkbox', { name: 'Clear password' }))
-      expect((screen.getByLabelText('Replace password') as HTMLInputElement).disabled).toBe(true)
+      expect(screen.getByLabelText<HTMLInputElement>('Replace password').disabled).toBe(true)
       await user.click(screen.getByRole('button', { name: 'Submit' }))
       await screen.findByText('Settings saved.')
       expect(fake.callsOf('settings.update')[0]!.password).toBeNull()
@@ -197,7 +197,7 @@ describe('Edit Settings', () => {
       await user.click(screen.getByRole('button', { name: 'Submit' }))
       await screen.findByText('Settings saved.')
       expect(fake.callsOf('settings.update')[0]!.password).toBe('s3cret pass')
-      expect((screen.getByLabelText('Replace password') as HTMLInputElement).value).toBe('')
+      expect(screen.getByLabelText<HTMLInputElement>('Replace password').value).toBe('')
     })
   })
 })

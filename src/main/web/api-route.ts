@@ -37,7 +37,7 @@ export async function routeApiCall(engine: Engine, auth: WebAuth, req: IncomingM
   }
   const parsed = parseRequest(method, raw)
   if (!parsed.ok) return sendJson(res, 400, parsed)
-  const result = await engine.call(method, parsed.data as never)
+  const result = await engine.call(method, parsed.data)
   return sendJson(res, result.ok ? 200 : statusFor(result.error.code), result)
 }
 

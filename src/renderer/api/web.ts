@@ -102,10 +102,10 @@ export function createWebApi(options: WebApiOptions): ConsoleApi {
   api.on = <E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void) => {
     let set = listeners.get(event)
     if (!set) listeners.set(event, (set = new Set()))
-    set.add(listener as (payload: never) => void)
+    set.add(listener)
     open()
     return () => {
-      set.delete(listener as (payload: never) => void)
+      set.delete(listener)
       if ([...listeners.values()].every((s) => s.size === 0) && source) {
         source.close()
         source = null

@@ -382,7 +382,7 @@ describe('the password and the wire', () => {
           cb()
         })
       },
-    } as ConstructorParameters<typeof SMTPServer>[0])
+    })
     old.on('error', () => undefined)
     await new Promise<void>((r) => old.listen(0, '127.0.0.1', () => r()))
     const port = ((old as unknown as { server: import('node:net').Server }).server.address() as import('node:net').AddressInfo).port

@@ -703,7 +703,7 @@ function attempt(options: SMTPConnection.Options, action?: Action): Promise<unkn
       settled = true
       clearTimeout(timer)
       c.close()
-      if (failTest) reject(err as Error)
+      if (failTest) reject(err)
       else resolve(err ?? null)
     }
     c.on('error', (err) => finish(err))

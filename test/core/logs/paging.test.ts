@@ -223,7 +223,7 @@ describe('mail log paging', () => {
     for (let i = 0; i < 120; i++) engine.events.append('info', 'queue', `event ${i}`)
     engine.db.exec('COMMIT')
     const refused = async (method: 'mailLog.list' | 'events.list' | 'queue.list', request: Record<string, unknown>) => {
-      const result = await engine.call(method, { limit: 50, ...request } as never)
+      const result = await engine.call(method, { limit: 50, ...request })
       return result.ok ? `accepted at position ${(result.data as Page<unknown>).position} of ${(result.data as Page<unknown>).total}` : result.error
     }
     const stale = { code: 'invalid_request', message: expect.stringMatching(/out of date or belongs to another list/) }

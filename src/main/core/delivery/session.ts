@@ -313,7 +313,7 @@ export class SmtpSession {
     else signal?.addEventListener('abort', onAbort, { once: true })
     try {
       const info = await step<SMTPConnection.SentMessageInfo>(this.conn, cut.signal, (resolve, reject) =>
-        this.conn.send({ from, to: recipients, size: raw.length }, body, (err, result) => (err ? reject(err) : resolve(result!))),
+        this.conn.send({ from, to: recipients, size: raw.length }, body, (err, result) => (err ? reject(err) : resolve(result))),
       )
       this.messagesSent++
       const rejected = new Map<string, unknown>()

@@ -23,7 +23,7 @@ export class SettingsRejected extends Error {
 
 export function openConfBackend(dataDir: string): SettingsBackend {
   // 0600 whatever the umask: the file names the relay and the username.
-  return new Conf<Record<string, unknown>>({ cwd: dataDir, configName: 'settings', projectName: 'smtp-console', configFileMode: 0o600 }) as unknown as SettingsBackend
+  return new Conf<Record<string, unknown>>({ cwd: dataDir, configName: 'settings', projectName: 'smtp-console', configFileMode: 0o600 })
 }
 
 /** The backend itself, or how to make it: a factory lets a file conf cannot parse wait, untouched, until the admin saves. */

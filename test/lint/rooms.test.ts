@@ -1,0 +1,34 @@
+import { join } from 'node:path'
+import { ESLint } from 'eslint'
+import { describe, expect, it } from 'vitest'
+
+// The rules that keep the rooms bite: each import below is written into a
+// real file of its room (as text, nothing on disk changes) and linted with
+// the project's own configuration.
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const eslint = new ESLint({ cwd: ROOT })
+
+async function restricted(file: string, importLine: string): Promise<string[]> {
+  const [result] = await eslint.lintText(`${importLine}\nexport const probe = 1\n`, { filePath: join(ROOT, file) })
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)
+}
+
+describe('lint keeps the rooms', () => {
+  it.each([
+    ['src/main/core/queue/queue.ts', "import { startWebServer } from '../../web/server.ts'", /engine .* runs without its adapters/],
+    ['src/main/core/engine/engine.ts', "import { menuTemplate } from '../../electron/menu.ts'", /engine .* runs without its adapters/],
+    ['src/main/core/engine/engine.ts', "import { app } from 'electron'", /Only src\/main\/electron may import 'electron'/],
+    ['src/renderer/App.tsx', "import { openEngine } from '../main/core/engine/engine.ts'", /renderer talks to the engine only through the API object/],
+    ['src/shared/api.ts', "import { readFileSync } from 'node:fs'", /src\/shared is the contract/],
+    ['src/main/web/server.ts', "import { menuTemplate } from '../electron/menu.ts'", /web adapter .* does not import the desktop shell/],
+  ])('%s: %s is refused', async (file, line, message) => {
+    expect(await restricted(file, line)).toEqual([expect.stringMatching(message)])
+  })
+
+  it('allows what the rooms are for', async () => {
+    expect(await restricted('src/main/web/server.ts', "import type { Engine } from '../core/engine/engine-types.ts'")).toEqual([])
+    expect(await restricted('src/renderer/App.tsx', "import type { Status } from '../shared/types.ts'")).toEqual([])
+    expect(await restricted('src/main/electron/main.ts', "import { app } from 'electron'")).toEqual([])
+  })
+})
