@@ -3,11 +3,11 @@ import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { EventSource } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ApiEvents } from '../../src/shared/api.ts'
-import { startWebServer } from '../../src/main/web/server.ts'
-import { createWebApi, LOST_CONTACT, takeToken } from '../../src/renderer/api/web.ts'
-import { engineWith, removeDir } from '../helpers/engine.ts'
-import { renderConsole } from './render.tsx'
+import type { ApiEvents } from '../../../src/shared/api.ts'
+import { startWebServer } from '../../../src/main/web/server.ts'
+import { createWebApi, LOST_CONTACT, takeToken } from '../../../src/renderer/api/web.ts'
+import { engineWith, removeDir } from '../../helpers/engine.ts'
+import { renderConsole } from '../render.tsx'
 
 // The browser adapter of the renderer against the real web adapter and the
 // real engine on loopback: requests, errors as values, and pushed events.

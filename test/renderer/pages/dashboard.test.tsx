@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 import { screen, waitFor } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
-import type { Status } from '../../src/shared/types.ts'
-import { createFakeApi } from './fake-api.ts'
-import { renderConsole } from './render.tsx'
+import type { Status } from '../../../src/shared/types.ts'
+import { createFakeApi } from '../fake-api.ts'
+import { renderConsole } from '../render.tsx'
 
 // The dashboard's lasting banners: what stops delivery stays on screen until it is fixed.
 

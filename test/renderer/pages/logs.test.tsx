@@ -2,8 +2,8 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { createFakeApi, eventEntry, mailLogEntry, pageOf } from './fake-api.ts'
-import { renderConsole } from './render.tsx'
+import { createFakeApi, eventEntry, mailLogEntry, pageOf } from '../fake-api.ts'
+import { renderConsole } from '../render.tsx'
 
 describe('Mail Log', () => {
   it('follows new entries on page one', async () => {

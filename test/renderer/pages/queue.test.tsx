@@ -2,8 +2,8 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { createFakeApi, queueEntry } from './fake-api.ts'
-import { renderConsole } from './render.tsx'
+import { createFakeApi, queueEntry } from '../fake-api.ts'
+import { renderConsole } from '../render.tsx'
 
 const rows = () => within(screen.getByRole('table', { name: 'Mail Queue' })).getAllByRole('row').slice(1)
 

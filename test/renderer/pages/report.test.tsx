@@ -2,10 +2,10 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { formatBytes } from '../../src/shared/format.ts'
-import { formatCount, localDay } from '../../src/renderer/format.ts'
-import { createFakeApi, fakeDayReport } from './fake-api.ts'
-import { renderConsole } from './render.tsx'
+import { formatBytes } from '../../../src/shared/format.ts'
+import { formatCount, localDay } from '../../../src/renderer/format.ts'
+import { createFakeApi, fakeDayReport } from '../fake-api.ts'
+import { renderConsole } from '../render.tsx'
 
 const region = (name: string) => screen.getByRole('region', { name })
 const bodyRows = (table: HTMLElement) => within(table).getAllByRole('row').slice(1)

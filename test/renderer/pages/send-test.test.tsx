@@ -2,9 +2,9 @@
 import { act, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import type { DeliveryProgress } from '../../src/shared/types.ts'
-import { createFakeApi } from './fake-api.ts'
-import { renderConsole } from './render.tsx'
+import type { DeliveryProgress } from '../../../src/shared/types.ts'
+import { createFakeApi } from '../fake-api.ts'
+import { renderConsole } from '../render.tsx'
 
 const T = Date.UTC(2026, 10, 27, 13, 0, 0)
 const step = (stage: DeliveryProgress['stage'], detail: string, extra: Partial<DeliveryProgress> = {}): DeliveryProgress => ({

@@ -2,8 +2,8 @@
 import { screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { createFakeApi } from './fake-api.ts'
-import { renderConsole } from './render.tsx'
+import { createFakeApi } from '../fake-api.ts'
+import { renderConsole } from '../render.tsx'
 
 async function openSettings(fake = createFakeApi()) {
   renderConsole(fake, '#/settings')
