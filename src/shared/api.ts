@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { DAY_FORMAT } from './calendar.ts'
 import { hasNoControlChars, mailboxSchema, noControlMessage, settingsUpdateSchema, type SettingsView } from './settings.ts'
-import { EVENT_LEVELS, MAIL_LOG_STATUSES, QUEUE_STATES } from './types.ts'
+import { EVENT_LEVELS, MAIL_LOG_STATUSES, QUEUE_FILTER_ACTIONS, QUEUE_STATES } from './types.ts'
 import type {
   DeleteAllResult,
   DeliveryProgress,
@@ -10,7 +10,9 @@ import type {
   MailLogEntry,
   Page,
   QueueEntry,
+  QueueActionResult,
   QueueMessageDetail,
+  QueueProgress,
   QueueSummary,
   SendTestResult,
   Status,
@@ -32,6 +34,26 @@ const pageRequest = {
   text: z.string().max(200).optional(),
 }
 
+/** The Mail Queue's filter, as the list, the count and the bulk actions take it. */
+export const queueFilterFields = {
+  state: z.enum(QUEUE_STATES).optional(),
+  text: z.string().max(200).optional(),
+  domain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(253, 'A recipient domain is at most 253 characters.')
+    .regex(/^[a-z0-9.\-\[\]:]*$/, 'A recipient domain is letters, digits, dots and hyphens, like example.com.')
+    .optional(),
+  sender: z.string().trim().max(254, 'A sender is at most 254 characters.').refine(hasNoControlChars, noControlMessage('The sender')).optional(),
+  olderThanMinutes: z
+    .number({ error: 'Older than must be a number of minutes.' })
+    .int('Older than must be a whole number of minutes.')
+    .min(1, 'Older than must be at least 1 minute.')
+    .max(60 * 24 * 366, 'Older than is at most a year (527,040 minutes).')
+    .optional(),
+}
+
 const queueIdSchema = z.object({ queueId: z.string().regex(/^[0-9A-F]{6,20}$/, 'Not a queue id.') })
 
 export const requestSchemas = {
@@ -48,7 +70,7 @@ export const requestSchemas = {
       .optional(),
   }),
   'mail.transcript': queueIdSchema,
-  'queue.list': z.object({ ...pageRequest, state: z.enum(QUEUE_STATES).optional() }),
+  'queue.list': z.object({ ...pageRequest, ...queueFilterFields }),
   'queue.summary': z.void(),
   'queue.get': queueIdSchema,
   'queue.source': queueIdSchema,
@@ -58,6 +80,8 @@ export const requestSchemas = {
   'queue.hold': queueIdSchema,
   'queue.release': queueIdSchema,
   'queue.retry': queueIdSchema,
+  'queue.countMatching': z.object({ filter: z.object(queueFilterFields) }),
+  'queue.actOnMatching': z.object({ filter: z.object(queueFilterFields), action: z.enum(QUEUE_FILTER_ACTIONS) }),
   'mailLog.list': z.object({ ...pageRequest, status: z.enum(MAIL_LOG_STATUSES).optional() }),
   'events.list': z.object({ ...pageRequest, level: z.enum(EVENT_LEVELS).optional() }),
   'reports.day': z.object({
@@ -87,6 +111,10 @@ export interface ApiResponses {
   'queue.hold': QueueEntry
   'queue.release': QueueEntry
   'queue.retry': QueueEntry
+  /** How many messages the filter selects now (shown before the admin confirms an action on them). */
+  'queue.countMatching': { count: number }
+  /** Runs in chunks, with queue.progress events; answers when every chunk is done. */
+  'queue.actOnMatching': QueueActionResult
   'mailLog.list': Page<MailLogEntry>
   'events.list': Page<EventEntry>
   'reports.day': DayReport
@@ -123,6 +151,8 @@ export interface ApiEvents {
   'events.appended': { count: number }
   'delivery.progress': DeliveryProgress
   'settings.changed': { fields: string[] }
+  /** A chunked bulk action (Delete Queue, Flush Queue, an action on a filter) moving on. */
+  'queue.progress': QueueProgress
 }
 
 /** Turns a zod failure into the API's error: one message per field, the first for each. */

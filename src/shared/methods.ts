@@ -15,6 +15,8 @@ export const API_METHODS = [
   'queue.hold',
   'queue.release',
   'queue.retry',
+  'queue.countMatching',
+  'queue.actOnMatching',
   'mailLog.list',
   'events.list',
   'reports.day',
@@ -23,4 +25,4 @@ export const API_METHODS = [
 
 export type ApiMethod = (typeof API_METHODS)[number]
 
-export const EVENT_NAMES = ['queue.changed', 'mailLog.appended', 'events.appended', 'delivery.progress', 'settings.changed'] as const
+export const EVENT_NAMES = ['queue.changed', 'mailLog.appended', 'events.appended', 'delivery.progress', 'settings.changed', 'queue.progress'] as const

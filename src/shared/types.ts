@@ -177,3 +177,36 @@ export interface FlushResult {
 export interface DeleteAllResult {
   count: number
 }
+
+/** What the Mail Queue's filter selects; every field narrows, none means every message. */
+export interface QueueFilter {
+  state?: QueueState | undefined
+  /** A queue id, or text found in the sender, the subject or a recipient. */
+  text?: string | undefined
+  /** Messages with a pending recipient at this domain. */
+  domain?: string | undefined
+  /** Text found in the sender's address. */
+  sender?: string | undefined
+  /** Messages that arrived more than this many minutes ago. */
+  olderThanMinutes?: number | undefined
+}
+
+export const QUEUE_FILTER_ACTIONS = ['delete', 'hold', 'release', 'retry'] as const
+export type QueueFilterAction = (typeof QUEUE_FILTER_ACTIONS)[number]
+
+/** A bulk action running in chunks: Delete Queue, Flush Queue, or an action on a filter. */
+export type QueueBulkAction = 'deleteAll' | 'flush' | QueueFilterAction
+
+export interface QueueProgress {
+  action: QueueBulkAction
+  /** Messages handled so far, and how many there were when it began. */
+  done: number
+  total: number
+  finished: boolean
+}
+
+export interface QueueActionResult {
+  action: QueueFilterAction
+  /** Messages the action changed (held messages skipped by Hold, say, are not counted). */
+  count: number
+}

@@ -50,6 +50,8 @@ export class DeliveryWorker {
   private scheduled = false
   private stopped = false
   private paused: boolean
+  /** Set while a bulk delete runs: nothing new is claimed from rows about to go. */
+  private suspended = false
   private finished: (Finished & { resolve: () => void })[] = []
   private recordScheduled = false
   /**
@@ -77,13 +79,19 @@ export class DeliveryWorker {
     this.wake()
   }
 
+  /** Stops claiming (true) or claims again (false); deliveries in flight go on either way. */
+  suspend(on: boolean): void {
+    this.suspended = on
+    if (!on) this.wake()
+  }
+
   get activeCount(): number {
     return this.inFlight.size
   }
 
   /** Looks for due work soon; many calls in a row make one look. */
   wake(): void {
-    if (this.stopped || this.paused || this.scheduled) return
+    if (this.stopped || this.paused || this.suspended || this.scheduled) return
     this.scheduled = true
     setImmediate(() => {
       this.scheduled = false
@@ -92,7 +100,7 @@ export class DeliveryWorker {
   }
 
   private pump(): void {
-    if (this.stopped || this.paused) return
+    if (this.stopped || this.paused || this.suspended) return
     // Nothing new is taken while outcomes wait to be recorded: the disk that refused them would refuse the next ones too.
     if (this.unrecorded.length && !this.recordUnrecorded()) return
     try {

@@ -9,6 +9,7 @@ import type { Status } from '../../../shared/types.ts'
 import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from '../storage/db.ts'
 import { DeliveryWorker } from '../delivery/worker.ts'
 import { InputError, toApiError } from './api-errors.ts'
+import { BulkRunner } from './bulk.ts'
 import { makeHandlers, type EngineParts, type Handlers } from './handlers.ts'
 import { Notifier } from './notifier.ts'
 import { checkSubmission, composeDraft, testMessage, type Submission } from './submit.ts'
@@ -47,6 +48,8 @@ export class CoreEngine implements Engine, EngineParts {
   readonly worker: DeliveryWorker
   readonly notifier = new Notifier()
   readonly watch: Watch
+  /** Delete Queue, Flush Queue and actions on a filter, in chunks, one at a time. */
+  readonly bulk: BulkRunner
   private readonly now: () => number
   private readonly directPort: number
   private readonly dnsServers: string[] | null
@@ -66,7 +69,7 @@ export class CoreEngine implements Engine, EngineParts {
     this.mailLog = new MailLog(db)
     this.transcripts = new Transcripts(db)
     this.events = new EventLog(db, this.now)
-    this.queueView = new QueueView(db, this.mailLog)
+    this.queueView = new QueueView(db, this.mailLog, this.now)
     this.queue = new Queue(db, this.mailLog, this.queueView, this.now)
     const settingsSource = options.settingsBackend ?? (() => openConfBackend(options.dataDir))
     this.settings = new SettingsStore(settingsSource, options.cipher ?? new KeyFileCipher(options.dataDir), {
@@ -90,6 +93,7 @@ export class CoreEngine implements Engine, EngineParts {
       onIdle: () => checkpointTruncate(this.db, join(this.dataDir, 'queue.sqlite')),
       now: this.now,
     }, { paused: !this.runWorker || this.settings.problem !== null })
+    this.bulk = new BulkRunner({ queue: this.queue, queueView: this.queueView, worker: this.worker, watch: this.watch, notifier: this.notifier })
     this.handlers = makeHandlers(this)
   }
 

@@ -11,6 +11,7 @@ import { reportToCsv } from '../reports/export-csv.ts'
 import { reportToText } from '../reports/export-text.ts'
 import { dayReport } from '../reports/day-report.ts'
 import type { SettingsStore } from '../settings/settings-store.ts'
+import type { BulkRunner } from './bulk.ts'
 import type { Notifier } from './notifier.ts'
 import type { Watch } from './watch.ts'
 
@@ -31,6 +32,7 @@ export interface EngineParts {
   readonly worker: DeliveryWorker
   readonly watch: Watch
   readonly notifier: Notifier
+  readonly bulk: BulkRunner
   logEvent(level: 'info' | 'warning' | 'error', source: string, message: string, details?: Record<string, unknown>): void
   status(): Status
   saveSettings(req: ApiParsedRequest<'settings.update'>): Promise<ApiResponse<'settings.update'>>
@@ -39,23 +41,31 @@ export interface EngineParts {
 
 type Handler<M extends ApiMethod> = (e: EngineParts, req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M>
 
-const flush: Handler<'queue.flush'> = (e) => {
-  const count = e.queue.flush()
+const flush: Handler<'queue.flush'> = async (e) => {
+  const count = await e.bulk.run('flush')
   e.logEvent('info', 'queue', `Flush Queue: ${count} message(s) due now.`, { count })
-  e.notifier.soon('queue.changed')
   e.worker.wake()
   return { count }
 }
 
-const deleteAll: Handler<'queue.deleteAll'> = (e) => {
-  // Messages in flight are logged when their attempt ends: the server may be accepting them right now.
-  const count = e.queue.deleteAll(e.worker.inFlightIds())
-  e.worker.abortAll()
-  e.watch.clear()
+const deleteAll: Handler<'queue.deleteAll'> = async (e) => {
+  // Chunked: messages in flight are logged when their attempt ends (the server may be accepting them right now).
+  const count = await e.bulk.run('deleteAll')
   e.logEvent('warning', 'queue', `Delete Queue: ${count} message(s) deleted by the administrator.`, { count })
-  e.notifier.soon('queue.changed')
-  e.notifier.soon('mailLog.appended', count)
   return { count }
+}
+
+const ACTION_WORDS = { delete: 'deleted', hold: 'put on hold', release: 'released from hold', retry: 'made due now' } as const
+
+const actOnMatching: Handler<'queue.actOnMatching'> = async (e, req) => {
+  const count = await e.bulk.run(req.action, req.filter)
+  const filter = Object.fromEntries(Object.entries(req.filter).filter(([, v]) => v !== undefined && v !== ''))
+  e.logEvent(req.action === 'delete' ? 'warning' : 'info', 'queue', `${count} message(s) matching the Mail Queue filter ${ACTION_WORDS[req.action]} by the administrator.`, {
+    count,
+    filter,
+  })
+  if (req.action === 'release' || req.action === 'retry') e.worker.wake()
+  return { action: req.action, count }
 }
 
 const deleteOne: Handler<'queue.delete'> = (e, req) => {
@@ -105,7 +115,7 @@ export function makeHandlers(e: EngineParts): Handlers {
     'settings.update': (req) => e.saveSettings(req),
     'mail.sendTest': (req) => e.sendTest(req.to, req.subject),
     'mail.transcript': (req) => e.transcripts.latest(req.queueId),
-    'queue.list': (req) => e.queueView.list({ cursor: req.cursor, limit: req.limit, state: req.state, text: req.text }),
+    'queue.list': (req) => e.queueView.list(req),
     'queue.summary': () => e.queueView.summary(),
     'queue.get': (req) => e.queueView.get(req.queueId),
     'queue.source': (req) => e.queueView.source(req.queueId),
@@ -115,6 +125,8 @@ export function makeHandlers(e: EngineParts): Handlers {
     'queue.hold': (req) => hold(e, req),
     'queue.release': (req) => release(e, req),
     'queue.retry': (req) => retry(e, req),
+    'queue.countMatching': (req) => ({ count: e.queueView.countMatching(req.filter) }),
+    'queue.actOnMatching': (req) => actOnMatching(e, req),
     'mailLog.list': (req) => e.mailLog.list({ cursor: req.cursor, limit: req.limit, status: req.status, text: req.text }),
     'events.list': (req) => e.events.list({ cursor: req.cursor, limit: req.limit, level: req.level, text: req.text }),
     'reports.day': (req) => dayReport(e.db, req.date, req.top),

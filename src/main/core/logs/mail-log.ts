@@ -94,10 +94,20 @@ export class MailLog {
    * message but those whose delivery is in flight (logged when it ends).
    * Reads the queue's tables; the caller holds the transaction that changes them.
    */
-  appendForPending(status: 'deleted' | 'held' | 'released', at: number, reply: string, which: { messageRowId: number } | { allBut: Iterable<string> }): void {
+  appendForPending(
+    status: 'deleted' | 'held' | 'released',
+    at: number,
+    reply: string,
+    which: { messageRowId: number } | { allBut: Iterable<string> } | { messageRowIds: readonly number[] },
+  ): void {
     const insert = `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
       SELECT ?, m.queue_id, m.sender, r.address, ?, ? - m.arrival_at, m.size, ? FROM recipients r JOIN messages m ON m.id = r.message_id`
-    if ('messageRowId' in which) {
+    if ('messageRowIds' in which) {
+      // One chunk of a bulk action: the ids come as one JSON parameter, never spliced into the SQL.
+      this.db
+        .prepare(`${insert} WHERE m.id IN (SELECT value FROM json_each(?)) AND r.status = 'pending' ORDER BY m.id`)
+        .run(at, status, at, reply, JSON.stringify(which.messageRowIds))
+    } else if ('messageRowId' in which) {
       this.db.prepare(`${insert} WHERE m.id = ? AND r.status = 'pending'`).run(at, status, at, reply, which.messageRowId)
     } else {
       this.db

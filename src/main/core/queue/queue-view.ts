@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
-import type { Page, QueueEntry, QueueMessageDetail, QueueState, QueueSummary, RecipientDetail } from '../../../shared/types.ts'
+import type { Page, QueueEntry, QueueFilter, QueueMessageDetail, QueueState, QueueSummary, RecipientDetail } from '../../../shared/types.ts'
 import { QUEUE_STATES } from '../../../shared/types.ts'
 import { explainCause } from '../errors/decoder.ts'
 import type { MailLog } from '../logs/mail-log.ts'
@@ -52,36 +52,74 @@ function toEntry(r: ListRow): QueueEntry {
   }
 }
 
+export interface MatchedRow {
+  id: number
+  queue_id: string
+  state: QueueState
+}
+
+/**
+ * The SQL conditions (on `messages m`) of the Mail Queue's filter, every value a
+ * parameter. The same conditions page the list, count the matches and choose
+ * the rows of a bulk action, so an action touches exactly what the admin saw.
+ */
+export function filterWhere(filter: QueueFilter, now: number): { where: string[]; params: SQLInputValue[]; text: string | undefined } {
+  const where: string[] = []
+  const params: SQLInputValue[] = []
+  if (filter.state) {
+    where.push('m.state = ?')
+    params.push(filter.state)
+  }
+  const text = filter.text?.trim() || undefined
+  if (text) {
+    const like = containsPattern(text)
+    where.push(
+      "(m.queue_id = ? OR m.sender LIKE ? ESCAPE '\\' OR m.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.address LIKE ? ESCAPE '\\'))",
+    )
+    params.push(text.toUpperCase(), like, like, like)
+  }
+  const domain = filter.domain?.trim().toLowerCase()
+  if (domain) {
+    where.push("EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.domain = ? AND r.status = 'pending')")
+    params.push(domain)
+  }
+  const sender = filter.sender?.trim()
+  if (sender) {
+    where.push("m.sender LIKE ? ESCAPE '\\'")
+    params.push(containsPattern(sender))
+  }
+  if (filter.olderThanMinutes) {
+    where.push('m.arrival_at < ?')
+    params.push(now - filter.olderThanMinutes * 60_000)
+  }
+  return { where, params, text }
+}
+
 export class QueueView {
   private readonly db: DatabaseSync
   private readonly log: MailLog
   private readonly stmt: (sql: string) => StatementSync
 
-  constructor(db: DatabaseSync, log: MailLog) {
+  private readonly now: () => number
+
+  constructor(db: DatabaseSync, log: MailLog, now: () => number = Date.now) {
     this.db = db
     this.log = log
+    this.now = now
     this.stmt = statementCache(db)
   }
 
-  list(query: PageQuery & { state?: QueueState | undefined; text?: string | undefined }): Page<QueueEntry> {
-    const where: string[] = []
-    const params: SQLInputValue[] = []
-    if (query.state) {
-      where.push('m.state = ?')
-      params.push(query.state)
-    }
-    const text = query.text?.trim()
-    if (text) {
-      const like = containsPattern(text)
-      where.push(
-        "(m.queue_id = ? OR m.sender LIKE ? ESCAPE '\\' OR m.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.address LIKE ? ESCAPE '\\'))",
-      )
-      params.push(text.toUpperCase(), like, like, like)
-    }
+  list(query: PageQuery & QueueFilter): Page<QueueEntry> {
+    const { where, params, text } = filterWhere(query, this.now())
+    // Only State (or nothing) has a kept count; the other filters count up to the pager's cap.
+    const countable = !text && !query.domain && !query.sender?.trim() && !query.olderThanMinutes
     return keysetPage<ListRow, QueueEntry>(
       {
         db: this.db,
-        scope: { list: 'queue', filter: { state: query.state, text } },
+        scope: {
+          list: 'queue',
+          filter: { state: query.state, text, domain: query.domain, sender: query.sender?.trim(), olderThanMinutes: query.olderThanMinutes?.toString() },
+        },
         select: LIST_SELECT,
         idColumn: 'm.id',
         where,
@@ -89,23 +127,45 @@ export class QueueView {
         map: toEntry,
         idOf: (r) => r.id,
         countFrom: 'messages m',
-        ...(text ? {} : { total: () => this.count(query.state) }),
+        ...(countable ? { total: () => this.count(query.state) } : {}),
       },
       query,
     )
   }
 
+  /** How many messages a filter selects now: read once before the admin confirms an action on them. */
+  countMatching(filter: QueueFilter): number {
+    const { where, params } = filterWhere(filter, this.now())
+    if (where.length === 0 || (where.length === 1 && filter.state)) return this.count(filter.state)
+    return (this.db.prepare(`SELECT count(*) AS n FROM messages m WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n
+  }
+
+  /** The next `limit` messages the filter selects with row ids in (after, upTo], in id order. */
+  matchingAfter(filter: QueueFilter, after: number, upTo: number, limit: number, now: number): MatchedRow[] {
+    const { where, params } = filterWhere(filter, now)
+    where.push('m.id > ?', 'm.id <= ?')
+    return this.db.prepare(`SELECT m.id, m.queue_id, m.state FROM messages m WHERE ${where.join(' AND ')} ORDER BY m.id LIMIT ?`).all(...params, after, upTo, limit) as unknown as MatchedRow[]
+  }
+
+  /** The newest row id now: a bulk action goes up to it, so messages submitted meanwhile are left alone. */
+  lastRowId(): number {
+    return (this.stmt('SELECT coalesce(max(id), 0) AS id FROM messages').get() as { id: number }).id
+  }
+
+  /** Messages in the queue, or in one state, from the counts the triggers keep (migration 005): never a COUNT(*). */
   count(state?: QueueState): number {
     const row = state
-      ? this.stmt('SELECT count(*) AS n FROM messages WHERE state = ?').get(state)
-      : this.stmt('SELECT count(*) AS n FROM messages').get()
-    return (row as { n: number }).n
+      ? this.stmt('SELECT n FROM queue_counts WHERE k = ?').get(`state:${state}`)
+      : this.stmt("SELECT coalesce(sum(n), 0) AS n FROM queue_counts WHERE k >= 'state:' AND k < 'state;'").get()
+    return (row as { n: number } | undefined)?.n ?? 0
   }
 
   counts(): Record<QueueState, number> & { total: number } {
     const out = { queued: 0, active: 0, deferred: 0, hold: 0, total: 0 }
-    for (const r of this.stmt('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: QueueState; n: number }[]) {
-      out[r.state] = r.n
+    for (const r of this.stmt("SELECT k, n FROM queue_counts WHERE k >= 'state:' AND k < 'state;'").all() as { k: string; n: number }[]) {
+      const state = r.k.slice('state:'.length) as QueueState
+      if (!(state in out)) continue
+      out[state] = r.n
       out.total += r.n
     }
     return out
@@ -114,9 +174,8 @@ export class QueueView {
   summary(): QueueSummary {
     const counts = this.counts()
     const byState = Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s]])) as Record<QueueState, number>
-    const byDomain = this.db
-      .prepare("SELECT domain, count(DISTINCT message_id) AS count FROM recipients WHERE status = 'pending' GROUP BY domain ORDER BY count DESC, domain LIMIT 20")
-      .all() as { domain: string; count: number }[]
+    // The kept counts' index (n DESC, domain) gives the largest domains without reading the recipients.
+    const byDomain = this.stmt('SELECT domain, n AS count FROM queue_domain_counts WHERE n > 0 ORDER BY n DESC, domain LIMIT 20').all() as { domain: string; count: number }[]
     return { total: counts.total, byState, byDomain }
   }
 

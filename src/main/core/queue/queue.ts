@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
 import { QUEUE_ID_BYTES } from '../../../shared/queue-id.ts'
-import type { QueueEntry, QueueState } from '../../../shared/types.ts'
+import type { QueueEntry, QueueFilter, QueueState } from '../../../shared/types.ts'
 import { backoffSeconds, isExpired, type RetryPolicy } from './backoff.ts'
 import { transaction } from '../storage/db.ts'
 import { ABORTED_REPLY, isAborted, type RecipientOutcome } from './outcome.ts'
 import type { MailLog } from '../logs/mail-log.ts'
-import type { QueueView } from './queue-view.ts'
+import type { MatchedRow, QueueView } from './queue-view.ts'
 import { statementCache } from '../storage/statements.ts'
 
 // The mail queue as a state machine on disk. A message is `queued` until its
@@ -77,7 +77,25 @@ interface Deletion {
 const DELETION_KEY = 'deleting:'
 
 /** Which messages dueAgain touches: fixed SQL, never built from input. */
-type DueWhere = 'id = ?' | "id = ? AND state = 'active'" | "state = 'active'"
+type DueWhere = 'id = ?' | "id = ? AND state = 'active'" | "state = 'active'" | 'id IN (SELECT value FROM json_each(?))'
+
+/** What one chunk of a bulk action may do to the messages it selects. */
+export type ChunkAction = 'delete' | 'hold' | 'release' | 'retry' | 'flush'
+
+export interface ChunkResult {
+  /** Messages the chunk looked at, and the last row id among them (null when there were none). */
+  seen: number
+  last: number | null
+  /** Messages it changed. */
+  changed: number
+  /** Queue ids it deleted that were active: the worker drops or aborts them. */
+  activeDeleted: string[]
+}
+
+const BULK_REPLY: Record<'delete' | 'deleteAll', string> = {
+  deleteAll: 'deleted by the administrator (Delete Queue)',
+  delete: 'deleted by the administrator (action on the Mail Queue filter)',
+}
 
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase()
@@ -318,6 +336,61 @@ export class Queue {
       this.stmt('DELETE FROM recipients').run()
       return count
     })
+  }
+
+  /**
+   * One chunk of a bulk action (Delete Queue, Flush Queue, an action on a filter): the
+   * next `limit` messages the filter selects with row ids in (after, upTo], changed in one
+   * durable transaction with their mail-log rows and their counts, so a crash between
+   * chunks leaves each message either untouched or wholly done. Messages in `inFlight`
+   * that are deleted are logged when their attempt ends, as deleteOne does.
+   */
+  applyChunk(
+    action: ChunkAction,
+    filter: QueueFilter,
+    range: { after: number; upTo: number; limit: number; whole?: boolean },
+    inFlight: ReadonlySet<string> = new Set(),
+  ): ChunkResult {
+    return transaction(
+      this.db,
+      () => {
+        const now = this.now()
+        const rows = this.view.matchingAfter(filter, range.after, range.upTo, range.limit, now)
+        const result: ChunkResult = { seen: rows.length, last: rows.length ? rows[rows.length - 1]!.id : null, changed: 0, activeDeleted: [] }
+        if (rows.length === 0) return result
+        const idsOf = (list: MatchedRow[]) => JSON.stringify(list.map((r) => r.id))
+        const waiting = (r: MatchedRow) => r.state === 'queued' || r.state === 'deferred'
+        if (action === 'delete') {
+          const reply = BULK_REPLY[range.whole ? 'deleteAll' : 'delete']
+          const flying = rows.filter((r) => inFlight.has(r.queue_id))
+          this.log.appendForPending('deleted', now, reply, { messageRowIds: rows.filter((r) => !inFlight.has(r.queue_id)).map((r) => r.id) })
+          for (const r of flying) this.deferDeletionLog(r.queue_id, reply)
+          const ids = idsOf(rows)
+          this.stmt('DELETE FROM recipients WHERE message_id IN (SELECT value FROM json_each(?))').run(ids)
+          result.changed = Number(this.stmt('DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes)
+          result.activeDeleted = rows.filter((r) => r.state === 'active').map((r) => r.queue_id)
+        } else if (action === 'hold') {
+          // A message being delivered cannot be held (as Hold on one message says); it is left as it is.
+          const target = rows.filter(waiting)
+          this.log.appendForPending('held', now, 'put on hold by the administrator (action on the Mail Queue filter)', { messageRowIds: target.map((r) => r.id) })
+          result.changed = Number(this.stmt("UPDATE messages SET state = 'hold' WHERE id IN (SELECT value FROM json_each(?))").run(idsOf(target)).changes)
+        } else if (action === 'release') {
+          const target = rows.filter((r) => r.state === 'hold')
+          this.log.appendForPending('released', now, 'released from hold by the administrator (action on the Mail Queue filter)', { messageRowIds: target.map((r) => r.id) })
+          result.changed = this.dueAgain(now, 'id IN (SELECT value FROM json_each(?))', idsOf(target))
+        } else if (action === 'retry') {
+          const held = rows.filter((r) => r.state === 'hold')
+          this.log.appendForPending('released', now, 'released from hold by the administrator (retry now)', { messageRowIds: held.map((r) => r.id) })
+          result.changed = this.dueAgain(now, 'id IN (SELECT value FROM json_each(?))', idsOf(rows.filter((r) => r.state !== 'active')))
+        } else {
+          const target = rows.filter(waiting)
+          this.stmt('UPDATE messages SET next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND next_attempt_at > ?').run(now, idsOf(target), now)
+          result.changed = target.length
+        }
+        return result
+      },
+      true,
+    )
   }
 
   /** Removes one message; its pending recipients are logged `deleted`, now, or when its attempt in flight ends. */
