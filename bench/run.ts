@@ -23,6 +23,7 @@ import {
 } from './fill.ts'
 import { check, medianMs, onCleanup, progress, round, runCleanups, sleep, timed } from './measure.ts'
 import { benchMemory } from './memory.ts'
+import { benchQueue1m } from './queue-1m.ts'
 import { SmtpSink } from './sink.ts'
 import { benchUi } from './ui.ts'
 
@@ -42,9 +43,9 @@ const STALL_MS = 30_000
 const PAGE_RUNS = 25
 
 const json = process.argv.includes('--json')
-// `--only=queue,maillog,report,ui,deliver,memory` runs a part of the benchmark (all of it by default).
+// `--only=queue,maillog,report,ui,deliver,memory,queue1m` runs a part of the benchmark (all of it by default).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
-const PARTS = ['queue', 'maillog', 'report', 'ui', 'deliver', 'memory'] as const
+const PARTS = ['queue', 'maillog', 'report', 'ui', 'deliver', 'memory', 'queue1m'] as const
 type Part = (typeof PARTS)[number]
 const only = (part: Part) => !onlyArg || onlyArg.split(',').includes(part)
 const unknownParts = onlyArg?.split(',').filter((p) => !(PARTS as readonly string[]).includes(p)) ?? []
@@ -345,6 +346,12 @@ const TARGETS: Target[] = [
   { key: 'maillog_next_roundtrip_ms', part: 'ui', test: (v) => v <= 100, text: '<= 100 ms' },
   { key: 'deliver_vs_nodemailer_ratio', part: 'deliver', test: (v) => v >= 0.8, text: '>= 0.8' },
   { key: 'burst_5k_test_vmhwm_mib', part: 'memory', test: (v) => v < 250, text: '< 250 MiB' },
+  { key: 'queue_page_ms_at_1m', part: 'queue1m', test: (v) => v <= 10, text: '<= 10 ms' },
+  { key: 'queue_page_state_filter_ms_at_1m', part: 'queue1m', test: (v) => v <= 10, text: '<= 10 ms' },
+  { key: 'queue_counts_ms_at_1m', part: 'queue1m', test: (v) => v <= 10, text: '<= 10 ms' },
+  { key: 'flush_1m_ms', part: 'queue1m', test: (v) => v <= 5000, text: '<= 5000 ms' },
+  { key: 'delete_all_1m_ms', part: 'queue1m', test: (v) => v <= 5000, text: '<= 5000 ms' },
+  { key: 'rss_mb_peak_at_1m', part: 'queue1m', test: (v) => v <= 250, text: '<= 250 MiB' },
 ]
 
 type Verdict = { target: string; value: number | null; result: 'PASS' | 'MISS' | 'failed' | 'not run' }
@@ -382,6 +389,13 @@ const ROWS: [key: string, label: string, unit: string][] = [
   ['nodemailer_pool_10k_msgs_per_s', 'Bare nodemailer pool, 10k', 'msg/s'],
   ['deliver_vs_nodemailer_ratio', 'Delivery / nodemailer', ''],
   ['burst_5k_test_vmhwm_mib', 'Peak memory, 5,000 test emails at once', 'MiB'],
+  ['queue_fill_1m_ms', 'Queue fill, 1M messages in bulk (setup)', 'ms'],
+  ['queue_page_ms_at_1m', 'Queue page, 1M (max of first/deep)', 'ms'],
+  ['queue_page_state_filter_ms_at_1m', 'Queue page, State filter, 1M', 'ms'],
+  ['queue_counts_ms_at_1m', 'Queue counts (status, summary), 1M', 'ms'],
+  ['flush_1m_ms', 'Flush Queue, 1M (900k waiting)', 'ms'],
+  ['delete_all_1m_ms', 'Delete Queue, 1M', 'ms'],
+  ['rss_mb_peak_at_1m', 'Peak memory of the 1M queue part', 'MiB'],
 ]
 
 function table(figures: Figures): string {
@@ -475,6 +489,7 @@ async function main(): Promise<void> {
     ['ui', () => benchUi()],
     ['deliver', () => benchDelivery(raw, messageId)],
     ['memory', () => benchMemory()],
+    ['queue1m', () => benchQueue1m()],
   ]
   for (const [part, run] of runs) {
     if (!only(part)) continue

@@ -98,11 +98,16 @@ export class MailLog {
     status: 'deleted' | 'held' | 'released',
     at: number,
     reply: string,
-    which: { messageRowId: number } | { allBut: Iterable<string> } | { messageRowIds: readonly number[] },
+    which: { messageRowId: number } | { allBut: Iterable<string> } | { messageRowIds: readonly number[] } | { rowIdsAfter: number; upTo: number; allBut: Iterable<string> },
   ): void {
     const insert = `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
       SELECT ?, m.queue_id, m.sender, r.address, ?, ? - m.arrival_at, m.size, ? FROM recipients r JOIN messages m ON m.id = r.message_id`
-    if ('messageRowIds' in which) {
+    if ('rowIdsAfter' in which) {
+      // One chunk of Delete Queue: a range of row ids, read through the primary keys.
+      this.db
+        .prepare(`${insert} WHERE m.id > ? AND m.id <= ? AND r.status = 'pending' AND m.queue_id NOT IN (SELECT value FROM json_each(?)) ORDER BY m.id`)
+        .run(at, status, at, reply, which.rowIdsAfter, which.upTo, JSON.stringify([...which.allBut]))
+    } else if ('messageRowIds' in which) {
       // One chunk of a bulk action: the ids come as one JSON parameter, never spliced into the SQL.
       this.db
         .prepare(`${insert} WHERE m.id IN (SELECT value FROM json_each(?)) AND r.status = 'pending' ORDER BY m.id`)

@@ -355,6 +355,7 @@ export class Queue {
       this.db,
       () => {
         const now = this.now()
+        if (range.whole && (action === 'delete' || action === 'flush')) return this.wholeChunk(action, range, inFlight, now)
         const rows = this.view.matchingAfter(filter, range.after, range.upTo, range.limit, now)
         const result: ChunkResult = { seen: rows.length, last: rows.length ? rows[rows.length - 1]!.id : null, changed: 0, activeDeleted: [] }
         if (rows.length === 0) return result
@@ -389,8 +390,36 @@ export class Queue {
         }
         return result
       },
-      true,
+      // Not durable: a power cut may bring back the last chunks whole, with their log rows; never half of one.
+      false,
     )
+  }
+
+  /**
+   * A chunk of Delete Queue or Flush Queue: every message with a row id in
+   * (after, after + limit], read through the primary keys rather than listed.
+   */
+  private wholeChunk(action: 'delete' | 'flush', range: { after: number; upTo: number; limit: number }, inFlight: ReadonlySet<string>, now: number): ChunkResult {
+    // Row ids left sparse by earlier deletes are skipped to the next message that exists.
+    const next = (this.stmt('SELECT min(id) AS id FROM messages WHERE id > ?').get(range.after) as { id: number | null }).id
+    if (next === null || next > range.upTo) return { seen: 0, last: null, changed: 0, activeDeleted: [] }
+    const after = next - 1
+    const end = Math.min(after + range.limit, range.upTo)
+    range = { ...range, after }
+    const result: ChunkResult = { seen: end - after, last: end, changed: 0, activeDeleted: [] }
+    if (action === 'flush') {
+      this.stmt("UPDATE messages SET next_attempt_at = ? WHERE id > ? AND id <= ? AND state IN ('queued', 'deferred') AND next_attempt_at > ?").run(now, range.after, end, now)
+      result.changed = (this.stmt("SELECT count(*) AS n FROM messages WHERE id > ? AND id <= ? AND state IN ('queued', 'deferred')").get(range.after, end) as { n: number }).n
+      return result
+    }
+    const reply = BULK_REPLY.deleteAll
+    this.log.appendForPending('deleted', now, reply, { rowIdsAfter: range.after, upTo: end, allBut: inFlight })
+    const active = this.stmt("SELECT queue_id FROM messages WHERE id > ? AND id <= ? AND state = 'active'").all(range.after, end) as { queue_id: string }[]
+    for (const { queue_id } of active) if (inFlight.has(queue_id)) this.deferDeletionLog(queue_id, reply)
+    result.activeDeleted = active.map((r) => r.queue_id)
+    this.stmt('DELETE FROM recipients WHERE message_id > ? AND message_id <= ?').run(range.after, end)
+    result.changed = Number(this.stmt('DELETE FROM messages WHERE id > ? AND id <= ?').run(range.after, end).changes)
+    return result
   }
 
   /** Removes one message; its pending recipients are logged `deleted`, now, or when its attempt in flight ends. */
