@@ -2,7 +2,7 @@ import { API_METHODS, parseRequest, type ApiEvents, type ApiMethod, type ApiRequ
 import { DEFAULT_SETTINGS, type SettingsView } from '../../src/shared/settings.ts'
 import { localDate } from '../../src/renderer/format.ts'
 import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
-import type { EventEntry, MailLogEntry, Page, QueueEntry, QueueState, Status } from '../../src/shared/types.ts'
+import type { EventEntry, MailLogEntry, Page, QueueEntry, QueueFilter, QueueState, Status } from '../../src/shared/types.ts'
 
 // An in-memory stand-in for the engine behind the console's own API object:
 // enough behaviour (paging by cursor, filters, validation with the shared
@@ -238,6 +238,13 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
   const fake = { queue, mailLog, events, view }
 
   const matches = (text: string | undefined, ...fields: string[]) => !text || fields.some((f) => f.toLowerCase().includes(text.toLowerCase()))
+  // The engine's filter (queue-view.ts filterWhere), on the fake's entries.
+  const matchesFilter = (q: QueueEntry, f: QueueFilter) =>
+    (!f.state || q.state === f.state) &&
+    matches(f.text, q.queueId, q.sender, ...q.recipients) &&
+    (!f.domain || q.recipients.some((r) => r.toLowerCase().endsWith(`@${f.domain}`))) &&
+    matches(f.sender, q.sender) &&
+    (!f.olderThanMinutes || q.arrivalAt < Date.now() - f.olderThanMinutes * 60_000)
   const countBy = (state: QueueState) => fake.queue.filter((q) => q.state === state).length
 
   const behaviour: { [M in ApiMethod]?: Handler<M> } = {
@@ -267,7 +274,7 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
       fake.view = { ...fake.view, settings, hasPassword: password === undefined ? fake.view.hasPassword : password !== null }
       return ok(fake.view)
     },
-    'queue.list': (r) => ok(pageOf(fake.queue.filter((q) => (!r.state || q.state === r.state) && matches(r.text, q.queueId, q.sender, ...q.recipients)), r.cursor, r.limit ?? 50)),
+    'queue.list': (r) => ok(pageOf(fake.queue.filter((q) => matchesFilter(q, r)), r.cursor, r.limit ?? 50)),
     'queue.summary': () =>
       ok({
         total: fake.queue.length,
@@ -285,6 +292,19 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
       return ok({ count })
     },
     'queue.flush': () => ok({ count: countBy('deferred') }),
+    'queue.countMatching': (r) => {
+      const parsed = parseRequest('queue.countMatching', r)
+      if (!parsed.ok) return parsed
+      return ok({ count: fake.queue.filter((q) => matchesFilter(q, parsed.data.filter)).length })
+    },
+    'queue.actOnMatching': (r) => {
+      const parsed = parseRequest('queue.actOnMatching', r)
+      if (!parsed.ok) return parsed
+      const hit = fake.queue.filter((q) => matchesFilter(q, parsed.data.filter))
+      if (parsed.data.action === 'delete') fake.queue = fake.queue.filter((q) => !hit.includes(q))
+      else for (const q of hit) q.state = parsed.data.action === 'hold' ? 'hold' : 'queued'
+      return ok({ action: parsed.data.action, count: hit.length })
+    },
     'mailLog.list': (r) => ok(pageOf(fake.mailLog.filter((m) => (!r.status || m.status === r.status) && matches(r.text, m.queueId, m.sender, m.recipient)), r.cursor, r.limit ?? 50)),
     'events.list': (r) => ok(pageOf(fake.events.filter((e) => (!r.level || e.level === r.level) && matches(r.text, e.message)), r.cursor, r.limit ?? 50)),
     'mail.sendTest': (r) => {

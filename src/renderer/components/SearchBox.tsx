@@ -4,7 +4,19 @@ import { useEffect, useId, useRef, useState } from 'react'
 
 export const SEARCH_DEBOUNCE_MS = 300
 
-export function SearchBox({ value, onSearch, placeholder }: { value: string; onSearch(text: string): void; placeholder?: string }) {
+export function SearchBox({
+  value,
+  onSearch,
+  placeholder,
+  label = 'Search',
+  type = 'search',
+}: {
+  value: string
+  onSearch(text: string): void
+  placeholder?: string
+  label?: string
+  type?: 'search' | 'number'
+}) {
   const id = useId()
   const [text, setText] = useState(value)
   const onSearchRef = useRef(onSearch)
@@ -22,8 +34,8 @@ export function SearchBox({ value, onSearch, placeholder }: { value: string; onS
 
   return (
     <span className="filter">
-      <label htmlFor={id}>Search</label>
-      <input id={id} type="search" value={text} placeholder={placeholder} onChange={(e) => setText(e.target.value)} />
+      <label htmlFor={id}>{label}</label>
+      <input id={id} type={type} value={text} placeholder={placeholder} onChange={(e) => setText(e.target.value)} />
     </span>
   )
 }

@@ -4,6 +4,7 @@ import { QUEUE_STATES, type MailLogEntry, type QueueEntry, type QueueMessageDeta
 import { ConfirmDialog, Dialog } from '../components/Dialog.tsx'
 import { Badge } from '../components/Cells.tsx'
 import { DataTable, type Column } from '../components/DataTable.tsx'
+import { ActOnMatching } from '../components/ActOnMatching.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { Pager } from '../components/Pager.tsx'
 import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
@@ -58,7 +59,8 @@ export function QueuePage() {
     setConfirm(null)
   }
 
-  const filtered = state.filter.state !== '' || state.filter.text.trim() !== ''
+  const f = state.filter
+  const filtered = f.state !== '' || [f.text, f.domain, f.sender, f.olderThanMinutes].some((v) => v.trim() !== '')
   const page = state.page
 
   return (
@@ -66,6 +68,10 @@ export function QueuePage() {
       <div className="filters">
         <FilterSelect label="State" value={state.filter.state} options={QUEUE_STATES} onChange={(v) => void queue.getState().setFilter({ state: v })} />
         <SearchBox value={state.filter.text} placeholder="Address or queue id" onSearch={(text) => void queue.getState().setFilter({ text })} />
+        <SearchBox label="Recipient domain" value={f.domain} placeholder="example.com" onSearch={(domain) => void queue.getState().setFilter({ domain })} />
+        <SearchBox label="Sender" value={f.sender} placeholder="Address" onSearch={(sender) => void queue.getState().setFilter({ sender })} />
+        <SearchBox label="Older than (minutes)" type="number" value={f.olderThanMinutes} onSearch={(olderThanMinutes) => void queue.getState().setFilter({ olderThanMinutes })} />
+        <ActOnMatching filter={f} />
       </div>
       <div className="messages" aria-live="polite">
         {message && <p className="notice notice-ok">{message}</p>}
@@ -78,7 +84,7 @@ export function QueuePage() {
             entries={page.items}
             actions={actions}
             caption="Mail Queue"
-            empty={filtered ? 'No queued message matches the filter. Clear the State or Search filter to see the whole queue.' : 'The queue is empty. Messages waiting to be sent appear here.'}
+            empty={filtered ? 'No queued message matches the filter. Clear the filters to see the whole queue.' : 'The queue is empty. Messages waiting to be sent appear here.'}
           />
         )}
       </div>

@@ -59,6 +59,7 @@ export function createStores(api: ConsoleApi, options: StoreOptions = {}): Store
       }),
       api.on('events.appended', ({ count }) => stores.events.notify(count)),
       api.on('delivery.progress', (progress) => stores.delivery.receive(progress)),
+      api.on('queue.progress', (progress) => stores.queueSummary.getState().receiveProgress(progress)),
       api.on('settings.changed', () => {
         stores.settings.notify()
         stores.status.notify()

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { ApiError, ApiResponse, ConsoleApi, Result } from '../../shared/api.ts'
-import type { QueueEntry, QueueState, QueueSummary } from '../../shared/types.ts'
+import type { QueueEntry, QueueFilterAction, QueueFilter as WireFilter, QueueProgress, QueueState, QueueSummary } from '../../shared/types.ts'
 import { createPagedStore, type PagedStore } from './paged.ts'
 import { createRefresher, Watchers } from './refresh.ts'
 
@@ -10,6 +10,25 @@ import { createRefresher, Watchers } from './refresh.ts'
 export interface QueueFilter {
   state: QueueState | ''
   text: string
+  /** Recipient domain, sender text and age in minutes, as typed. */
+  domain: string
+  sender: string
+  olderThanMinutes: string
+}
+
+export const EMPTY_QUEUE_FILTER: QueueFilter = { state: '', text: '', domain: '', sender: '', olderThanMinutes: '' }
+
+/** The filter as the API takes it: blank fields left out, the age a number. */
+export function wireFilter(filter: QueueFilter): WireFilter {
+  const age = filter.olderThanMinutes.trim()
+  return {
+    ...(filter.state ? { state: filter.state } : {}),
+    ...(filter.text.trim() ? { text: filter.text.trim() } : {}),
+    ...(filter.domain.trim() ? { domain: filter.domain.trim() } : {}),
+    ...(filter.sender.trim() ? { sender: filter.sender.trim() } : {}),
+    // A typed age that is not a number goes to the API as one, which refuses it in words.
+    ...(age ? { olderThanMinutes: Number(age) } : {}),
+  }
 }
 
 export type QueueTableStore = PagedStore<QueueEntry, QueueFilter>
@@ -27,22 +46,22 @@ export interface QueueSummaryState {
   retry(queueId: string): Promise<Result<QueueEntry>>
   source(queueId: string): Promise<Result<ApiResponse<'queue.source'>>>
   detail(queueId: string): Promise<Result<ApiResponse<'queue.get'>>>
+  countMatching(filter: QueueFilter): Promise<Result<ApiResponse<'queue.countMatching'>>>
+  actOnMatching(filter: QueueFilter, action: QueueFilterAction): Promise<Result<ApiResponse<'queue.actOnMatching'>>>
+  /** The bulk action running now (or the last one, finished), from queue.progress events. */
+  progress: QueueProgress | null
+  receiveProgress(progress: QueueProgress): void
 }
 
 export type QueueSummaryStore = StoreApi<QueueSummaryState> & { notify(): void; dispose(): void }
 
 export function createQueueTableStore(api: ConsoleApi, refreshMs: number): QueueTableStore {
   return createPagedStore<QueueEntry, QueueFilter>({
-    initialFilter: { state: '', text: '' },
+    initialFilter: EMPTY_QUEUE_FILTER,
     appendOnly: false,
     refreshMs,
     fetch: ({ cursor, limit, filter }) =>
-      api['queue.list']({
-        cursor,
-        limit,
-        ...(filter.state ? { state: filter.state } : {}),
-        ...(filter.text.trim() ? { text: filter.text.trim() } : {}),
-      }),
+      api['queue.list']({ cursor, limit, ...wireFilter(filter) }),
   })
 }
 
@@ -74,6 +93,10 @@ export function createQueueSummaryStore(api: ConsoleApi, table: QueueTableStore,
     retry: async (queueId) => afterAction(await api['queue.retry']({ queueId })),
     source: (queueId) => api['queue.source']({ queueId }),
     detail: (queueId) => api['queue.get']({ queueId }),
+    countMatching: (filter) => api['queue.countMatching']({ filter: wireFilter(filter) }),
+    actOnMatching: async (filter, action) => afterAction(await api['queue.actOnMatching']({ filter: wireFilter(filter), action })),
+    progress: null,
+    receiveProgress: (progress) => set({ progress }),
   }))
   const refresher = createRefresher(refreshMs, () => {
     if (watchers.has('summary')) void store.getState().load()
