@@ -85,3 +85,20 @@ describe('Act on matching', () => {
     expect((within(empty).getByRole('button', { name: 'Yes' }) as HTMLButtonElement).disabled).toBe(true)
   })
 })
+
+describe('Delete Queue progress', () => {
+  it('shows how far a running Delete Queue got', async () => {
+    const fake = createFakeApi({ queue: 7 })
+    let finish: () => void = () => undefined
+    fake.handle('queue.deleteAll', () => new Promise((resolve) => (finish = () => resolve({ ok: true, data: { count: 7 } }))))
+    renderConsole(fake, '#/delete-queue')
+    const user = userEvent.setup()
+    await user.click(await screen.findByRole('button', { name: 'Delete Queue' }))
+    const dialog = screen.getByRole('dialog')
+    await user.click(within(dialog).getByRole('button', { name: 'Yes' }))
+    fake.emit('queue.progress', { action: 'deleteAll', done: 5, total: 7, finished: false })
+    expect(await within(dialog).findByText(/5 of 7 done/)).toBeTruthy()
+    finish()
+    expect(await screen.findByText('Deleted 7 messages.')).toBeTruthy()
+  })
+})

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react'
 import type { ApiError } from '../../shared/api.ts'
-import type { QueueFilterAction } from '../../shared/types.ts'
+import type { QueueBulkAction, QueueFilterAction } from '../../shared/types.ts'
 import { formatCount, plural } from '../format.ts'
 import { useSlice, useStores } from '../stores/index.ts'
 import { wireFilter, type QueueFilter } from '../stores/queue.ts'
@@ -91,14 +91,25 @@ export function ActOnMatching({ filter }: { filter: QueueFilter }) {
               ? 'No message matches the filter now: there is nothing to do.'
               : `${plural(asking.count, 'message')} ${asking.count === 1 ? 'matches' : 'match'} the filter: ${describeFilter(filter)}. ${asking.action === 'delete' ? 'They will be removed from the queue and never sent.' : ''}`}
           </p>
-          {busy && (
-            <p>
-              <progress max={running?.total ?? asking.count} value={running?.done ?? 0} aria-label="Progress" />{' '}
-              {formatCount(running?.done ?? 0)} of {formatCount(running?.total ?? asking.count)} done…
-            </p>
-          )}
+          {busy && <ProgressLine done={running?.done ?? 0} total={running?.total ?? asking.count} />}
         </ConfirmDialog>
       )}
     </span>
   )
+}
+
+function ProgressLine({ done, total }: { done: number; total: number }) {
+  return (
+    <p>
+      <progress max={total} value={done} aria-label="Progress" /> {formatCount(done)} of {formatCount(total)} done…
+    </p>
+  )
+}
+
+/** Delete Queue's or Flush Queue's progress while it runs, from queue.progress events. */
+export function BulkProgress({ action }: { action: QueueBulkAction }) {
+  const { queueSummary } = useStores()
+  const progress = useSlice(queueSummary, (s) => s.progress)
+  if (!progress || progress.finished || progress.action !== action) return null
+  return <ProgressLine done={progress.done} total={progress.total} />
 }

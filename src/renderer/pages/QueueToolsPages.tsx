@@ -1,6 +1,7 @@
 import { QUEUE_STATES, type QueueState } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
 import { DataTable, type Column } from '../components/DataTable.tsx'
+import { BulkProgress } from '../components/ActOnMatching.tsx'
 import { ConfirmDialog } from '../components/Dialog.tsx'
 import { Empty, ErrorNotice } from '../components/Notices.tsx'
 import { formatCount, plural } from '../format.ts'
@@ -76,6 +77,7 @@ export function DeleteQueuePage() {
           <p>
             {plural(total, 'message')} will be deleted and never sent. This cannot be undone.
           </p>
+          {busy && <BulkProgress action="deleteAll" />}
         </ConfirmDialog>
       )}
     </>
@@ -122,6 +124,7 @@ export function FlushQueuePage() {
       {asking && (
         <ConfirmDialog title="Flush the queue?" confirmLabel="Yes" busy={busy} onConfirm={() => void flush()} onCancel={() => setAsking(false)}>
           <p>Every deferred message ({formatCount(deferred)} now) will be attempted again at once.</p>
+          {busy && <BulkProgress action="flush" />}
         </ConfirmDialog>
       )}
     </>
