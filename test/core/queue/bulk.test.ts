@@ -3,10 +3,11 @@ import { join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { QueueProgress } from '../../../src/shared/types.ts'
-import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { openEngine } from '../../../src/main/core/engine/engine.ts'
 import type { NewMessage } from '../../../src/main/core/queue/queue.ts'
 import { forEach } from '../../../src/main/core/queue/outcome.ts'
 import { DEFAULT_SETTINGS } from '../../../src/shared/settings.ts'
+import { expectCountsMatchRows } from '../../helpers/queue-counts.ts'
 import { engineWith, removeDir, tempDir, unwrap } from '../../helpers/engine.ts'
 
 // Bulk actions at incident scale: Delete Queue in chunks that a SIGKILL cannot
@@ -22,19 +23,6 @@ const RAW = Buffer.from('From: x@example.test\r\nTo: y@example.test\r\nSubject: 
 
 function draft(sender: string, recipients: string[], i: number): NewMessage {
   return { sender, subject: `bulk ${i}`, messageId: `<bulk-${i}@example.test>`, raw: RAW, recipients }
-}
-
-/** The kept counts against COUNT(*). */
-function expectCountsMatchRows(db: DatabaseSync, engine: CoreEngine): void {
-  const rows = db.prepare('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: 'queued' | 'active' | 'deferred' | 'hold'; n: number }[]
-  const expected = { queued: 0, active: 0, deferred: 0, hold: 0, total: 0 }
-  for (const r of rows) {
-    expected[r.state] = r.n
-    expected.total += r.n
-  }
-  expect(engine.queueView.counts()).toEqual(expected)
-  const domains = db.prepare("SELECT domain, count(DISTINCT message_id) AS count FROM recipients WHERE status = 'pending' GROUP BY domain ORDER BY count DESC, domain LIMIT 20").all()
-  expect(engine.queueView.summary().byDomain).toEqual(domains.map((d) => ({ ...d })))
 }
 
 function deletedLogRows(db: DatabaseSync): { queueIds: number; rows: number } {

@@ -1,10 +1,9 @@
 import { fork } from 'node:child_process'
 import { join } from 'node:path'
-import type { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { QueueFilter, QueueFilterAction } from '../../../src/shared/types.ts'
-import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import { openEngine } from '../../../src/main/core/engine/engine.ts'
+import { expectCountsMatchRows } from '../../helpers/queue-counts.ts'
 import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
 import { smtpError, startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
 
@@ -19,20 +18,6 @@ const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
-
-/** The kept counts against the rows, counted the slow way. */
-function expectCountsMatchRows(db: DatabaseSync, engine: CoreEngine, when: string): void {
-  const byState = Object.fromEntries((db.prepare('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: string; n: number }[]).map((r) => [r.state, r.n]))
-  const total = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n
-  const counts = engine.queueView.counts()
-  expect({ when, counts }).toEqual({ when, counts: { queued: byState.queued ?? 0, active: byState.active ?? 0, deferred: byState.deferred ?? 0, hold: byState.hold ?? 0, total } })
-  const domains = db
-    .prepare("SELECT domain, count(DISTINCT message_id) AS count FROM recipients WHERE status = 'pending' GROUP BY domain ORDER BY count DESC, domain LIMIT 20")
-    .all() as { domain: string; count: number }[]
-  expect({ when, byDomain: engine.queueView.summary().byDomain }).toEqual({ when, byDomain: domains.map((d) => ({ ...d })) })
-  // No domain row is left behind at zero or below.
-  expect({ when, stale: db.prepare('SELECT domain, n FROM queue_domain_counts WHERE n <= 0').all() }).toEqual({ when, stale: [] })
-}
 
 /** A small seeded generator (mulberry32), so a failure can be run again as it was. */
 function random(seed: number): () => number {
