@@ -148,6 +148,32 @@ describe('Delete Queue in chunks', () => {
     expect(unwrap(await engine.call('queue.flush', undefined))).toEqual({ count: 0 })
   })
 
+  it('stops between two chunks when the engine closes, and the rest is deleted after the restart', async () => {
+    const dataDir = tempDir()
+    cleanups.push(() => removeDir(dataDir))
+    const engine = await openEngine({ dataDir, startWorker: false })
+    engine.bulk.chunk = 50
+    engine.queue.submit(Array.from({ length: 2000 }, (_, i) => draft('alerts@example.test', [`u${i}@example.net`], i)))
+    let closing: Promise<void> | null = null
+    engine.on('queue.progress', (p) => {
+      if (p.done >= 200 && !closing) closing = engine.close()
+    })
+    const partial = await engine.call('queue.deleteAll', undefined)
+    await closing
+    expect(partial.ok).toBe(true)
+    const deleted = partial.ok ? partial.data.count : -1
+    expect(deleted).toBeGreaterThanOrEqual(200)
+    expect(deleted).toBeLessThan(2000)
+
+    const again = await openEngine({ dataDir, startWorker: false })
+    cleanups.push(() => again.close())
+    expect(again.queueView.count()).toBe(2000 - deleted)
+    expectCountsMatchRows(again.db, again)
+    expect(deletedLogRows(again.db)).toEqual({ queueIds: deleted, rows: deleted })
+    expect(unwrap(await again.call('queue.deleteAll', undefined))).toEqual({ count: 2000 - deleted })
+    expect(deletedLogRows(again.db)).toEqual({ queueIds: 2000, rows: 2000 })
+  })
+
   it('of 100k, SIGKILLed half way, leaves no half-deleted message; the rest is deleted again', async () => {
     const dataDir = tempDir()
     cleanups.push(() => removeDir(dataDir))

@@ -36,14 +36,30 @@ export class BulkRunner {
   private running: { action: QueueBulkAction; done: number; total: number } | null = null
   /** For tests: messages per chunk. */
   chunk = BULK_CHUNK
+  /** Set when the engine closes: the action stops after the chunk in hand, each chunk being whole. */
+  private stopping = false
+  private current: Promise<unknown> | null = null
 
   constructor(deps: BulkDeps) {
     this.deps = deps
   }
 
   /** Runs `action` on what `filter` selects (Delete Queue and Flush Queue: every message); resolves with how many changed. */
-  async run(action: QueueBulkAction, filter: QueueFilter = {}): Promise<number> {
+  run(action: QueueBulkAction, filter: QueueFilter = {}): Promise<number> {
+    const running = this.runChunks(action, filter)
+    this.current = running.catch(() => undefined)
+    return running
+  }
+
+  /** Stops the running action between two chunks and waits for it (the engine is closing). */
+  async stop(): Promise<void> {
+    this.stopping = true
+    await this.current
+  }
+
+  private async runChunks(action: QueueBulkAction, filter: QueueFilter): Promise<number> {
     const { queue, queueView, worker, watch, notifier } = this.deps
+    if (this.stopping) throw new QueueError('conflict', 'SMTP Console is stopping; nothing was changed.')
     if (this.running) {
       const r = this.running
       throw new QueueError(
@@ -66,7 +82,7 @@ export class BulkRunner {
     try {
       notifier.emit('queue.progress', { action, done: 0, total, finished: false })
       let after = 0
-      for (;;) {
+      while (!this.stopping) {
         const r = queue.applyChunk(chunkAction, whole ? {} : filter, { after, upTo, limit: this.chunk, whole }, deleting ? worker.inFlightIds() : new Set())
         if (r.last === null) break
         after = r.last

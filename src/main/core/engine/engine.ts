@@ -327,6 +327,8 @@ export class CoreEngine implements Engine, EngineParts {
     if (this.closed) return
     this.closed = true
     if (this.pruneTimer) clearInterval(this.pruneTimer)
+    // A Delete Queue in progress stops between chunks: what it did is whole, the rest can be deleted again.
+    await this.bulk.stop()
     await this.worker.stop()
     this.transport?.close()
     this.notifier.close()
