@@ -170,7 +170,7 @@ export function benchQueue1m(): Promise<Figures> {
       try {
         resolve(JSON.parse(out) as Figures)
       } catch (err) {
-        reject(err as Error)
+        reject(err)
       }
     })
   })

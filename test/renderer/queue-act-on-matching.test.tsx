@@ -56,7 +56,7 @@ describe('Act on matching', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Yes' }))
     fake.emit('queue.progress', { action: 'delete', done: 2, total: 4, finished: false })
     expect(await within(dialog).findByText(/2 of 4 done/)).toBeTruthy()
-    expect((within(dialog).getByLabelText('Progress') as HTMLProgressElement).value).toBe(2)
+    expect(within(dialog).getByLabelText<HTMLProgressElement>('Progress').value).toBe(2)
     finish({ ok: true, data: { action: 'delete', count: 4 } })
     expect(await screen.findByText('4 messages deleted.')).toBeTruthy()
     expect(screen.queryByRole('dialog')).toBeNull()
@@ -82,7 +82,7 @@ describe('Act on matching', () => {
     await user.click(screen.getByRole('button', { name: 'Act on matching…' }))
     const empty = await screen.findByRole('dialog')
     expect(empty.textContent).toContain('No message matches the filter now: there is nothing to do.')
-    expect((within(empty).getByRole('button', { name: 'Yes' }) as HTMLButtonElement).disabled).toBe(true)
+    expect(within(empty).getByRole<HTMLButtonElement>('button', { name: 'Yes' }).disabled).toBe(true)
   })
 })
 
