@@ -2,10 +2,10 @@
 import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import type { Result } from '../../src/shared/api.ts'
-import type { QueueActionResult } from '../../src/shared/types.ts'
-import { createFakeApi, queueEntry } from './fake-api.ts'
-import { renderConsole } from './render.tsx'
+import type { Result } from '../../../src/shared/api.ts'
+import type { QueueActionResult } from '../../../src/shared/types.ts'
+import { createFakeApi, queueEntry } from '../fake-api.ts'
+import { renderConsole } from '../render.tsx'
 
 // The Mail Queue's filter by recipient domain, sender and age, and "Act on
 // matching": the count before the Yes, progress while it runs, and only the
