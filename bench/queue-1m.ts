@@ -31,12 +31,17 @@ function vmhwmMib(): number {
 function fill(db: DatabaseSync, raw: Buffer, now: number): void {
   db.exec('BEGIN')
   db.prepare(
-    `INSERT INTO messages (id, queue_id, message_id, sender, subject, size, arrival_at, state, attempts, next_attempt_at, is_test, raw)
+    `INSERT INTO messages (id, queue_id, message_id, sender, subject, size, arrival_at, state, attempts, next_attempt_at, is_test)
      WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
      SELECT i, printf('%012X', i), '<bench@example.test>', ?, 'Nightly report ' || i, ?, ? - (? - i) * 100,
        CASE WHEN i % 10 < 7 THEN 'deferred' WHEN i % 10 < 9 THEN 'queued' ELSE 'hold' END,
-       CASE WHEN i % 10 < 7 THEN 1 ELSE 0 END, ? + 3600000, 0, ? FROM seq`,
-  ).run(SIZE, SENDER, raw.length, now, SIZE, now, raw)
+       CASE WHEN i % 10 < 7 THEN 1 ELSE 0 END, ? + 3600000, 0 FROM seq`,
+  ).run(SIZE, SENDER, raw.length, now, SIZE, now)
+  db.prepare(
+    `INSERT INTO message_bodies (message_id, raw)
+     WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
+     SELECT i, ? FROM seq`,
+  ).run(SIZE, raw)
   db.prepare(
     `INSERT INTO recipients (message_id, address, domain, status, updated_at)
      WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
@@ -61,6 +66,7 @@ function deleteBreakdown(db: DatabaseSync, now: number): Figures {
     out.log_rows_with_triggers_ms = step(logSql, now, now, SAMPLE)
     out.delete_recipients_ms = step('DELETE FROM recipients WHERE message_id <= ?', SAMPLE)
     out.delete_messages_ms = step('DELETE FROM messages WHERE id <= ?', SAMPLE)
+    out.delete_bodies_ms = step('DELETE FROM message_bodies WHERE message_id <= ?', SAMPLE)
   } finally {
     db.exec('ROLLBACK')
   }

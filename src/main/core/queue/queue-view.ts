@@ -197,7 +197,7 @@ export class QueueView {
 
   source(queueId: string, maxBytes = 1024 * 1024): { queueId: string; source: string; truncated: boolean } {
     const row = this.find(queueId)
-    const r = this.stmt('SELECT substr(raw, 1, ?) AS head, length(raw) AS n FROM messages WHERE id = ?').get(maxBytes, row.id) as { head: Uint8Array; n: number }
+    const r = this.stmt('SELECT substr(raw, 1, ?) AS head, length(raw) AS n FROM message_bodies WHERE message_id = ?').get(maxBytes, row.id) as { head: Uint8Array; n: number }
     return { queueId, source: Buffer.from(r.head).toString('utf8'), truncated: r.n > maxBytes }
   }
 

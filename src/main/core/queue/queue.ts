@@ -125,9 +125,11 @@ export class Queue {
   /** Accepts messages durably: when this returns, they survive a crash or a power cut. */
   submit(messages: NewMessage[]): string[] {
     const insertMessage = this.stmt(
-      `INSERT INTO messages (queue_id, message_id, sender, subject, size, arrival_at, state, attempts, next_attempt_at, is_test, raw)
-       VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+      `INSERT INTO messages (queue_id, message_id, sender, subject, size, arrival_at, state, attempts, next_attempt_at, is_test)
+       VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
     )
+    // OR REPLACE: a row id freed by a delete may come back; its body went with it, but never trust a leftover.
+    const insertBody = this.stmt('INSERT OR REPLACE INTO message_bodies (message_id, raw) VALUES (?, ?)')
     const insertRecipient = this.stmt(
       "INSERT OR IGNORE INTO recipients (message_id, address, domain, status, updated_at) VALUES (?, ?, ?, 'pending', ?)",
     )
@@ -137,7 +139,8 @@ export class Queue {
         const now = this.now()
         return messages.map((m) => {
           const queueId = newQueueId()
-          const { lastInsertRowid } = insertMessage.run(queueId, m.messageId, m.sender, m.subject, m.raw.length, now, now, m.isTest ? 1 : 0, m.raw)
+          const { lastInsertRowid } = insertMessage.run(queueId, m.messageId, m.sender, m.subject, m.raw.length, now, now, m.isTest ? 1 : 0)
+          insertBody.run(lastInsertRowid, m.raw)
           for (const to of m.recipients) insertRecipient.run(lastInsertRowid, to, domainOf(to), now)
           this.log.append({
             at: now,
@@ -161,7 +164,7 @@ export class Queue {
       const now = this.now()
       const rows = this.db
         .prepare(
-          `SELECT id, queue_id, message_id, sender, raw, size, arrival_at, attempts, is_test FROM messages
+          `SELECT id, queue_id, message_id, sender, (SELECT raw FROM message_bodies WHERE message_id = messages.id) AS raw, size, arrival_at, attempts, is_test FROM messages
            WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
         )
         .all(now, limit) as {
@@ -310,6 +313,7 @@ export class Queue {
   private removeMessage(id: number): void {
     this.stmt('DELETE FROM recipients WHERE message_id = ?').run(id)
     this.stmt('DELETE FROM messages WHERE id = ?').run(id)
+    this.stmt('DELETE FROM message_bodies WHERE message_id = ?').run(id)
   }
 
   /** Makes every waiting message due now; returns how many are due. */
@@ -334,6 +338,7 @@ export class Queue {
       for (const queueId of inFlight) this.deferDeletionLog(queueId, reply)
       const count = Number(this.stmt('DELETE FROM messages').run().changes)
       this.stmt('DELETE FROM recipients').run()
+      this.stmt('DELETE FROM message_bodies').run()
       return count
     })
   }
@@ -369,6 +374,7 @@ export class Queue {
           const ids = idsOf(rows)
           this.stmt('DELETE FROM recipients WHERE message_id IN (SELECT value FROM json_each(?))').run(ids)
           result.changed = Number(this.stmt('DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes)
+          this.stmt('DELETE FROM message_bodies WHERE message_id IN (SELECT value FROM json_each(?))').run(ids)
           result.activeDeleted = rows.filter((r) => r.state === 'active').map((r) => r.queue_id)
         } else if (action === 'hold') {
           // A message being delivered cannot be held (as Hold on one message says); it is left as it is.
@@ -419,6 +425,7 @@ export class Queue {
     result.activeDeleted = active.map((r) => r.queue_id)
     this.stmt('DELETE FROM recipients WHERE message_id > ? AND message_id <= ?').run(range.after, end)
     result.changed = Number(this.stmt('DELETE FROM messages WHERE id > ? AND id <= ?').run(range.after, end).changes)
+    this.stmt('DELETE FROM message_bodies WHERE message_id > ? AND message_id <= ?').run(range.after, end)
     return result
   }
 
