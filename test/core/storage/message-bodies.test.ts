@@ -4,7 +4,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openEngine } from '../../../src/main/core/engine/engine.ts'
 import { APPLICATION_ID, openDatabase } from '../../../src/main/core/storage/db.ts'
-import { MIGRATIONS } from '../../../src/main/core/storage/migrations/index.ts'
+import { applyMigration, MIGRATIONS } from '../../../src/main/core/storage/migrations/index.ts'
 import { sql as messageBodies } from '../../../src/main/core/storage/migrations/006-message-bodies.ts'
 import { engineWith, removeDir, tempDir, waitFor } from '../../helpers/engine.ts'
 import { startSmtp } from '../../helpers/smtp.ts'
@@ -32,7 +32,7 @@ function databaseBeforeTheMove(path: string, n: number): void {
   const db = new DatabaseSync(path)
   try {
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
-    for (const sql of MIGRATIONS.slice(0, before)) db.exec(sql)
+    for (const migration of MIGRATIONS.slice(0, before)) applyMigration(db, migration)
     db.exec(`PRAGMA user_version = ${before}`)
     const insert = db.prepare(
       `INSERT INTO messages (queue_id, message_id, sender, subject, size, arrival_at, state, attempts, next_attempt_at, is_test, raw)

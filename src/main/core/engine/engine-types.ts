@@ -26,6 +26,8 @@ export interface EngineOptions {
   dnsServers?: string[]
   /** Port for direct delivery; defaults to SMTP_CONSOLE_DIRECT_PORT or 25. */
   directPort?: number
+  /** 'like' searches the logs as a SQLite without FTS5 does (log-search.ts); for tests. */
+  logSearch?: 'auto' | 'like'
 }
 
 export interface Engine {

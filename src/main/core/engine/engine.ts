@@ -100,7 +100,7 @@ export class CoreEngine implements Engine, EngineParts {
   static async open(options: EngineOptions): Promise<CoreEngine> {
     favourSmallHeap()
     openDataDir(options.dataDir)
-    const db = openDatabase(join(options.dataDir, 'queue.sqlite'))
+    const db = openDatabase(join(options.dataDir, 'queue.sqlite'), { logSearch: options.logSearch })
     let engine: CoreEngine
     try {
       engine = new CoreEngine(options, db)

@@ -1,6 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { EventEntry, EventLevel, Page } from '../../../shared/types.ts'
-import { containsPattern, keptCount, keysetPage, type PageQuery } from './paging.ts'
+import { logRows, type LogRows } from './log-search.ts'
+import { keptCount, keysetPage, type PageQuery } from './paging.ts'
 
 // The system event log: what the console did and what went wrong, for the
 // Logs page. Details are JSON; secrets never reach them.
@@ -14,9 +15,15 @@ interface Row {
   details: string | null
 }
 
-const SELECT = 'SELECT id, at, level, source, message, details FROM events'
+const COLUMNS = ['id', 'at', 'level', 'source', 'message', 'details'] as const
 
-function toEntry(r: Row): EventEntry {
+export type EventRow = Row
+export interface EventFilter {
+  level?: EventLevel | undefined
+  text?: string | undefined
+}
+
+export function toEntry(r: Row): EventEntry {
   return { id: r.id, at: r.at, level: r.level, source: r.source, message: r.message, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null }
 }
 
@@ -35,30 +42,20 @@ export class EventLog {
     this.insertStmt.run(this.now(), level, source, message, details ? JSON.stringify(details) : null)
   }
 
-  list(query: PageQuery & { level?: EventLevel | undefined; text?: string | undefined }): Page<EventEntry> {
-    const where: string[] = []
-    const params: string[] = []
-    if (query.level) {
-      where.push('level = ?')
-      params.push(query.level)
-    }
+  /** The rows a filter selects, newest first: the page lists them, the CSV export walks them all. */
+  rows(filter: EventFilter): LogRows {
+    return logRows(this.db, 'events', COLUMNS, { text: filter.text, value: filter.level })
+  }
+
+  list(query: PageQuery & EventFilter): Page<EventEntry> {
     const text = query.text?.trim()
-    if (text) {
-      const like = containsPattern(text)
-      where.push("(message LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\' OR details LIKE ? ESCAPE '\\')")
-      params.push(like, like, like)
-    }
     return keysetPage<Row, EventEntry>(
       {
         db: this.db,
         scope: { list: 'events', filter: { level: query.level, text } },
-        select: SELECT,
-        idColumn: 'id',
-        where,
-        params,
+        ...this.rows(query),
         map: toEntry,
         idOf: (r) => r.id,
-        countFrom: 'events',
         ...(text ? {} : { total: () => this.count(query.level) }),
       },
       query,

@@ -2,7 +2,8 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { isQueueId } from '../../../shared/queue-id.ts'
 import type { MailLogEntry, MailLogStatus, Page } from '../../../shared/types.ts'
 import { explainCause } from '../errors/decoder.ts'
-import { containsPattern, keptCount, keysetPage, type PageQuery } from './paging.ts'
+import { logRows, logSearchMode, type LogRows } from './log-search.ts'
+import { keptCount, keysetPage, type PageQuery } from './paging.ts'
 
 // The mail log: one row at arrival, one per recipient per delivery attempt,
 // and one when a message leaves by the admin's hand (deleted, held, released).
@@ -39,9 +40,16 @@ interface Row {
   cause: string | null
 }
 
-const SELECT = 'SELECT id, at, queue_id, sender, recipient, status, relay, delay_ms, dsn, reply, size, tls, cause FROM mail_log'
+const COLUMNS = ['id', 'at', 'queue_id', 'sender', 'recipient', 'status', 'relay', 'delay_ms', 'dsn', 'reply', 'size', 'tls', 'cause'] as const
+const SELECT = `SELECT ${COLUMNS.join(', ')} FROM mail_log`
 
-function toEntry(r: Row): MailLogEntry {
+export type MailLogRow = Row
+export interface MailLogFilter {
+  status?: MailLogStatus | undefined
+  text?: string | undefined
+}
+
+export function toEntry(r: Row): MailLogEntry {
   return {
     id: r.id,
     at: r.at,
@@ -121,34 +129,28 @@ export class MailLog {
     }
   }
 
-  list(query: PageQuery & { status?: MailLogStatus | undefined; text?: string | undefined }): Page<MailLogEntry> {
-    const where: string[] = []
-    const params: (string | number)[] = []
-    if (query.status) {
-      where.push('status = ?')
-      params.push(query.status)
+  /** The rows a filter selects, newest first: the page lists them, the CSV export walks them all. */
+  rows(filter: MailLogFilter): LogRows {
+    const text = filter.text?.trim()
+    // Without the index, a whole queue id is looked up through its own index, not by reading a million addresses.
+    if (text && isQueueId(text) && logSearchMode(this.db) === 'like') {
+      const rows = logRows(this.db, 'mail_log', COLUMNS, { value: filter.status })
+      rows.where.push('queue_id = ?')
+      rows.params.push(text.toUpperCase())
+      return rows
     }
+    return logRows(this.db, 'mail_log', COLUMNS, { text, value: filter.status })
+  }
+
+  list(query: PageQuery & MailLogFilter): Page<MailLogEntry> {
     const text = query.text?.trim()
-    if (text && isQueueId(text)) {
-      // A whole queue id is looked up through its index, not by reading a million addresses.
-      where.push('queue_id = ?')
-      params.push(text.toUpperCase())
-    } else if (text) {
-      where.push("(recipient LIKE ? ESCAPE '\\' OR sender LIKE ? ESCAPE '\\')")
-      const like = containsPattern(text)
-      params.push(like, like)
-    }
     return keysetPage<Row, MailLogEntry>(
       {
         db: this.db,
         scope: { list: 'mailLog', filter: { status: query.status, text } },
-        select: SELECT,
-        idColumn: 'id',
-        where,
-        params,
+        ...this.rows(query),
         map: toEntry,
         idOf: (r) => r.id,
-        countFrom: 'mail_log',
         ...(text ? {} : { total: () => this.count(query.status) }),
       },
       query,

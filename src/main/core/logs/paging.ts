@@ -95,6 +95,8 @@ export interface KeysetSpec<Row, Item> {
   /** The number of matching rows, when it can be had cheaply; otherwise counted up to COUNT_CAP. */
   total?: () => number
   countFrom: string
+  /** The most rows the count reads (default COUNT_CAP). */
+  countCap?: number
 }
 
 export function keysetPage<Row, Item>(spec: KeysetSpec<Row, Item>, query: PageQuery): Page<Item> {
@@ -141,13 +143,14 @@ export function keysetPage<Row, Item>(spec: KeysetSpec<Row, Item>, query: PageQu
   if (spec.total) {
     total = spec.total()
   } else {
+    const cap = spec.countCap ?? COUNT_CAP
     const counted = (
       spec.db
-        .prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${spec.countFrom}${spec.where.length ? ` WHERE ${spec.where.join(' AND ')}` : ''} LIMIT ${COUNT_CAP + 1})`)
+        .prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${spec.countFrom}${spec.where.length ? ` WHERE ${spec.where.join(' AND ')}` : ''} LIMIT ${cap + 1})`)
         .get(...spec.params) as { n: number }
     ).n
-    total = Math.min(counted, COUNT_CAP)
-    totalExact = counted <= COUNT_CAP
+    total = Math.min(counted, cap)
+    totalExact = counted <= cap
   }
   total = Math.max(total, position + items.length)
   const first = pageRows[0]

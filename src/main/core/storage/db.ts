@@ -1,7 +1,8 @@
 import { DatabaseSync } from 'node:sqlite'
 import { dirname } from 'node:path'
 import { chmodSync, closeSync, existsSync, fchmodSync, openSync, readSync, statSync } from 'node:fs'
-import { MIGRATIONS } from './migrations/index.ts'
+import { openLogSearch, type LogSearchOptions } from '../logs/log-search.ts'
+import { applyMigration, MIGRATIONS } from './migrations/index.ts'
 
 // One SQLite file holds the queue and both logs. Migrations are numbered and
 // run at open; a file that is not ours is refused, never overwritten.
@@ -79,7 +80,7 @@ function looksLikeSqlite(path: string): boolean {
  * says what to do, a file that is not SQLite, another program's database, or
  * one written by a newer version of the console. Never deletes anything.
  */
-export function openDatabase(path: string): DatabaseSync {
+export function openDatabase(path: string, options: LogSearchOptions = {}): DatabaseSync {
   if (!existsSync(path)) {
     try {
       createPrivateFile(path)
@@ -137,7 +138,7 @@ export function openDatabase(path: string): DatabaseSync {
     for (let v = version; v < MIGRATIONS.length; v++) {
       db.exec('BEGIN IMMEDIATE')
       try {
-        db.exec(MIGRATIONS[v]!)
+        applyMigration(db, MIGRATIONS[v]!)
         db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
         db.exec(`PRAGMA user_version = ${v + 1}`)
         db.exec('COMMIT')
@@ -146,6 +147,7 @@ export function openDatabase(path: string): DatabaseSync {
         throw err
       }
     }
+    openLogSearch(db, options)
     return db
   } catch (err) {
     db.close()
@@ -225,7 +227,8 @@ function checkIntegrity(db: DatabaseSync, size: number): void {
     if (rows.length !== 1 || rows[0]!.quick_check !== 'ok') throw new Error(`database disk image is malformed: ${rows.map((r) => r.quick_check).join('; ')}`)
     return
   }
-  const objects = db.prepare("SELECT type, name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").all() as { type: string; name: string; tbl_name: string }[]
+  // Not virtual tables: they are read through a module another build may lack; their own tables are checked.
+  const objects = db.prepare("SELECT type, name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'").all() as { type: string; name: string; tbl_name: string }[]
   for (const o of objects) {
     const q = (s: string) => `"${s.replace(/"/g, '""')}"`
     if (o.type === 'table') {
