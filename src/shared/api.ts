@@ -84,6 +84,16 @@ export const requestSchemas = {
   'queue.actOnMatching': z.object({ filter: z.object(queueFilterFields), action: z.enum(QUEUE_FILTER_ACTIONS) }),
   'mailLog.list': z.object({ ...pageRequest, status: z.enum(MAIL_LOG_STATUSES).optional() }),
   'events.list': z.object({ ...pageRequest, level: z.enum(EVENT_LEVELS).optional() }),
+  'logs.exportCsv': z
+    .object({
+      log: z.enum(['mailLog', 'events']),
+      status: z.enum(MAIL_LOG_STATUSES).optional(),
+      level: z.enum(EVENT_LEVELS).optional(),
+      text: pageRequest.text,
+    })
+    .refine((r) => (r.log === 'mailLog' ? r.level === undefined : r.status === undefined), {
+      message: 'Status filters the Mail Log and Level the Logs: give the one of the log exported.',
+    }),
   'reports.day': z.object({
     date: z.string().regex(DAY_FORMAT, 'The day must be given as YYYY-MM-DD.'),
     top: z.number().int().min(1).max(1000).default(20),
@@ -94,6 +104,15 @@ export const requestSchemas = {
     format: z.enum(['text', 'csv']),
   }),
 } satisfies Record<ApiMethod, z.ZodType>
+
+/** Which log to export as CSV, filtered as its page is. */
+export type LogExportRequest = z.output<(typeof requestSchemas)['logs.exportCsv']>
+
+/** A log export: a link the browser downloads once, a file the desktop app saved, or the admin's Cancel in its dialog. */
+export type LogExportResult =
+  | { kind: 'download'; filename: string; href: string }
+  | { kind: 'saved'; filename: string; file: string; rows: number }
+  | { kind: 'cancelled' }
 
 export interface ApiResponses {
   'status.get': Status
@@ -117,6 +136,7 @@ export interface ApiResponses {
   'queue.actOnMatching': QueueActionResult
   'mailLog.list': Page<MailLogEntry>
   'events.list': Page<EventEntry>
+  'logs.exportCsv': LogExportResult
   'reports.day': DayReport
   /** The report as a file: plain text in pflogsumm's layout, or CSV. */
   'reports.export': { filename: string; mimeType: string; content: string }

@@ -19,6 +19,7 @@ export const API_METHODS = [
   'queue.actOnMatching',
   'mailLog.list',
   'events.list',
+  'logs.exportCsv',
   'reports.day',
   'reports.export',
 ] as const

@@ -6,6 +6,8 @@
 export const API_PREFIX = '/api/'
 /** The server-sent event stream; under API_PREFIX, so no method may be called "events". */
 export const EVENTS_PATH = `${API_PREFIX}events`
+/** A Mail Log or Logs CSV is downloaded with GET from here + the one-time link the token-checked logs.exportCsv call answered. */
+export const EXPORT_PATH = `${API_PREFIX}export/`
 /** The header that carries the per-run token on every API call. */
 export const TOKEN_HEADER = 'x-smtp-console-token'
 /** The query parameter that carries the token in the printed address and on the event stream (EventSource sends no headers). */

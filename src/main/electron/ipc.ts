@@ -1,6 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron'
 import { API_METHODS } from '../../shared/methods.ts'
 import type { Engine } from '../core/engine/engine-types.ts'
+import { makeExportHandler, type ChooseFile } from './export-handler.ts'
 import { makeHandler, type ResultObserver } from './ipc-handler.ts'
 import { isTrustedSender, type TrustedWindow } from './sender.ts'
 
@@ -9,9 +10,11 @@ import { isTrustedSender, type TrustedWindow } from './sender.ts'
 
 export function registerIpcHandlers(
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
-  engine: Pick<Engine, 'call'>,
+  engine: Pick<Engine, 'call' | 'exportCsv'>,
   trustedWindow: () => TrustedWindow | null,
   observe?: ResultObserver,
+  /** The save dialog for Export CSV; without it, the export answers a download link as over HTTP. */
+  chooseFile?: ChooseFile,
 ): () => void {
   const isTrusted = (event: IpcMainInvokeEvent): boolean => {
     const frame = event.senderFrame
@@ -20,7 +23,9 @@ export function registerIpcHandlers(
       trustedWindow(),
     )
   }
-  for (const method of API_METHODS) ipcMain.handle(method, makeHandler(engine, method, isTrusted, observe))
+  for (const method of API_METHODS) {
+    ipcMain.handle(method, method === 'logs.exportCsv' && chooseFile ? makeExportHandler(engine, isTrusted, chooseFile) : makeHandler(engine, method, isTrusted, observe))
+  }
   return () => {
     for (const method of API_METHODS) ipcMain.removeHandler(method)
   }

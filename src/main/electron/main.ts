@@ -92,6 +92,11 @@ async function start(): Promise<Engine | null> {
     engine,
     () => (window && !window.isDestroyed() ? { webContentsId: window.webContents.id, appUrl } : null),
     (method, result) => watcher.observe(method, result),
+    async (suggested) => {
+      const options = { defaultPath: join(app.getPath('downloads'), suggested), filters: [{ name: 'CSV', extensions: ['csv'] }] }
+      const chosen = window && !window.isDestroyed() ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options)
+      return chosen.canceled || !chosen.filePath ? null : chosen.filePath
+    },
   )
   forwardEvents(engine, (channel, payload) => {
     if (window && !window.isDestroyed() && !window.webContents.isDestroyed()) window.webContents.send(channel, payload)

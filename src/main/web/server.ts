@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { API_PREFIX, EVENTS_PATH, TOKEN_PARAM } from '../../shared/wire.ts'
+import { API_PREFIX, EVENTS_PATH, EXPORT_PATH, TOKEN_PARAM } from '../../shared/wire.ts'
 import type { Engine } from '../core/engine/engine-types.ts'
 import { routeApiCall } from './api-route.ts'
 import { WebAuth } from './auth.ts'
 import { sendJson, sendText } from './respond.ts'
 import { eventStreams } from './sse.ts'
 import { serveStatic } from './static.ts'
+import { serveExport } from './export-route.ts'
 
 // The same API as the desktop app's IPC, over HTTP on 127.0.0.1 for a
 // browser: POST /api/<method> with the request as JSON, server-sent events on
@@ -53,6 +54,7 @@ export async function startWebServer(engine: Engine, options: WebServerOptions =
       if (refused) return sendJson(res, refused.status, refused.body)
       return events.open(req, res)
     }
+    if (url.pathname.startsWith(EXPORT_PATH)) return serveExport(engine, req, res, url.pathname.slice(EXPORT_PATH.length))
     if (url.pathname.startsWith(API_PREFIX)) return routeApiCall(engine, auth, req, res, url.pathname)
     return serveStatic(options.staticDir, req, res, url.pathname)
   }

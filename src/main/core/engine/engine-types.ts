@@ -1,4 +1,5 @@
-import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../../shared/api.ts'
+import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, Result } from '../../../shared/api.ts'
+import type { LogCsvExport } from '../logs/log-export.ts'
 import type { SecretCipher } from '../settings/secrets.ts'
 
 /** A settings store with the shape of `conf` (and so of electron-store, its subclass). */
@@ -34,6 +35,10 @@ export interface Engine {
   /** Calls one API method with an already-parsed request; errors come back as values. */
   call<M extends ApiMethod>(method: M, request: ApiParsedRequest<M>): Promise<Result<ApiResponse<M>>>
   on<E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
+  /** The CSV of what a Mail Log or Logs filter selects, streamed (log-export.ts). */
+  exportCsv(request: LogExportRequest): LogCsvExport
+  /** The export a `logs.exportCsv` link was made for, once; null when unknown, used or expired. */
+  takeDownload(id: string): LogCsvExport | null
   /** Stops taking work, aborts or finishes deliveries in flight, closes the database. */
   close(): Promise<void>
   readonly dataDir: string

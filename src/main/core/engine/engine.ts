@@ -1,11 +1,12 @@
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
-import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, Result } from '../../../shared/api.ts'
+import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, LogExportResult, Result } from '../../../shared/api.ts'
 import { formatBytes } from '../../../shared/format.ts'
 import { FIELD_LABELS, PASSWORD_LABEL } from '../../../shared/labels.ts'
 import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, saslNeedsStarttls, type SettingsFields } from '../../../shared/settings.ts'
 import type { Status } from '../../../shared/types.ts'
+import { EXPORT_PATH } from '../../../shared/wire.ts'
 import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from '../storage/db.ts'
 import { DeliveryWorker } from '../delivery/worker.ts'
 import { InputError, toApiError } from './api-errors.ts'
@@ -21,6 +22,7 @@ import { favourSmallHeap } from './heap.ts'
 import { KeyFileCipher } from '../settings/key-file-cipher.ts'
 import { Transcripts } from '../logs/transcripts.ts'
 import { MailLog } from '../logs/mail-log.ts'
+import { logCsv, PendingDownloads, type LogCsvExport } from '../logs/log-export.ts'
 import { Queue, type ClaimedMessage, type NewMessage, type OutcomeSummary } from '../queue/queue.ts'
 import type { RecipientOutcome } from '../queue/outcome.ts'
 import { QueueView } from '../queue/queue-view.ts'
@@ -56,6 +58,7 @@ export class CoreEngine implements Engine, EngineParts {
   private transport: Transport | null = null
   private pruneTimer: NodeJS.Timeout | null = null
   private closed = false
+  private readonly downloads = new PendingDownloads()
   private readonly handlers: Handlers
   /** Whether the worker runs at all (tests keep it paused); a damaged settings file pauses it on its own. */
   private readonly runWorker: boolean
@@ -306,6 +309,20 @@ export class CoreEngine implements Engine, EngineParts {
       if (internal) this.logEvent('error', 'engine', `${method} failed: ${(err as Error).message}`)
       return { ok: false, error }
     }
+  }
+
+  exportCsv(request: LogExportRequest): LogCsvExport {
+    return logCsv({ db: this.db, mailLog: this.mailLog, events: this.events, now: this.now }, request)
+  }
+
+  /** A browser cannot be handed a file: it gets a one-time link to download it from (web/export-route.ts). */
+  exportLink(request: LogExportRequest): LogExportResult {
+    return { kind: 'download', filename: this.exportCsv(request).filename, href: `${EXPORT_PATH}${this.downloads.add(request)}` }
+  }
+
+  takeDownload(id: string): LogCsvExport | null {
+    const request = this.downloads.take(id)
+    return request ? this.exportCsv(request) : null
   }
 
   /** Removes log rows older than the retention. */

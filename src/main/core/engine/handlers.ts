@@ -37,6 +37,7 @@ export interface EngineParts {
   status(): Status
   saveSettings(req: ApiParsedRequest<'settings.update'>): Promise<ApiResponse<'settings.update'>>
   sendTest(to: string, subject: string | undefined): Promise<ApiResponse<'mail.sendTest'>>
+  exportLink(req: ApiParsedRequest<'logs.exportCsv'>): ApiResponse<'logs.exportCsv'>
 }
 
 type Handler<M extends ApiMethod> = (e: EngineParts, req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M>
@@ -129,6 +130,8 @@ export function makeHandlers(e: EngineParts): Handlers {
     'queue.actOnMatching': (req) => actOnMatching(e, req),
     'mailLog.list': (req) => e.mailLog.list({ cursor: req.cursor, limit: req.limit, status: req.status, text: req.text }),
     'events.list': (req) => e.events.list({ cursor: req.cursor, limit: req.limit, level: req.level, text: req.text }),
+    // The engine cannot choose a file: it answers a one-time link (web/export-route.ts); the desktop app saves through exportCsv.
+    'logs.exportCsv': (req) => e.exportLink(req),
     'reports.day': (req) => dayReport(e.db, req.date, req.top),
     'reports.export': (req) => exportReport(e, req),
   }

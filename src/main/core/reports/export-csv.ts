@@ -3,8 +3,8 @@ import { TOTAL_LINES } from './export-text.ts'
 
 // A day's report as CSV, for a spreadsheet.
 
-/** One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
-function field(value: string | number | null): string {
+/** One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180); the log export's too. */
+export function csvField(value: string | number | null): string {
   const s = value === null ? '' : String(value)
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
@@ -68,5 +68,5 @@ export function reportToCsv(r: DayReport): string {
     ['at', 'level', 'source', 'message'],
     r.events.map((e) => [new Date(e.at).toISOString(), e.level, e.source, e.message]),
   )
-  return rows.map((row) => row.map(field).join(',')).join('\r\n') + '\r\n'
+  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n'
 }
