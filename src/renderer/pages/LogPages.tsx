@@ -1,5 +1,6 @@
 import { useEffect } from 'react'
 import { EVENT_LEVELS, MAIL_LOG_STATUSES } from '../../shared/types.ts'
+import { ExportCsvButton } from '../components/ExportCsv.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { NewEntries, Pager } from '../components/Pager.tsx'
 import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
@@ -22,7 +23,8 @@ export function MailLogPage() {
     <div className="list-page">
       <div className="filters">
         <FilterSelect label="Status" value={state.filter.status} options={MAIL_LOG_STATUSES} onChange={(v) => void mailLog.getState().setFilter({ status: v })} />
-        <SearchBox value={state.filter.text} placeholder="Address or queue id" onSearch={(text) => void mailLog.getState().setFilter({ text })} />
+        <SearchBox value={state.filter.text} placeholder="Address, queue id or reply" onSearch={(text) => void mailLog.getState().setFilter({ text })} />
+        <ExportCsvButton request={{ log: 'mailLog', ...(state.filter.status ? { status: state.filter.status } : {}), ...(state.filter.text.trim() ? { text: state.filter.text.trim() } : {}) }} />
         <NewEntries count={state.newEntries} onNewest={() => void mailLog.getState().goNewest()} />
       </div>
       <ErrorNotice error={state.error} title="The Mail Log could not be read." />
@@ -65,6 +67,7 @@ export function LogsPage() {
       <div className="filters">
         <FilterSelect label="Level" value={state.filter.level} options={EVENT_LEVELS} onChange={(v) => void events.getState().setFilter({ level: v })} />
         <SearchBox value={state.filter.text} placeholder="Text, address or queue id" onSearch={(text) => void events.getState().setFilter({ text })} />
+        <ExportCsvButton request={{ log: 'events', ...(state.filter.level ? { level: state.filter.level } : {}), ...(state.filter.text.trim() ? { text: state.filter.text.trim() } : {}) }} />
         <NewEntries count={state.newEntries} onNewest={() => void events.getState().goNewest()} />
       </div>
       <ErrorNotice error={state.error} title="The Logs could not be read." />
