@@ -23,6 +23,7 @@ import { KeyFileCipher } from '../settings/key-file-cipher.ts'
 import { Transcripts } from '../logs/transcripts.ts'
 import { MailLog } from '../logs/mail-log.ts'
 import { logCsv, PendingDownloads, type LogCsvExport } from '../logs/log-export.ts'
+import { LogIndexer } from '../logs/log-indexer.ts'
 import { Queue, type ClaimedMessage, type NewMessage, type OutcomeSummary } from '../queue/queue.ts'
 import type { RecipientOutcome } from '../queue/outcome.ts'
 import { QueueView } from '../queue/queue-view.ts'
@@ -59,6 +60,8 @@ export class CoreEngine implements Engine, EngineParts {
   private pruneTimer: NodeJS.Timeout | null = null
   private closed = false
   private readonly downloads = new PendingDownloads()
+  /** Fills the logs' search indexes in the background, so writing a log row stays cheap. */
+  readonly logIndexer: LogIndexer
   private readonly handlers: Handlers
   /** Whether the worker runs at all (tests keep it paused); a damaged settings file pauses it on its own. */
   private readonly runWorker: boolean
@@ -72,6 +75,7 @@ export class CoreEngine implements Engine, EngineParts {
     this.mailLog = new MailLog(db)
     this.transcripts = new Transcripts(db)
     this.events = new EventLog(db, this.now)
+    this.logIndexer = new LogIndexer(db, { onError: (err) => this.logEvent('warning', 'logs', `Indexing the logs for search failed: ${err.message}. Searches still find every row, more slowly; indexing resumes by itself.`) })
     this.queueView = new QueueView(db, this.mailLog, this.now)
     this.queue = new Queue(db, this.mailLog, this.queueView, this.now)
     const settingsSource = options.settingsBackend ?? (() => openConfBackend(options.dataDir))
@@ -142,6 +146,7 @@ export class CoreEngine implements Engine, EngineParts {
     this.prune()
     this.pruneTimer = setInterval(() => this.prune(), 24 * 3600 * 1000)
     this.pruneTimer.unref()
+    this.logIndexer.start()
     this.worker.wake()
   }
 
@@ -346,6 +351,7 @@ export class CoreEngine implements Engine, EngineParts {
     if (this.pruneTimer) clearInterval(this.pruneTimer)
     // A Delete Queue in progress stops between chunks: what it did is whole, the rest can be deleted again.
     await this.bulk.stop()
+    this.logIndexer.stop()
     await this.worker.stop()
     this.transport?.close()
     this.notifier.close()

@@ -3,11 +3,16 @@ import { containsPattern } from './paging.ts'
 
 // Text search of the Mail Log and Logs. Where SQLite has FTS5 with the trigram
 // tokenizer (Node's own build enables FTS5, in its gyp and in the GN build
-// Electron uses), each log has an external-content trigram index kept by
-// triggers, so any substring of 3+ characters is found through the index,
-// newest first, without reading the table. Elsewhere, and for 1–2 characters
-// (a trigram index cannot match fewer than three), the search reads the
-// table with LIKE, as before.
+// Electron uses), each log has an external-content trigram index, so any
+// substring of 3+ characters is found through the index, newest first,
+// without reading the table. Elsewhere, and for 1–2 characters (a trigram
+// index cannot match fewer than three), the search reads the table with LIKE.
+//
+// The index is filled in the background, not by a trigger on insert: indexing
+// a row costs about three times writing it, and a Delete Queue of a million
+// messages writes a million rows. Each log's rows up to its mark (meta
+// 'log_indexed:<table>') are in the index; a search reads the index up to the
+// mark and the few rows above it with LIKE, so it is complete at every moment.
 
 export type LogTable = 'mail_log' | 'events'
 
@@ -29,36 +34,47 @@ export const FILTER_COLUMN = { mail_log: 'status', events: 'level' } as const sa
 
 const indexOf = (table: LogTable): string => `${table}_fts`
 
+/** The meta key of a log's mark: every row with an id up to it, and none above it, is in the index. */
+export const markKey = (table: LogTable): string => `log_indexed:${table}`
+
+const markSql = (table: LogTable): string => `(SELECT CAST(v AS INTEGER) FROM meta WHERE k = '${markKey(table)}')`
+
+function indexedColumns(table: LogTable): string[] {
+  return [...SEARCHED_COLUMNS[table], FILTER_COLUMN[table]]
+}
+
+/**
+ * A log's index, empty, its mark at 0, and the triggers that keep it equal to
+ * the log where rows are removed or changed: FTS5's 'delete' command (which
+ * needs the values that were indexed) for rows up to the mark; rows above it
+ * were never indexed. When the rows at the top are removed, the mark comes
+ * down to the highest id left, since SQLite gives a new row the highest id
+ * plus one and it must land above the mark.
+ */
 function indexSql(table: LogTable): string {
   const fts = indexOf(table)
-  const cols = [...SEARCHED_COLUMNS[table], FILTER_COLUMN[table]]
+  const cols = indexedColumns(table)
   const list = cols.join(', ')
   const values = (row: 'NEW' | 'OLD') => cols.map((c) => `${row}.${c}`).join(', ')
-  // The 'delete' command needs the values that were indexed; rows are never updated today, but an update keeps the index right too.
+  const mark = markSql(table)
   return `
     CREATE VIRTUAL TABLE IF NOT EXISTS ${fts} USING fts5(${list}, content='${table}', content_rowid='id', tokenize='trigram');
-    CREATE TRIGGER IF NOT EXISTS ${fts}_ins AFTER INSERT ON ${table} BEGIN
-      INSERT INTO ${fts} (rowid, ${list}) VALUES (NEW.id, ${values('NEW')});
-    END;
+    INSERT INTO meta (k, v) VALUES ('${markKey(table)}', '0') ON CONFLICT (k) DO UPDATE SET v = '0';
     CREATE TRIGGER IF NOT EXISTS ${fts}_del AFTER DELETE ON ${table} BEGIN
-      INSERT INTO ${fts} (${fts}, rowid, ${list}) VALUES ('delete', OLD.id, ${values('OLD')});
+      INSERT INTO ${fts} (${fts}, rowid, ${list}) SELECT 'delete', OLD.id, ${values('OLD')} WHERE OLD.id <= ${mark};
+      UPDATE meta SET v = CAST(coalesce((SELECT max(id) FROM ${table}), 0) AS TEXT)
+        WHERE k = '${markKey(table)}' AND OLD.id >= CAST(v AS INTEGER) AND coalesce((SELECT max(id) FROM ${table}), 0) < CAST(v AS INTEGER);
     END;
-    CREATE TRIGGER IF NOT EXISTS ${fts}_upd AFTER UPDATE ON ${table} BEGIN
+    CREATE TRIGGER IF NOT EXISTS ${fts}_upd AFTER UPDATE ON ${table} WHEN OLD.id <= ${mark} BEGIN
       INSERT INTO ${fts} (${fts}, rowid, ${list}) VALUES ('delete', OLD.id, ${values('OLD')});
       INSERT INTO ${fts} (rowid, ${list}) VALUES (NEW.id, ${values('NEW')});
     END;
-    INSERT INTO ${fts} (${fts}) VALUES ('rebuild');
   `
 }
 
-const TRIGGERS = (table: LogTable) => ['ins', 'del', 'upd'].map((t) => `${indexOf(table)}_${t}`)
+const TRIGGERS = (table: LogTable) => ['del', 'upd'].map((t) => `${indexOf(table)}_${t}`)
 
-/**
- * Migration 4's SQL: both logs' trigram indexes, their triggers, and the
- * index filled from the rows already there. Also what repairs an index whose
- * triggers were dropped (a build without FTS5 opened the file): 'rebuild'
- * reads the whole log again.
- */
+/** Migration 4's SQL: both logs' trigram indexes, empty, and their triggers; the indexer fills them from the rows there. */
 export const LOG_SEARCH_SQL = indexSql('mail_log') + indexSql('events')
 
 /** Whether this SQLite has FTS5 and its trigram tokenizer; tried on a temporary table, so the file is not touched. */
@@ -83,8 +99,8 @@ export interface LogSearchOptions {
   /**
    * 'like' behaves as a SQLite without FTS5 does: the logs are searched with
    * LIKE and the index triggers are dropped (a build without the module could
-   * not write the log through them). For tests and for a damaged index;
-   * the next open without it rebuilds the index.
+   * not remove log rows through them). For tests and for a damaged index;
+   * the next open without it empties the index and the indexer fills it again.
    */
   logSearch?: 'auto' | 'like' | undefined
 }
@@ -92,8 +108,8 @@ export interface LogSearchOptions {
 /**
  * Called at every open, after the migrations: uses the indexes where this
  * SQLite has trigram FTS5, (re)making any that is missing or was left
- * without its triggers; otherwise drops the triggers so that writing the
- * log never needs a module this SQLite lacks.
+ * without its triggers; otherwise drops the triggers so that removing log
+ * rows never needs a module this SQLite lacks.
  */
 export function openLogSearch(db: DatabaseSync, options: LogSearchOptions = {}): LogSearchMode {
   const names = new Set(
@@ -104,7 +120,9 @@ export function openLogSearch(db: DatabaseSync, options: LogSearchOptions = {}):
   if (options.logSearch !== 'like' && trigramAvailable(db)) {
     for (const table of tables) {
       if (names.has(indexOf(table)) && TRIGGERS(table).every((t) => names.has(t))) continue
-      inTransaction(db, () => db.exec(indexSql(table)))
+      // Rows may have gone while the triggers were missing: empty the index and let the indexer fill it again.
+      const emptyIndex = names.has(indexOf(table)) ? `INSERT INTO ${indexOf(table)} (${indexOf(table)}) VALUES ('delete-all');` : ''
+      inTransaction(db, () => db.exec(emptyIndex + indexSql(table)))
     }
     mode = 'fts'
   } else {
@@ -169,13 +187,21 @@ export interface LogFilter {
   value?: string | undefined
 }
 
+/** A log's mark: its rows with ids up to here are in the index, none above. */
+export function indexedUpTo(db: DatabaseSync, table: LogTable): number {
+  const row = db.prepare(`SELECT ${markSql(table)} AS mark`).get() as { mark: number | null }
+  return row.mark ?? 0
+}
+
 /**
  * The rows of `table` whose searched columns hold `text` (trimmed; none when
  * empty), any case, and whose Status or Level is `value`, selecting `columns`.
- * Through the index, the index drives the walk (CROSS JOIN keeps SQLite from
- * reading the log in id order and asking the index row by row), newest first
- * by its rowid; the exact comparison stays, since the index matches the
- * value as a substring.
+ * Through the index: the index's matches up to the mark, and the rows above
+ * it read with LIKE (the few logged since the indexer's last turn), merged
+ * newest first by id. The index drives its part of the walk in rowid order
+ * (CROSS JOIN keeps SQLite from reading the log and asking the index row by
+ * row); the exact Status comparison stays, since the index matches the value
+ * as a substring.
  */
 export function logRows(db: DatabaseSync, table: LogTable, columns: readonly string[], filter: LogFilter): LogRows {
   const t = filter.text?.trim() ?? ''
@@ -185,25 +211,60 @@ export function logRows(db: DatabaseSync, table: LogTable, columns: readonly str
     where.push(`${FILTER_COLUMN[table]} = ?`)
     params.push(filter.value)
   }
+  const cols = SEARCHED_COLUMNS[table]
+  const like = `(${cols.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`
+  const likeParams = cols.map(() => containsPattern(t))
   if (t && logSearchMode(db) === 'fts' && [...t].length >= MIN_INDEXED_CHARS) {
     const fts = indexOf(table)
-    const from = `${fts} CROSS JOIN ${table} ON ${table}.id = ${fts}.rowid`
-    let match = `{${SEARCHED_COLUMNS[table].join(' ')}} : ${phraseOf(t)}`
+    const mark = indexedUpTo(db, table)
+    let match = `{${cols.join(' ')}} : ${phraseOf(t)}`
     if (filter.value) match += ` AND ${FILTER_COLUMN[table]} : ${phraseOf(filter.value)}`
+    // The index's arm selects its rowid as the key: ordered by it, FTS5 hands the matches newest first without a sort.
+    const indexed = `SELECT ${columns.map((c) => (c === 'id' ? `${fts}.rowid AS id` : `${table}.${c} AS ${c}`)).join(', ')}
+      FROM ${fts} CROSS JOIN ${table} ON ${table}.id = ${fts}.rowid
+      WHERE ${[`${fts} MATCH ?`, `${fts}.rowid <= ?`, ...where.map((w) => `${table}.${w}`)].join(' AND ')}`
+    const tail = `SELECT ${columns.join(', ')} FROM ${table} WHERE ${['id > ?', ...where, like].join(' AND ')}`
+    const both = `(${indexed} UNION ALL ${tail})`
     return {
-      select: `SELECT ${columns.map((c) => `${table}.${c} AS ${c}`).join(', ')} FROM ${from}`,
-      idColumn: `${fts}.rowid`,
-      countFrom: from,
-      where: [`${fts} MATCH ?`, ...where.map((w) => `${table}.${w}`)],
-      params: [match, ...params],
+      select: `SELECT ${columns.join(', ')} FROM ${both}`,
+      idColumn: 'id',
+      countFrom: both,
+      where: [],
+      params: [match, mark, ...params, mark, ...params, ...likeParams],
       countCap: INDEXED_COUNT_CAP,
     }
   }
   const plain = { select: `SELECT ${columns.join(', ')} FROM ${table}`, idColumn: 'id', countFrom: table }
   if (t) {
-    const cols = SEARCHED_COLUMNS[table]
-    where.push(`(${cols.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`)
-    params.push(...cols.map(() => containsPattern(t)))
+    where.push(like)
+    params.push(...likeParams)
   }
   return { ...plain, where, params }
+}
+
+/**
+ * Indexes up to `maxRows` rows of `table` above its mark, oldest first, and
+ * moves the mark past them, in one transaction; returns how many. Skips (0)
+ * while another transaction is open, whose rows are not final yet.
+ */
+export function indexSome(db: DatabaseSync, table: LogTable, maxRows: number): number {
+  if (logSearchMode(db) !== 'fts' || db.isTransaction) return 0
+  let done = 0
+  inTransaction(db, () => {
+    const mark = indexedUpTo(db, table)
+    const upTo = (db.prepare(`SELECT max(id) AS id, count(*) AS n FROM (SELECT id FROM ${table} WHERE id > ? ORDER BY id LIMIT ?)`).get(mark, maxRows) as { id: number | null; n: number })
+    if (upTo.id === null) return
+    const fts = indexOf(table)
+    const list = indexedColumns(table).join(', ')
+    db.prepare(`INSERT INTO ${fts} (rowid, ${list}) SELECT id, ${list} FROM ${table} WHERE id > ? AND id <= ?`).run(mark, upTo.id)
+    db.prepare('UPDATE meta SET v = ? WHERE k = ?').run(String(upTo.id), markKey(table))
+    done = upTo.n
+  })
+  return done
+}
+
+/** How many rows of `table` are not in its index yet (0 where the logs are read with LIKE). */
+export function notIndexed(db: DatabaseSync, table: LogTable): number {
+  if (logSearchMode(db) !== 'fts') return 0
+  return (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE id > ?`).get(indexedUpTo(db, table)) as { n: number }).n
 }
