@@ -13,8 +13,8 @@ import { check, median, onCleanup, progress, round, timed } from './measure.ts'
 // (clicks, API calls), never from Playwright's own waiting.
 
 const ROOT = join(import.meta.dirname, '..')
-const WEB_DIR = join(ROOT, 'dist', 'web')
-const CHROMIUM = '/usr/bin/chromium'
+export const WEB_DIR = join(ROOT, 'dist', 'web')
+export const CHROMIUM = '/usr/bin/chromium'
 const QUEUED = 100_000
 const MAILLOG_ROWS = 1_000_000
 const DASHBOARD_LOADS = 5
@@ -39,7 +39,7 @@ function newestMtime(dir: string, depth = 4): number {
 }
 
 /** Builds the renderer when there is no build, or when its sources are newer than it; the figures are of today's code. */
-function ensureWebBuild(): { built: boolean; stale: boolean } {
+export function ensureWebBuild(): { built: boolean; stale: boolean } {
   const index = join(WEB_DIR, 'index.html')
   const have = existsSync(index)
   const sources = Math.max(newestMtime(join(ROOT, 'src', 'renderer')), newestMtime(join(ROOT, 'src', 'shared')))
@@ -53,7 +53,7 @@ function ensureWebBuild(): { built: boolean; stale: boolean } {
   return { built: false, stale: true }
 }
 
-async function launch(): Promise<Browser> {
+export async function launch(): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -63,7 +63,7 @@ async function launch(): Promise<Browser> {
 }
 
 /** A page in its own browser context: no HTTP cache, no session storage from an earlier load. */
-async function freshPage(browser: Browser): Promise<Page> {
+export async function freshPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   const page = await context.newPage()
   page.on('pageerror', (err) => progress(`ui: page error: ${err.message}`))
@@ -127,7 +127,7 @@ async function dashboardLoad(browser: Browser, url: string, total: string): Prom
  * the ms from each measured click to the position text ("51–100 of …")
  * changing, the moment the new page is rendered.
  */
-async function nextClicks(page: Page, runs: number, warmup: number): Promise<{ samples: number[]; fetches: number[]; before: string; after: string }> {
+export async function nextClicks(page: Page, runs: number, warmup: number): Promise<{ samples: number[]; fetches: number[]; before: string; after: string }> {
   return page.evaluate(
     async ({ runs, warmup, waitMs }) => {
       const position = () => document.querySelector('.pager-position')?.textContent ?? ''
@@ -171,7 +171,7 @@ async function nextClicks(page: Page, runs: number, warmup: number): Promise<{ s
 }
 
 /** The request the Mail Log page makes for a page, sent from the page itself; ms per round trip. */
-async function apiRoundTrips(page: Page, token: string, cursor: string, runs: number, warmup: number): Promise<{ samples: number[]; position: number; rows: number }> {
+export async function apiRoundTrips(page: Page, token: string, cursor: string, runs: number, warmup: number): Promise<{ samples: number[]; position: number; rows: number }> {
   return page.evaluate(
     async ({ token, cursor, runs, warmup, limit }) => {
       const samples: number[] = []
