@@ -5,7 +5,7 @@ import { indexSome, notIndexed } from '../src/main/core/logs/log-search.ts'
 import { startWebServer } from '../src/main/web/server.ts'
 import { closeEngine, fillMailLog, freshEngine, mailLogCursorAt, type MailLogStatusFilter } from './fill.ts'
 import { check, median, medianMs, onCleanup, progress, round, timed } from './measure.ts'
-import { apiRoundTrips, CHROMIUM, ensureWebBuild, freshPage, launch, nextClicks, WEB_DIR } from './ui.ts'
+import { apiRoundTrips, CHROMIUM, ensureWebBuild, freshPage, launch, mailLogAt, nextClicks, WEB_DIR } from './ui.ts'
 
 // The Mail Log at incident scale (`--only=logs10m`): what writing a log row
 // costs with the search index kept on insert and with the background indexer,
@@ -174,20 +174,7 @@ async function nextAtDepth(engine: CoreEngine, label: string): Promise<Figures> 
   await page.locator('.pager-position', { hasText: '1–' }).waitFor({ timeout: 30_000 })
   const api = await apiRoundTrips(page, server.token, deep.cursor, NEXT_RUNS, WARMUP)
   progress(`mail log ${label}: Next in the UI at depth (${NEXT_RUNS} clicks)`)
-  // As in bench/ui.ts: the page's first request is handed the deep cursor once; every click after is the UI's own.
-  const deepPage = await freshPage(browser)
-  let handedOver = false
-  await deepPage.route('**/api/mailLog.list', async (route) => {
-    const body = JSON.parse(route.request().postData() ?? 'null') as { cursor?: string | null; limit?: number } | null
-    if (!handedOver && body && body.limit === PAGE_LIMIT && !body.cursor) {
-      handedOver = true
-      await route.continue({ postData: JSON.stringify({ ...body, cursor: deep.cursor }) })
-    } else await route.continue()
-  })
-  await deepPage.goto(`${server.url}#/mail-log`, { waitUntil: 'commit', timeout: 30_000 })
-  await deepPage.locator('.pager-position', { hasText: `${new Intl.NumberFormat('en-US').format(deep.position + 1)}–` }).waitFor({ timeout: 30_000 })
-  await deepPage.unrouteAll({ behavior: 'wait' })
-  check(handedOver, 'the Mail Log page opened at the deep cursor')
+  const deepPage = await mailLogAt(browser, server.url, deep)
   const clicks = await nextClicks(deepPage, NEXT_RUNS, WARMUP)
   await deepPage.context().close()
   await page.context().close()

@@ -197,6 +197,29 @@ export async function apiRoundTrips(page: Page, token: string, cursor: string, r
   )
 }
 
+/**
+ * A Mail Log page opened at a deep cursor: the page's own first request is
+ * handed the cursor once, then the interception is removed, so every click
+ * after is the UI's own.
+ */
+export async function mailLogAt(browser: Browser, url: string, deep: { cursor: string; position: number }): Promise<Page> {
+  const deepPage = await freshPage(browser)
+  let handedOver = false
+  await deepPage.route('**/api/mailLog.list', async (route) => {
+    const body = JSON.parse(route.request().postData() ?? 'null') as { cursor?: string | null; limit?: number } | null
+    if (!handedOver && body && body.limit === PAGE_LIMIT && !body.cursor) {
+      handedOver = true
+      await route.continue({ postData: JSON.stringify({ ...body, cursor: deep.cursor }) })
+    } else await route.continue()
+  })
+  await deepPage.goto(`${url}#/mail-log`, { waitUntil: 'commit', timeout: WAIT_MS })
+  const deepFirst = new Intl.NumberFormat('en-US').format(deep.position + 1)
+  await deepPage.locator('.pager-position', { hasText: `${deepFirst}–` }).waitFor({ timeout: WAIT_MS })
+  await deepPage.unrouteAll({ behavior: 'wait' })
+  check(handedOver, 'the Mail Log page opened at the deep cursor')
+  return deepPage
+}
+
 const ms = (values: number[]) => values.map((v) => round(v, 1))
 
 export async function benchUi(): Promise<Figures> {
@@ -247,20 +270,7 @@ export async function benchUi(): Promise<Figures> {
   // Next 20,000 times: the page's own first request is handed the deep cursor
   // once, and every click after that is the UI's own, unintercepted.
   progress(`ui: Mail Log at depth, Next in the UI (${NEXT_RUNS} clicks)`)
-  const deepPage = await freshPage(browser)
-  let handedOver = false
-  await deepPage.route('**/api/mailLog.list', async (route) => {
-    const body = JSON.parse(route.request().postData() ?? 'null') as { cursor?: string | null; limit?: number } | null
-    if (!handedOver && body && body.limit === PAGE_LIMIT && !body.cursor) {
-      handedOver = true
-      await route.continue({ postData: JSON.stringify({ ...body, cursor: deep.cursor }) })
-    } else await route.continue()
-  })
-  await deepPage.goto(`${server.url}#/mail-log`, { waitUntil: 'commit', timeout: WAIT_MS })
-  const deepFirst = new Intl.NumberFormat('en-US').format(deep.position + 1)
-  await deepPage.locator('.pager-position', { hasText: `${deepFirst}–` }).waitFor({ timeout: WAIT_MS })
-  await deepPage.unrouteAll({ behavior: 'wait' })
-  check(handedOver, 'the Mail Log page opened at the deep cursor')
+  const deepPage = await mailLogAt(browser, server.url, deep)
   const deepUi = await nextClicks(deepPage, NEXT_RUNS, WARMUP)
   await deepPage.context().close()
   await page.context().close()
