@@ -177,6 +177,42 @@ export function phraseOf(text: string): string {
  */
 export const INDEXED_COUNT_CAP = 1000
 
+/** How many of a search's trigrams the index is asked for; the rows it finds are checked with LIKE. */
+export const TRIGRAMS_ASKED = 3
+/** The newest indexed rows in which each trigram of a search is counted, to find the rarest. */
+export const TRIGRAM_SAMPLE_ROWS = 1000
+/** The hits in that sample past which a trigram counts as common (and is not counted further). */
+export const TRIGRAM_COMMON = 16
+
+/**
+ * The match for `text`: all its trigrams as one phrase when it has few,
+ * otherwise the TRIGRAMS_ASKED rarest among the newest TRIGRAM_SAMPLE_ROWS
+ * indexed rows, ANDed. FTS5 walks every token's list to match a phrase, and
+ * a long search is mostly trigrams every row has ("use", "exa", "000"):
+ * asking for a few rare ones finds a small superset of the rows, and the
+ * search's LIKE keeps exactly the matching ones.
+ */
+function rarestTrigrams(db: DatabaseSync, table: LogTable, text: string, mark: number): string {
+  const chars = [...text]
+  const trigrams = [...new Set(chars.slice(0, -2).map((_, i) => chars.slice(i, i + 3).join('').toLowerCase()))]
+  if (trigrams.length <= TRIGRAMS_ASKED) return phraseOf(text)
+  const fts = indexOf(table)
+  // Newest first: FTS5 walks a long list from its start to reach a rowid bound, but reads it backwards from the end at once.
+  // A count stops at TRIGRAM_COMMON: reading a trigram's hits is what costs, and past a few it is common enough to skip.
+  const sample = db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${fts} WHERE ${fts} MATCH ? AND rowid > ? ORDER BY rowid DESC LIMIT ${TRIGRAM_COMMON})`)
+  const counted: { t: string; n: number }[] = []
+  for (const t of trigrams) {
+    counted.push({ t, n: (sample.get(phraseOf(t), mark - TRIGRAM_SAMPLE_ROWS) as { n: number }).n })
+    // Enough trigrams none of the newest rows has: no other can narrow the search more.
+    if (counted.filter((c) => c.n === 0).length >= TRIGRAMS_ASKED) break
+  }
+  counted.sort((a, b) => a.n - b.n)
+  return counted
+    .slice(0, TRIGRAMS_ASKED)
+    .map((c) => phraseOf(c.t))
+    .join(' AND ')
+}
+
 /** The fewest characters the trigram index can find; shorter searches read the log. */
 export const MIN_INDEXED_CHARS = 3
 
@@ -200,46 +236,40 @@ export function indexedUpTo(db: DatabaseSync, table: LogTable): number {
  * it read with LIKE (the few logged since the indexer's last turn), merged
  * newest first by id. The index drives its part of the walk in rowid order
  * (CROSS JOIN keeps SQLite from reading the log and asking the index row by
- * row); the exact Status comparison stays, since the index matches the value
- * as a substring.
+ * row); the index finds a superset (a few of the text's trigrams, one of
+ * the value's), and the exact LIKE and Status comparisons keep what matches.
  */
 export function logRows(db: DatabaseSync, table: LogTable, columns: readonly string[], filter: LogFilter): LogRows {
   const t = filter.text?.trim() ?? ''
-  const where: string[] = []
-  const params: SQLInputValue[] = []
-  if (filter.value) {
-    where.push(`${FILTER_COLUMN[table]} = ?`)
-    params.push(filter.value)
-  }
   const cols = SEARCHED_COLUMNS[table]
-  const like = `(${cols.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`
-  const likeParams = cols.map(() => containsPattern(t))
+  // The conditions, their columns prefixed where the index's columns share their names.
+  const valueIs = (p = '') => (filter.value ? [`${p}${FILTER_COLUMN[table]} = ?`] : [])
+  const valueParams = filter.value ? [filter.value] : []
+  const contains = (p = '') => `(${cols.map((c) => `${p}${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`
+  const containsParams = cols.map(() => containsPattern(t))
   if (t && logSearchMode(db) === 'fts' && [...t].length >= MIN_INDEXED_CHARS) {
     const fts = indexOf(table)
     const mark = indexedUpTo(db, table)
-    let match = `{${cols.join(' ')}} : ${phraseOf(t)}`
-    if (filter.value) match += ` AND ${FILTER_COLUMN[table]} : ${phraseOf(filter.value)}`
+    let match = `{${cols.join(' ')}} : ${rarestTrigrams(db, table, t, mark)}`
+    // One trigram of the value is enough to narrow by Status or Level: the exact comparison is in SQL.
+    if (filter.value) match += ` AND ${FILTER_COLUMN[table]} : ${phraseOf([...filter.value].slice(0, 3).join(''))}`
     // The index's arm selects its rowid as the key: ordered by it, FTS5 hands the matches newest first without a sort.
     const indexed = `SELECT ${columns.map((c) => (c === 'id' ? `${fts}.rowid AS id` : `${table}.${c} AS ${c}`)).join(', ')}
       FROM ${fts} CROSS JOIN ${table} ON ${table}.id = ${fts}.rowid
-      WHERE ${[`${fts} MATCH ?`, `${fts}.rowid <= ?`, ...where.map((w) => `${table}.${w}`)].join(' AND ')}`
-    const tail = `SELECT ${columns.join(', ')} FROM ${table} WHERE ${['id > ?', ...where, like].join(' AND ')}`
+      WHERE ${[`${fts} MATCH ?`, `${fts}.rowid <= ?`, ...valueIs(`${table}.`), contains(`${table}.`)].join(' AND ')}`
+    const tail = `SELECT ${columns.join(', ')} FROM ${table} WHERE ${['id > ?', ...valueIs(), contains()].join(' AND ')}`
     const both = `(${indexed} UNION ALL ${tail})`
     return {
       select: `SELECT ${columns.join(', ')} FROM ${both}`,
       idColumn: 'id',
       countFrom: both,
       where: [],
-      params: [match, mark, ...params, mark, ...params, ...likeParams],
+      params: [match, mark, ...valueParams, ...containsParams, mark, ...valueParams, ...containsParams],
       countCap: INDEXED_COUNT_CAP,
     }
   }
   const plain = { select: `SELECT ${columns.join(', ')} FROM ${table}`, idColumn: 'id', countFrom: table }
-  if (t) {
-    where.push(like)
-    params.push(...likeParams)
-  }
-  return { ...plain, where, params }
+  return t ? { ...plain, where: [...valueIs(), contains()], params: [...valueParams, ...containsParams] } : { ...plain, where: valueIs(), params: valueParams }
 }
 
 /**
