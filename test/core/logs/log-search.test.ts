@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { DatabaseSync } from 'node:sqlite'
+import { renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import { INDEXED_COUNT_CAP, logSearchMode } from '../../../src/main/core/logs/log-search.ts'
+import { APPLICATION_ID } from '../../../src/main/core/storage/db.ts'
+import { applyMigration, MIGRATIONS } from '../../../src/main/core/storage/migrations/index.ts'
 import type { EventEntry, MailLogEntry, MailLogStatus } from '../../../src/shared/types.ts'
 import { removeDir, tempDir, unwrap } from '../../helpers/engine.ts'
 
@@ -226,19 +229,22 @@ describe('the index stays equal to the log', () => {
     seed(first)
     first.events.append('error', 'delivery', 'Old event: relay refused the password')
     await closeEngine(first)
-    // Take the file back to what migrations 1–3 leave: no index tables, no triggers, no marks, schema 3.
-    const db = new DatabaseSync(join(dir, 'queue.sqlite'))
-    for (const t of ['mail_log', 'events']) {
-      for (const trig of ['del', 'upd']) db.exec(`DROP TRIGGER ${t}_fts_${trig}`)
-      db.exec(`DROP TABLE ${t}_fts`)
-    }
-    db.exec("DELETE FROM meta WHERE k LIKE 'log_indexed:%'")
+    // The same rows in a file as migrations 1–3 leave it (no index, no later tables): schema 3.
+    const file = join(dir, 'queue.sqlite')
+    const newer = join(dir, 'newer.sqlite')
+    renameSync(file, newer)
+    const db = new DatabaseSync(file)
+    db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
+    for (const migration of MIGRATIONS.slice(0, 3)) applyMigration(db, migration)
+    db.exec(`ATTACH '${newer}' AS newer`)
+    db.exec('INSERT INTO mail_log SELECT * FROM newer.mail_log; INSERT INTO events SELECT * FROM newer.events')
+    db.exec('DETACH newer')
     db.exec('PRAGMA user_version = 3')
     expect((db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE '%fts%'").get() as { n: number }).n).toBe(0)
     db.close()
 
     const engine = await open('auto', dir)
-    expect((engine.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(4)
+    expect((engine.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(MIGRATIONS.length)
     indexMatchesLog(engine)
     expect(ids(await search(engine, 'Agent@Ops'))).toEqual(['A1B2C3D4E5F6'])
     expect(ids(await search(engine, 'access denied'))).toEqual(['0F0E0D0C0B0A'])
