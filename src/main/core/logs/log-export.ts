@@ -4,7 +4,6 @@ import type { DatabaseSync } from 'node:sqlite'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { setImmediate as yieldToOthers } from 'node:timers/promises'
-import type { EventLevel, MailLogStatus } from '../../../shared/types.ts'
 import type { LogExportRequest } from '../../../shared/api.ts'
 import { explainCause } from '../errors/decoder.ts'
 import type { EventLog, EventRow } from './event-log.ts'
@@ -102,7 +101,7 @@ export function logCsv(src: LogSources, request: LogExportRequest, pageRows = EX
     request.log === 'mailLog'
       ? walk<MailLogRow>({
           db: src.db,
-          rows: src.mailLog.rows({ status: request.status as MailLogStatus | undefined, text: request.text }),
+          rows: src.mailLog.rows({ status: request.status, text: request.text }),
           header: MAIL_LOG_CSV_HEADER,
           cells: mailLogCells,
           pageRows,
@@ -110,7 +109,7 @@ export function logCsv(src: LogSources, request: LogExportRequest, pageRows = EX
         })
       : walk<EventRow>({
           db: src.db,
-          rows: src.events.rows({ level: request.level as EventLevel | undefined, text: request.text }),
+          rows: src.events.rows({ level: request.level, text: request.text }),
           header: EVENTS_CSV_HEADER,
           cells: eventCells,
           pageRows,
