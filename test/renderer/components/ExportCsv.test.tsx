@@ -2,8 +2,8 @@
 import { screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { createFakeApi } from './fake-api.ts'
-import { renderConsole } from './render.tsx'
+import { createFakeApi } from '../fake-api.ts'
+import { renderConsole } from '../render.tsx'
 
 // Export CSV on the Mail Log and Logs carries the filter the admin set, and
 // says what became of the file.
