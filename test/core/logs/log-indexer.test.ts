@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import { ROWS_PER_TURN } from '../../../src/main/core/logs/log-indexer.ts'
@@ -124,6 +126,20 @@ describe('the background search index', () => {
     for (let i = 0; i < 600 && notIndexed(engine.db, 'mail_log') > 0; i++) await new Promise((r) => setTimeout(r, 50))
     expect(notIndexed(engine.db, 'mail_log')).toBe(0)
     integrityCheck(engine)
+  }, 60_000)
+
+  it('once it has caught up with no delivery under way, what indexing wrote leaves the write-ahead log (truncated)', async () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const engine = await openEngine({ dataDir: dir, startWorker: false, dnsServers: ['127.0.0.1:9'] })
+    engines.push(engine)
+    engine.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    append(engine, 0, 3000)
+    const wal = () => (existsSync(join(dir, 'queue.sqlite-wal')) ? statSync(join(dir, 'queue.sqlite-wal')).size : 0)
+    expect(wal()).toBeGreaterThan(0)
+    for (let i = 0; i < 600 && (notIndexed(engine.db, 'mail_log') > 0 || wal() > 0); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(notIndexed(engine.db, 'mail_log')).toBe(0)
+    expect(wal()).toBe(0)
   }, 60_000)
 })
 

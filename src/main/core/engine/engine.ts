@@ -75,7 +75,13 @@ export class CoreEngine implements Engine, EngineParts {
     this.mailLog = new MailLog(db)
     this.transcripts = new Transcripts(db)
     this.events = new EventLog(db, this.now)
-    this.logIndexer = new LogIndexer(db, { onError: (err) => this.logEvent('warning', 'logs', `Indexing the logs for search failed: ${err.message}. Searches still find every row, more slowly; indexing resumes by itself.`) })
+    this.logIndexer = new LogIndexer(db, {
+      onError: (err) => this.logEvent('warning', 'logs', `Indexing the logs for search failed: ${err.message}. Searches still find every row, more slowly; indexing resumes by itself.`),
+      // Indexing writes after the worker went idle: the write-ahead log is truncated again once it has caught up.
+      onCaughtUp: () => {
+        if (this.worker.activeCount === 0) checkpointTruncate(this.db, join(this.dataDir, 'queue.sqlite'))
+      },
+    })
     this.queueView = new QueueView(db, this.mailLog, this.now)
     this.queue = new Queue(db, this.mailLog, this.queueView, this.now)
     const settingsSource = options.settingsBackend ?? (() => openConfBackend(options.dataDir))

@@ -20,6 +20,8 @@ export interface LogIndexerOptions {
   idleMs?: number
   /** Told when a turn fails (disk full, say); the indexer tries again after IDLE_MS. */
   onError?: (err: Error) => void
+  /** Told when a turn has indexed the last rows waiting, so the engine can checkpoint what indexing wrote. */
+  onCaughtUp?: () => void
 }
 
 export class LogIndexer {
@@ -27,6 +29,7 @@ export class LogIndexer {
   private readonly rowsPerTurn: number
   private readonly idleMs: number
   private readonly onError: (err: Error) => void
+  private readonly onCaughtUp: () => void
   private timer: NodeJS.Timeout | null = null
   private stopped = true
   private failing = false
@@ -36,6 +39,7 @@ export class LogIndexer {
     this.rowsPerTurn = options.rowsPerTurn ?? ROWS_PER_TURN
     this.idleMs = options.idleMs ?? IDLE_MS
     this.onError = options.onError ?? (() => undefined)
+    this.onCaughtUp = options.onCaughtUp ?? (() => undefined)
   }
 
   /** One turn: up to rowsPerTurn rows, shared by the logs in order; returns how many were indexed. */
@@ -70,8 +74,10 @@ export class LogIndexer {
     this.timer = null
     let full = false
     try {
-      full = this.turn() === this.rowsPerTurn
+      const indexed = this.turn()
+      full = indexed === this.rowsPerTurn
       this.failing = false
+      if (indexed > 0 && !full) this.onCaughtUp()
     } catch (err) {
       // Said once per spell of failures, not once a second.
       if (!this.failing) this.onError(err as Error)
