@@ -1,7 +1,6 @@
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startWebServer } from '../../src/main/web/server.ts'
-import { engineWith, removeDir } from '../helpers/engine.ts'
+import { serveConsole } from '../helpers/web.ts'
 
 // Export CSV in a browser: the token-checked API call answers a one-time
 // link, and following it downloads the CSV, streamed, over real HTTP.
@@ -12,16 +11,8 @@ afterEach(async () => {
 })
 
 async function setup() {
-  const engine = await engineWith({}, { startWorker: false })
-  const server = await startWebServer(engine)
-  cleanups.push(async () => {
-    await server.close()
-    await engine.close()
-    removeDir(engine.dataDir)
-  })
-  const base = `http://127.0.0.1:${server.port}`
-  const call = (body: unknown, headers: Record<string, string> = { 'x-smtp-console-token': server.token }) =>
-    fetch(`${base}/api/logs.exportCsv`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  const { engine, server, base, call: api } = await serveConsole(cleanups)
+  const call = (body: unknown, headers?: Record<string, string>) => api('logs.exportCsv', body, headers)
   // 12,000 rows: the download spans three pages of the export.
   engine.db.exec('BEGIN')
   for (let i = 0; i < 12_000; i++) {

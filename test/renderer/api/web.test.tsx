@@ -4,9 +4,8 @@ import userEvent from '@testing-library/user-event'
 import { EventSource } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ApiEvents } from '../../../src/shared/api.ts'
-import { startWebServer } from '../../../src/main/web/server.ts'
 import { createWebApi, LOST_CONTACT, takeToken } from '../../../src/renderer/api/web.ts'
-import { engineWith, removeDir } from '../../helpers/engine.ts'
+import { serveConsole } from '../../helpers/web.ts'
 import { renderConsole } from '../render.tsx'
 
 // The browser adapter of the renderer against the real web adapter and the
@@ -18,14 +17,7 @@ afterEach(async () => {
 })
 
 async function serve() {
-  const engine = await engineWith({}, { startWorker: false })
-  const server = await startWebServer(engine)
-  cleanups.push(async () => {
-    await server.close()
-    await engine.close()
-    removeDir(engine.dataDir)
-  })
-  const base = `http://127.0.0.1:${server.port}`
+  const { engine, server, base } = await serveConsole(cleanups)
   // The event stream is open once its 'open' event fired; events sent before that are not replayed.
   let opened: Promise<unknown> = Promise.reject(new Error('no event stream was opened'))
   opened.catch(() => {})
