@@ -2,6 +2,8 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { isQueueId } from '../../../shared/queue-id.ts'
 import type { MailLogEntry, MailLogStatus, Page } from '../../../shared/types.ts'
 import { explainCause } from '../errors/decoder.ts'
+import { rollupAppendedSql, ROLLUP_INSERT_TRIGGERS } from '../reports/rollup.ts'
+import { withoutTriggers } from '../storage/triggers.ts'
 import { logRows, logSearchMode, type LogRows } from './log-search.ts'
 import { keptCount, keysetPage, type PageQuery } from './paging.ts'
 
@@ -67,6 +69,11 @@ export function toEntry(r: Row): MailLogEntry {
   }
 }
 
+/** The log's own insert trigger, keeping row_counts (migration 1). */
+const COUNT_INSERT_TRIGGER = 'mail_log_count_ins'
+/** What that trigger adds for many rows of one status. */
+const COUNT_APPENDED = `INSERT INTO row_counts (tbl, k, n) VALUES ('mail_log', ?, ?) ON CONFLICT (tbl, k) DO UPDATE SET n = n + excluded.n`
+
 export class MailLog {
   private readonly db: DatabaseSync
   private readonly insertStmt: StatementSync
@@ -110,23 +117,35 @@ export class MailLog {
   ): void {
     const insert = `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
       SELECT ?, m.queue_id, m.sender, r.address, ?, ? - m.arrival_at, m.size, ? FROM recipients r JOIN messages m ON m.id = r.message_id`
-    if ('rowIdsAfter' in which) {
+    if ('messageRowId' in which) {
+      this.db.prepare(`${insert} WHERE m.id = ? AND r.status = 'pending'`).run(at, status, at, reply, which.messageRowId)
+    } else if ('rowIdsAfter' in which) {
       // One chunk of Delete Queue: a range of row ids, read through the primary keys.
-      this.db
-        .prepare(`${insert} WHERE m.id > ? AND m.id <= ? AND r.status = 'pending' AND m.queue_id NOT IN (SELECT value FROM json_each(?)) ORDER BY m.id`)
-        .run(at, status, at, reply, which.rowIdsAfter, which.upTo, JSON.stringify([...which.allBut]))
+      const sql = `${insert} WHERE m.id > ? AND m.id <= ? AND r.status = 'pending' AND m.queue_id NOT IN (SELECT value FROM json_each(?)) ORDER BY m.id`
+      this.appendMany(status, () => this.db.prepare(sql).run(at, status, at, reply, which.rowIdsAfter, which.upTo, JSON.stringify([...which.allBut])))
     } else if ('messageRowIds' in which) {
       // One chunk of a bulk action: the ids come as one JSON parameter, never spliced into the SQL.
-      this.db
-        .prepare(`${insert} WHERE m.id IN (SELECT value FROM json_each(?)) AND r.status = 'pending' ORDER BY m.id`)
-        .run(at, status, at, reply, JSON.stringify(which.messageRowIds))
-    } else if ('messageRowId' in which) {
-      this.db.prepare(`${insert} WHERE m.id = ? AND r.status = 'pending'`).run(at, status, at, reply, which.messageRowId)
+      const sql = `${insert} WHERE m.id IN (SELECT value FROM json_each(?)) AND r.status = 'pending' ORDER BY m.id`
+      this.appendMany(status, () => this.db.prepare(sql).run(at, status, at, reply, JSON.stringify(which.messageRowIds)))
     } else {
-      this.db
-        .prepare(`${insert} WHERE r.status = 'pending' AND m.queue_id NOT IN (SELECT value FROM json_each(?)) ORDER BY m.queue_id`)
-        .run(at, status, at, reply, JSON.stringify([...which.allBut]))
+      const sql = `${insert} WHERE r.status = 'pending' AND m.queue_id NOT IN (SELECT value FROM json_each(?)) ORDER BY m.queue_id`
+      this.appendMany(status, () => this.db.prepare(sql).run(at, status, at, reply, JSON.stringify([...which.allBut])))
     }
+  }
+
+  /**
+   * Runs a statement that appends many rows with the per-row insert triggers (the
+   * row counts, the report rollup) set aside, and adds what they keep once, summed
+   * over the rows appended: Delete Queue of a million messages writes a million rows.
+   */
+  private appendMany(status: MailLogStatus, insertRows: () => { changes: number | bigint }): void {
+    const before = (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM mail_log').get() as { id: number }).id
+    withoutTriggers(this.db, [{ table: 'mail_log', event: 'INSERT', names: [COUNT_INSERT_TRIGGER, ...ROLLUP_INSERT_TRIGGERS] }], () => {
+      const appended = Number(insertRows().changes)
+      if (appended === 0) return
+      this.db.prepare(COUNT_APPENDED).run(status, appended)
+      for (const sql of rollupAppendedSql(status)) this.db.prepare(sql).run(before)
+    })
   }
 
   /** The rows a filter selects, newest first: the page lists them, the CSV export walks them all. */

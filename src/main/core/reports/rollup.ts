@@ -83,6 +83,43 @@ export const ROLLUP_TRIGGERS = `
       DELETE FROM report_keys WHERE day = date(OLD.at / 1000, 'unixepoch', 'localtime');
     END;`
 
+/** The rollup's triggers on mail-log inserts: a bulk insert sets them aside and adds `rollupAppendedSql` once instead. */
+export const ROLLUP_INSERT_TRIGGERS = ['report_rollup_ins', 'report_rollup_ins_addr', 'report_rollup_ins_queue', 'report_rollup_ins_cause'] as const
+
+const LOCAL_DAY = "date(at / 1000, 'unixepoch', 'localtime')"
+
+/**
+ * What the insert triggers would have added for mail-log rows of one status with
+ * ids above one given (param: that id, for each statement), summed once per slot,
+ * day and key: only the statements whose triggers that status fires.
+ */
+export function rollupAppendedSql(status: string): string[] {
+  const fires = (statuses: readonly string[]) => statuses.includes(status)
+  return [
+    `INSERT INTO report_slots (slot, status, n, bytes, at_sum)
+       SELECT at / ${SLOT_MS}, status, count(*), coalesce(sum(size), 0), sum(at / 1000) FROM mail_log WHERE id > ? GROUP BY 1, 2 ORDER BY 1, 2
+       ON CONFLICT (slot, status) DO UPDATE SET n = n + excluded.n, bytes = bytes + excluded.bytes, at_sum = at_sum + excluded.at_sum`,
+    ...(fires(KEYED_STATUSES) ? [`INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max, at_sum)
+       SELECT ${LOCAL_DAY} AS d, 'addr', status, CASE status WHEN 'received' THEN sender ELSE recipient END AS k,
+         count(*), coalesce(sum(size), 0), coalesce(sum(delay_ms), 0), coalesce(max(delay_ms), 0), sum(at / 1000)
+       FROM mail_log WHERE id > ? AND status IN (${sqlList(KEYED_STATUSES)}) GROUP BY d, status, k ORDER BY d, status, k
+       ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + excluded.n, bytes = bytes + excluded.bytes,
+         delay_sum = delay_sum + excluded.delay_sum, delay_max = max(delay_max, excluded.delay_max), at_sum = at_sum + excluded.at_sum`] : []),
+    ...(fires(QUEUE_KEYED_STATUSES) ? [`INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max)
+       SELECT ${LOCAL_DAY} AS d, 'queue', status, queue_id, count(*), 0, 0, 0
+       FROM mail_log WHERE id > ? AND status IN (${sqlList(QUEUE_KEYED_STATUSES)}) GROUP BY d, status, queue_id ORDER BY d, status, queue_id
+       ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + excluded.n`] : []),
+    // The sample is the last reply given, as the trigger keeps it: the newest row of the group with one.
+    ...(fires(CAUSE_STATUSES) ? [`INSERT INTO report_keys (day, kind, status, key, n, bytes, delay_sum, delay_max, sample)
+       SELECT d, 'cause', status, k, n, 0, 0, 0, (SELECT reply FROM mail_log WHERE id = last_reply) FROM (
+         SELECT ${LOCAL_DAY} AS d, status, coalesce(cause, '') || char(9) || recipient AS k, count(*) AS n,
+           max(CASE WHEN reply IS NOT NULL THEN id END) AS last_reply
+         FROM mail_log WHERE id > ? AND status IN (${sqlList(CAUSE_STATUSES)}) GROUP BY d, status, k ORDER BY d, status, k)
+       WHERE true
+       ON CONFLICT (day, kind, status, key) DO UPDATE SET n = n + excluded.n, sample = coalesce(excluded.sample, sample)`] : []),
+  ]
+}
+
 /** Fills `slots` from the log, optionally between two instants (`at >= ? AND at < ?`). */
 export function fillSlotsSql(slots: string, range: boolean): string {
   return `INSERT INTO ${slots} (slot, status, n, bytes, at_sum)
