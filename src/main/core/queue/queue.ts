@@ -8,12 +8,19 @@ import { ABORTED_REPLY, isAborted, type RecipientOutcome } from './outcome.ts'
 import type { MailLog } from '../logs/mail-log.ts'
 import type { MatchedRow, QueueView } from './queue-view.ts'
 import { statementCache } from '../storage/statements.ts'
+import { withoutTriggers, type TriggersAside } from '../storage/triggers.ts'
 
 // The mail queue as a state machine on disk. A message is `queued` until its
 // first attempt, `active` while the worker holds it, `deferred` between
 // attempts, `hold` while the admin keeps it back. It leaves the queue when no
 // recipient is pending. Every transition writes its mail-log rows in the same
 // transaction, so the log never says what the queue did not do.
+
+/** The count triggers a deletion of many messages sets aside (migration 5), keeping their sums itself. */
+const COUNT_DELETE_TRIGGERS: readonly TriggersAside[] = [
+  { table: 'messages', event: 'DELETE', names: ['messages_count_del'] },
+  { table: 'recipients', event: 'DELETE', names: ['recipients_domain_del'] },
+]
 
 export class QueueError extends Error {
   override name = 'QueueError'
@@ -316,6 +323,31 @@ export class Queue {
     this.stmt('DELETE FROM message_bodies WHERE message_id = ?').run(id)
   }
 
+  /**
+   * Deletes the messages whose row ids `where` selects (given the id column's name), with
+   * their recipients and bodies, in the caller's transaction. The count triggers are set
+   * aside and their sums taken once, per state and per domain, before the rows go.
+   */
+  private removeMany(where: (idColumn: string) => string, params: readonly SQLInputValue[]): number {
+    const onMessages = where('id')
+    const onRecipients = where('message_id')
+    this.stmt(
+      `UPDATE queue_counts SET n = n - d.c FROM (SELECT 'state:' || state AS k, count(*) AS c FROM messages WHERE ${onMessages} GROUP BY state) AS d WHERE queue_counts.k = d.k`,
+    ).run(...params)
+    // A domain loses each message with a pending recipient there, once however many it has (as the trigger counts).
+    this.stmt(
+      `UPDATE queue_domain_counts SET n = n - d.c FROM (SELECT domain, count(DISTINCT message_id) AS c FROM recipients WHERE ${onRecipients} AND status = 'pending' GROUP BY domain) AS d
+       WHERE queue_domain_counts.domain = d.domain`,
+    ).run(...params)
+    this.stmt('DELETE FROM queue_domain_counts WHERE n <= 0').run()
+    return withoutTriggers(this.db, COUNT_DELETE_TRIGGERS, () => {
+      this.stmt(`DELETE FROM recipients WHERE ${onRecipients}`).run(...params)
+      const count = Number(this.stmt(`DELETE FROM messages WHERE ${onMessages}`).run(...params).changes)
+      this.stmt(`DELETE FROM message_bodies WHERE ${where('message_id')}`).run(...params)
+      return count
+    })
+  }
+
   /** Makes every waiting message due now; returns how many are due. */
   flush(): number {
     return transaction(this.db, () => {
@@ -336,10 +368,7 @@ export class Queue {
       const now = this.now()
       this.log.appendForPending('deleted', now, reply, { allBut: inFlight })
       for (const queueId of inFlight) this.deferDeletionLog(queueId, reply)
-      const count = Number(this.stmt('DELETE FROM messages').run().changes)
-      this.stmt('DELETE FROM recipients').run()
-      this.stmt('DELETE FROM message_bodies').run()
-      return count
+      return this.removeMany(() => 'true', [])
     })
   }
 
@@ -371,10 +400,7 @@ export class Queue {
           const flying = rows.filter((r) => inFlight.has(r.queue_id))
           this.log.appendForPending('deleted', now, reply, { messageRowIds: rows.filter((r) => !inFlight.has(r.queue_id)).map((r) => r.id) })
           for (const r of flying) this.deferDeletionLog(r.queue_id, reply)
-          const ids = idsOf(rows)
-          this.stmt('DELETE FROM recipients WHERE message_id IN (SELECT value FROM json_each(?))').run(ids)
-          result.changed = Number(this.stmt('DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))').run(ids).changes)
-          this.stmt('DELETE FROM message_bodies WHERE message_id IN (SELECT value FROM json_each(?))').run(ids)
+          result.changed = this.removeMany((id) => `${id} IN (SELECT value FROM json_each(?))`, [idsOf(rows)])
           result.activeDeleted = rows.filter((r) => r.state === 'active').map((r) => r.queue_id)
         } else if (action === 'hold') {
           // A message being delivered cannot be held (as Hold on one message says); it is left as it is.
@@ -423,9 +449,7 @@ export class Queue {
     const active = this.stmt("SELECT queue_id FROM messages WHERE id > ? AND id <= ? AND state = 'active'").all(range.after, end) as { queue_id: string }[]
     for (const { queue_id } of active) if (inFlight.has(queue_id)) this.deferDeletionLog(queue_id, reply)
     result.activeDeleted = active.map((r) => r.queue_id)
-    this.stmt('DELETE FROM recipients WHERE message_id > ? AND message_id <= ?').run(range.after, end)
-    result.changed = Number(this.stmt('DELETE FROM messages WHERE id > ? AND id <= ?').run(range.after, end).changes)
-    this.stmt('DELETE FROM message_bodies WHERE message_id > ? AND message_id <= ?').run(range.after, end)
+    result.changed = this.removeMany((id) => `${id} > ? AND ${id} <= ?`, [range.after, end])
     return result
   }
 
