@@ -54,4 +54,39 @@ describe('the write-ahead log', () => {
     await waitFor(() => walSize() === 0, 'the log to be truncated after it')
     expect(engine.mailLog.count('sent')).toBe(151)
   })
+
+  it('is checkpointed less often while Delete Queue runs, bounded near 64 MB, and as usual again after it', async () => {
+    const engine = await engineWith({ relayHost: '127.0.0.1', relayPort: 9 }, { startWorker: false })
+    cleanups.push(() => removeDir(engine.dataDir))
+    cleanups.push(() => engine.close())
+    const autocheckpoint = () => (engine.db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint
+    const wal = join(engine.dataDir, 'queue.sqlite-wal')
+    const walSize = () => (existsSync(wal) ? statSync(wal).size : 0)
+    engine.queue.submit(
+      Array.from({ length: 20_000 }, (_, i) => ({ sender: 'alerts@example.test', subject: `m${i}`, messageId: `<m${i}@example.test>`, raw: Buffer.alloc(2048, 120), recipients: [`u${i}@example.net`] })),
+    )
+    expect(autocheckpoint()).toBe(1000)
+    engine.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    const during: number[] = []
+    let peak = 0
+    const off = engine.on('queue.progress', (p) => {
+      if (!p.finished) during.push(autocheckpoint())
+      peak = Math.max(peak, walSize())
+    })
+    cleanups.push(off)
+    engine.bulk.chunk = 2000
+    expect(await engine.bulk.run('deleteAll')).toBe(20_000)
+    expect(during.length).toBeGreaterThan(5)
+    expect(new Set(during)).toEqual(new Set([16_384]))
+    // 16,384 pages of 4 KiB, and the chunk whose commit crosses that line.
+    expect(peak).toBeLessThanOrEqual(80 * MiB)
+    expect(autocheckpoint()).toBe(1000)
+    // A refused run puts it back too.
+    engine.bulk.chunk = 1
+    engine.queue.submit([{ sender: 'alerts@example.test', subject: 'x', messageId: '<x@example.test>', raw: Buffer.from('x'), recipients: ['a@example.net'] }])
+    const first = engine.bulk.run('flush')
+    await expect(engine.bulk.run('deleteAll')).rejects.toThrow(/still running/)
+    await first
+    expect(autocheckpoint()).toBe(1000)
+  })
 })

@@ -1,7 +1,9 @@
+import type { DatabaseSync } from 'node:sqlite'
 import type { QueueBulkAction, QueueFilter } from '../../../shared/types.ts'
 import type { DeliveryWorker } from '../delivery/worker.ts'
 import { QueueError, type ChunkAction, type Queue } from '../queue/queue.ts'
 import type { QueueView } from '../queue/queue-view.ts'
+import { walForBulk } from '../storage/db.ts'
 import type { Notifier } from './notifier.ts'
 import type { Watch } from './watch.ts'
 
@@ -24,6 +26,7 @@ const LABELS: Record<QueueBulkAction, string> = {
 }
 
 export interface BulkDeps {
+  db: DatabaseSync
   queue: Queue
   queueView: QueueView
   worker: DeliveryWorker
@@ -58,7 +61,7 @@ export class BulkRunner {
   }
 
   private async runChunks(action: QueueBulkAction, filter: QueueFilter): Promise<number> {
-    const { queue, queueView, worker, watch, notifier } = this.deps
+    const { db, queue, queueView, worker, watch, notifier } = this.deps
     if (this.stopping) throw new QueueError('conflict', 'SMTP Console is stopping; nothing was changed.')
     if (this.running) {
       const r = this.running
@@ -79,6 +82,7 @@ export class BulkRunner {
     // Delete Queue stops every delivery at once, as it always did; a filtered delete only those it reaches.
     if (action === 'deleteAll') worker.abortAll()
     let changed = 0
+    walForBulk(db, true)
     try {
       notifier.emit('queue.progress', { action, done: 0, total, finished: false })
       let after = 0
@@ -100,6 +104,7 @@ export class BulkRunner {
         await new Promise((resolve) => setImmediate(resolve))
       }
     } finally {
+      walForBulk(db, false)
       this.running = null
       if (action === 'deleteAll') watch.clear()
       if (deleting) worker.suspend(false)
