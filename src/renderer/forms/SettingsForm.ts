@@ -31,6 +31,13 @@ export interface Draft {
   logRetentionDays: string
 }
 
+/** TLS mode as Edit Settings names it. */
+export const TLS_MODE_LABELS: Record<TlsMode, string> = {
+  auto: 'Automatic by port',
+  starttls: 'STARTTLS',
+  implicit: 'Implicit TLS',
+}
+
 const DAY = 86400
 const MIB = 1024 * 1024
 

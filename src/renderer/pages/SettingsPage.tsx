@@ -3,18 +3,13 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import { FIELD_LABELS, formLabel, PASSWORD_LABEL } from '../../shared/labels.ts'
 import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, type TlsMode } from '../../shared/settings.ts'
 import { ErrorNotice } from '../components/Notices.tsx'
+import { ProviderPreset } from '../components/settings/ProviderPreset.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
 import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
-import { ADVANCED_FIELDS, buildUpdate, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
+import { ADVANCED_FIELDS, buildUpdate, TLS_MODE_LABELS, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
 
 // Edit Settings: the seed's fields, then the collapsed Advanced section.
 // Checked with the shared schema before Submit; main's field errors shown the same way.
-
-const TLS_MODE_LABELS: Record<TlsMode, string> = {
-  auto: 'Automatic by port',
-  starttls: 'STARTTLS',
-  implicit: 'Implicit TLS',
-}
 
 export function SettingsPage({ focus }: { focus?: string | null }) {
   const { settings } = useStores()
@@ -125,6 +120,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         </p>
       )}
 
+      <ProviderPreset draft={draft} onApply={(patch) => (Object.keys(patch) as (keyof typeof patch)[]).forEach((k) => change(k, patch[k]!))} />
       <Row label={FIELD_LABELS.useTls} htmlFor="settings-useTls" error={errors.useTls} field="useTls" hint={`Connections use: ${TLS_LABELS[tls]}.`} check>
         <input type="checkbox" {...input('useTls')} checked={draft.useTls} onChange={(e) => change('useTls', e.target.checked)} />
       </Row>
