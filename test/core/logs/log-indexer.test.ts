@@ -1,11 +1,12 @@
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { openEngine, PRUNE_CHUNK, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import { ROWS_PER_TURN } from '../../../src/main/core/logs/log-indexer.ts'
 import { indexedUpTo, indexSome, notIndexed } from '../../../src/main/core/logs/log-search.ts'
 import type { MailLogEntry, MailLogStatus } from '../../../src/shared/types.ts'
 import { removeDir, tempDir, unwrap } from '../../helpers/engine.ts'
+import { expectLogCountsMatchRows } from '../../helpers/queue-counts.ts'
 
 // The search index is filled in the background, so writing a log row costs
 // no more than the row: a search must still find every row, those logged a
@@ -176,5 +177,36 @@ describe('removing log rows keeps the index equal to the log', () => {
     integrityCheck(engine)
     expect((await search(engine, 'back1009@')).items).toHaveLength(1)
     expect(await search(engine, 'gone')).toMatchObject({ items: [] })
+  })
+
+  it('retention prune of many rows runs in chunks with the console answering between them; counts, rollup and index stay equal to the rows', async () => {
+    const engine = await open()
+    await engine.prune()
+    // Kept 30 days: the rows of the first day go, those of day 39 stay (the engine's clock is at day 40).
+    unwrap(await engine.call('settings.update', { settings: { ...engine.settings.get(), logRetentionDays: 30 } }))
+    append(engine, 0, 2 * PRUNE_CHUNK + 500, (i) => `old${i}@prune.example.net`)
+    append(engine, 39 * 86_400, 39 * 86_400 + 30, (i) => `kept${i}@prune.example.net`)
+    expect(indexSome(engine.db, 'mail_log', PRUNE_CHUNK)).toBe(PRUNE_CHUNK)
+    const chunks: number[] = []
+    const prune = engine.mailLog.prune.bind(engine.mailLog)
+    engine.mailLog.prune = (before: number, limit?: number) => {
+      const n = prune(before, limit)
+      chunks.push(n)
+      return n
+    }
+    const order: string[] = []
+    const pruning = engine.prune().then(() => order.push('pruned'))
+    // A timer set after the first chunk fires before the last: the event loop was free between them.
+    setTimeout(() => order.push('timer'), 0)
+    expect(engine.prune()).toBe(engine.prune())
+    await pruning
+    expect(order).toEqual(['timer', 'pruned'])
+    expect(chunks).toEqual([PRUNE_CHUNK, PRUNE_CHUNK, 500])
+    expect(engine.mailLog.count()).toBe(30)
+    expectLogCountsMatchRows(engine.db)
+    catchUp(engine)
+    integrityCheck(engine)
+    expect(indexedRows(engine)).toBe(30)
+    expect(engine.events.list({ limit: 5 }).items.map((e) => e.message)).toContain(`Removed ${2 * PRUNE_CHUNK + 500} mail log and 0 event log rows older than 30 days.`)
   })
 })

@@ -38,6 +38,9 @@ import { buildTransport, type RelayAuth, type Transport } from '../delivery/tran
 
 export type { Submission } from './submit.ts'
 
+/** Log rows removed per transaction by the retention prune: ~50 ms each at 10M rows. */
+export const PRUNE_CHUNK = 5_000
+
 export class CoreEngine implements Engine, EngineParts {
   readonly dataDir: string
   readonly db: DatabaseSync
@@ -58,6 +61,7 @@ export class CoreEngine implements Engine, EngineParts {
   private readonly dnsServers: string[] | null
   private transport: Transport | null = null
   private pruneTimer: NodeJS.Timeout | null = null
+  private pruning: Promise<void> | null = null
   private closed = false
   private readonly downloads = new PendingDownloads()
   /** Fills the logs' search indexes in the background, so writing a log row stays cheap. */
@@ -149,8 +153,8 @@ export class CoreEngine implements Engine, EngineParts {
     const recovered = this.queue.recoverActive()
     this.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: this.queueView.count() })
     if (recovered) this.logEvent('warning', 'queue', `${recovered} message(s) were being delivered when the console stopped; they will be retried now (a recipient may get a message twice).`)
-    this.prune()
-    this.pruneTimer = setInterval(() => this.prune(), 24 * 3600 * 1000)
+    void this.prune()
+    this.pruneTimer = setInterval(() => void this.prune(), 24 * 3600 * 1000)
     this.pruneTimer.unref()
     this.logIndexer.start()
     this.worker.wake()
@@ -336,18 +340,37 @@ export class CoreEngine implements Engine, EngineParts {
     return request ? this.exportCsv(request) : null
   }
 
-  /** Removes log rows older than the retention. */
-  prune(): void {
+  /**
+   * Removes log rows older than the retention, PRUNE_CHUNK rows per transaction with
+   * the event loop free between them: a month of an incident's rows is hundreds of
+   * thousands, seconds of work that must not freeze the console. One runs at a time:
+   * a call while one runs waits for it.
+   */
+  prune(): Promise<void> {
     // Log retention may be the field that could not be read: keep every row until it is known again.
-    if (this.settings.problem) return
+    if (this.settings.problem) return Promise.resolve()
+    this.pruning ??= this.pruneInChunks().finally(() => (this.pruning = null))
+    return this.pruning
+  }
+
+  private async pruneInChunks(): Promise<void> {
     const before = this.now() - this.settings.get().logRetentionDays * 86400 * 1000
+    const inChunks = async (prune: (limit: number) => number): Promise<number> => {
+      let removed = 0
+      for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK && !this.closed; ) {
+        n = prune(PRUNE_CHUNK)
+        removed += n
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      return removed
+    }
     try {
-      const mail = this.mailLog.prune(before)
-      const events = this.events.prune(before)
-      this.transcripts.prune(before)
+      const mail = await inChunks((limit) => this.mailLog.prune(before, limit))
+      const events = await inChunks((limit) => this.events.prune(before, limit))
+      if (!this.closed) this.transcripts.prune(before)
       if (mail || events) this.logEvent('info', 'retention', `Removed ${mail} mail log and ${events} event log rows older than ${this.settings.get().logRetentionDays} days.`)
     } catch (err) {
-      this.logEvent('error', 'retention', `Pruning old log rows failed: ${(err as Error).message}`)
+      if (!this.closed) this.logEvent('error', 'retention', `Pruning old log rows failed: ${(err as Error).message}`)
     }
   }
 
