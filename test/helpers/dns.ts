@@ -1,3 +1,5 @@
+import { createSocket } from 'node:dgram'
+import { createServer, type Socket } from 'node:net'
 import dns2 from 'dns2'
 import { closedPort } from './smtp.ts'
 
@@ -11,11 +13,15 @@ export interface ZoneEntry {
   MX?: { exchange: string; priority: number }[]
   TXT?: string[]
   PTR?: string[]
+  /** Answer every question for this name with this error instead (a broken authoritative server). */
+  rcode?: 'SERVFAIL' | 'REFUSED'
 }
 
 export interface TestDns {
   port: number
   server: string
+  /** The names asked, lower-case, in order (to show what a resolver did or did not look up). */
+  asked: string[]
   close(): Promise<void>
 }
 
@@ -30,6 +36,7 @@ function txtChunks(value: string): string[] {
 
 export async function startDns(zone: Record<string, ZoneEntry>): Promise<TestDns> {
   const lookup = (name: string) => zone[name.toLowerCase().replace(/\.$/, '')]
+  const asked: string[] = []
   const server = dns2.createServer({
     udp: true,
     tcp: true,
@@ -37,9 +44,14 @@ export async function startDns(zone: Record<string, ZoneEntry>): Promise<TestDns
       const response = Packet.createResponseFromRequest(request)
       const [question] = request.questions
       if (!question) return void send(response)
+      asked.push(question.name.toLowerCase())
       const entry = lookup(question.name)
       if (!entry) {
         response.header.rcode = Packet.RCODE.NXDOMAIN
+        return void send(response)
+      }
+      if (entry.rcode) {
+        response.header.rcode = Packet.RCODE[entry.rcode]
         return void send(response)
       }
       const base = { name: question.name, class: Packet.CLASS.IN, ttl: 60 }
@@ -71,8 +83,46 @@ export async function startDns(zone: Record<string, ZoneEntry>): Promise<TestDns
     const port = await closedPort()
     try {
       await server.listen({ udp: { port, address: '127.0.0.1' }, tcp: { port, address: '127.0.0.1' } })
-      return { port, server: `127.0.0.1:${port}`, close: async () => void (await server.close()) }
+      return { port, server: `127.0.0.1:${port}`, asked, close: async () => void (await server.close()) }
     } catch (err) {
+      if (attempt >= 5) throw err
+    }
+  }
+}
+
+/** A DNS server that takes every query and never answers (a firewall that drops port 53). */
+export async function startSilentDns(): Promise<TestDns> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await closedPort()
+    const socket = createSocket('udp4')
+    socket.on('message', () => undefined)
+    const connections = new Set<Socket>()
+    const tcp = createServer((connection) => {
+      connections.add(connection)
+      connection.on('error', () => undefined)
+    })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject)
+        socket.bind(port, '127.0.0.1', () => resolve())
+      })
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject)
+        tcp.listen(port, '127.0.0.1', () => resolve())
+      })
+      const close = async () => {
+        socket.close()
+        for (const c of connections) c.destroy()
+        await new Promise<void>((resolve) => tcp.close(() => resolve()))
+      }
+      return { port, server: `127.0.0.1:${port}`, asked: [], close }
+    } catch (err) {
+      try {
+        socket.close()
+      } catch {
+        // Never bound: nothing to close.
+      }
+      tcp.close(() => undefined)
       if (attempt >= 5) throw err
     }
   }
