@@ -1,7 +1,7 @@
 import type { Check } from '../../../../shared/diagnostics.ts'
 import { describeDnsError, dnsCode, domainOf, FIELDS, isPrivateName, normalName, timed, txtRecords, type CheckBody, type DnsCheckInput } from './input.ts'
 import { organizationalDomain } from './org-domain.ts'
-import { publishTxt } from './records.ts'
+import { publishTxt, sentence } from './records.ts'
 
 // dns.dmarc: the From domain's DMARC policy (RFC 7489 6.6.3: _dmarc at the
 // domain, then at its organizational domain) and whether the identifiers this
@@ -58,7 +58,7 @@ async function dmarcBody(input: DnsCheckInput): Promise<CheckBody> {
   const policy = ((atOrg ? record.tags.get('sp') : undefined) ?? record.tags.get('p'))?.toLowerCase()
   const where = atOrg ? `the DMARC record of its organizational domain ${record.domain}` : `the DMARC record of ${from}`
   if (!policy || !['none', 'quarantine', 'reject'].includes(policy)) {
-    return { verdict: 'fail', summary: `${where} has no valid p= policy (none, quarantine or reject), so receivers may ignore it.`, detail: record.record, fix: publishTxt(`_dmarc.${record.domain}`, `v=DMARC1; p=none; rua=mailto:postmaster@${record.domain}`), field: FIELDS.fromAddress }
+    return { verdict: 'fail', summary: sentence(`${where} has no valid p= policy (none, quarantine or reject), so receivers may ignore it.`), detail: record.record, fix: publishTxt(`_dmarc.${record.domain}`, `v=DMARC1; p=none; rua=mailto:postmaster@${record.domain}`), field: FIELDS.fromAddress }
   }
   const adkim = record.tags.get('adkim')?.toLowerCase() === 's' ? 'strict' : 'relaxed'
   const aspf = record.tags.get('aspf')?.toLowerCase() === 's' ? 'strict' : 'relaxed'
@@ -76,7 +76,7 @@ async function dmarcBody(input: DnsCheckInput): Promise<CheckBody> {
     if (!aligned) {
       return {
         verdict: 'warn',
-        summary: `${where} asks for ${adkim} DKIM alignment, but messages are signed for ${signing}, not ${adkim === 'strict' ? from : `a domain of ${organizationalDomain(from)}`}, so DKIM cannot pass DMARC and SPF alone must.`,
+        summary: sentence(`${where} asks for ${adkim} DKIM alignment, but messages are signed for ${signing}, not ${adkim === 'strict' ? from : `a domain of ${organizationalDomain(from)}`}, so DKIM cannot pass DMARC and SPF alone must.`),
         detail: facts.join('\n'),
         fix: `Set the DKIM domain to ${from} and publish its key there.`,
         field: FIELDS.dkimDomain,
@@ -85,7 +85,7 @@ async function dmarcBody(input: DnsCheckInput): Promise<CheckBody> {
   } else {
     facts.push('DKIM: signing is off, so DMARC passes only through SPF.')
   }
-  return { verdict: 'pass', summary: `${where} is found with ${policyWords}, and mail from this system aligns with ${from}.`, detail: facts.join('\n') }
+  return { verdict: 'pass', summary: sentence(`${where} is found with ${policyWords}, and mail from this system aligns with ${from}.`), detail: facts.join('\n') }
 }
 
 /** The v=DMARC1 records at _dmarc.<domain> (RFC 7489 6.6.3: v=DMARC1 must be the first tag). */
