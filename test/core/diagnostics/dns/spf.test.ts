@@ -44,6 +44,8 @@ beforeAll(async () => {
     '10.2.0.192.in-addr.arpa': { PTR: ['mail.ptr.test'] },
     'mail.ptr.test': { A: ['192.0.2.10'] },
     'bad.test': { TXT: ['v=spf1 ip4:192.0.2 -all'] },
+    'bad6.test': { TXT: ['v=spf1 ip6:2001:db8::1::2 -all'] },
+    'badcidr.test': { TXT: ['v=spf1 a/33 -all'] },
     'unknown.test': { TXT: ['v=spf1 ipv4:192.0.2.10 -all'] },
     'incnone.test': { TXT: ['v=spf1 include:nothing.test -all'] },
     'broken.test': { rcode: 'SERVFAIL' },
@@ -112,6 +114,8 @@ describe('SPF evaluation (RFC 7208)', () => {
   it('gives permerror for two SPF records, bad syntax and an include without a record; none for no record', async () => {
     expect(await evaluate('two.test')).toMatchObject({ result: 'permerror', problem: 'multiple' })
     expect(await evaluate('bad.test')).toMatchObject({ result: 'permerror', problem: 'syntax', reason: expect.stringContaining('ip4:192.0.2') })
+    expect(await evaluate('bad6.test')).toMatchObject({ result: 'permerror', reason: expect.stringContaining('"ip6:2001:db8::1::2" does not hold an IPv6 address') })
+    expect(await evaluate('badcidr.test')).toMatchObject({ result: 'permerror', reason: expect.stringContaining('"a/33" has a prefix length out of range') })
     expect(await evaluate('unknown.test')).toMatchObject({ result: 'permerror', problem: 'syntax', reason: expect.stringContaining('unknown term "ipv4:192.0.2.10"') })
     expect(await evaluate('incnone.test')).toMatchObject({ result: 'permerror', problem: 'include-none' })
     expect(await evaluate('none.test')).toMatchObject({ result: 'none', problem: 'no-record' })

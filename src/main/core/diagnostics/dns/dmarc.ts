@@ -53,7 +53,11 @@ async function dmarcBody(input: DnsCheckInput): Promise<CheckBody> {
       field: FIELDS.fromAddress,
     }
   }
-  const record = found[0]!
+  return judgeRecord(input, from, found[0]!)
+}
+
+/** One record found: its policy for the From domain, and whether DKIM aligns with it. */
+function judgeRecord(input: DnsCheckInput, from: string, record: DmarcRecord): CheckBody {
   const atOrg = record.domain !== from
   const policy = ((atOrg ? record.tags.get('sp') : undefined) ?? record.tags.get('p'))?.toLowerCase()
   const where = atOrg ? `the DMARC record of its organizational domain ${record.domain}` : `the DMARC record of ${from}`

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from '../../../../shared/settings.ts'
 import { expandIPv6, type AddressFamily } from './input.ts'
 
 // An SPF record read as RFC 7208 writes it: terms, qualifiers, dual CIDR
@@ -65,68 +66,64 @@ export function parseSpf(record: string): SpfRecord {
 }
 
 function parseDirective(text: string): Directive {
-  let qualifier: Qualifier = '+'
-  let rest = text
-  if ('+-~?'.includes(rest[0]!)) {
-    qualifier = rest[0] as Qualifier
-    rest = rest.slice(1)
-  }
+  const qualified = '+-~?'.includes(text[0]!)
+  const qualifier = (qualified ? text[0] : '+') as Qualifier
+  const rest = qualified ? text.slice(1) : text
   const name = (/^[a-z0-9]+/i.exec(rest)?.[0] ?? '').toLowerCase()
-  const args = rest.slice(name.length)
   if (!MECHANISMS.has(name)) throw new SpfSyntaxError(`unknown term "${text}"`)
+  return { qualifier, mechanism: parseMechanism(name, rest.slice(name.length), text), text }
+}
+
+function parseMechanism(name: string, args: string, text: string): Mechanism {
   const bad = (why: string) => new SpfSyntaxError(`"${text}" ${why}`)
   switch (name) {
     case 'all':
       if (args !== '') throw bad('takes no argument')
-      return { qualifier, mechanism: { kind: 'all' }, text }
+      return { kind: 'all' }
     case 'include':
-    case 'exists': {
-      if (!args.startsWith(':') || args.length < 2) throw bad('needs a domain (include:example.com)')
-      const domain = args.slice(1)
-      checkMacroString(domain, text, true)
-      return { qualifier, mechanism: { kind: name, domain }, text }
-    }
+    case 'exists':
+      if (!args.startsWith(':') || args.length < 2) throw bad(`needs a domain (${name}:example.com)`)
+      checkMacroString(args.slice(1), text, true)
+      return { kind: name, domain: args.slice(1) }
     case 'a':
-    case 'mx': {
-      const m = /^(?::((?:%\{[^}]*\}|%[%_-]|[^/%])+))?(?:\/(\d+))?(?:\/\/(\d+))?$/.exec(args)
-      if (!m) throw bad('is not written as a[:domain][/prefix][//prefix6]')
-      const cidr4 = m[2] === undefined ? 32 : Number(m[2])
-      const cidr6 = m[3] === undefined ? 128 : Number(m[3])
-      if (cidr4 > 32 || cidr6 > 128) throw bad('has a prefix length out of range')
-      if (m[1] !== undefined) checkMacroString(m[1], text, true)
-      return { qualifier, mechanism: { kind: name, domain: m[1] ?? null, cidr4, cidr6 }, text }
-    }
+    case 'mx':
+      return parseHostMechanism(name, args, text, bad)
     case 'ptr': {
       if (args !== '' && (!args.startsWith(':') || args.length < 2)) throw bad('is not written as ptr[:domain]')
       const domain = args ? args.slice(1) : null
       if (domain !== null) checkMacroString(domain, text, true)
-      return { qualifier, mechanism: { kind: 'ptr', domain }, text }
+      return { kind: 'ptr', domain }
     }
-    default: {
-      const family: AddressFamily = name === 'ip4' ? 4 : 6
-      if (!args.startsWith(':')) throw bad(`needs an address (${name}:${family === 4 ? '192.0.2.0/24' : '2001:db8::/32'})`)
-      const value = args.slice(1)
-      const slash = value.lastIndexOf('/')
-      const address = slash >= 0 ? value.slice(0, slash) : value
-      const prefixText = slash >= 0 ? value.slice(slash + 1) : null
-      const max = family === 4 ? 32 : 128
-      if (prefixText !== null && !/^\d{1,3}$/.test(prefixText)) throw bad('has a prefix length that is not a number')
-      const prefix = prefixText === null ? max : Number(prefixText)
-      if (prefix > max) throw bad('has a prefix length out of range')
-      const valid = family === 4 ? /^(\d{1,3})(\.\d{1,3}){3}$/.test(address) && address.split('.').every((p) => Number(p) <= 255) : isIPv6Text(address)
-      if (!valid) throw bad(`does not hold an IPv${family} address`)
-      return { qualifier, mechanism: { kind: name as 'ip4' | 'ip6', address, prefix }, text }
-    }
+    default:
+      return parseNetwork(name === 'ip4' ? 4 : 6, args, bad)
   }
 }
 
-function isIPv6Text(v: string): boolean {
-  if (!/^[0-9a-f:.]+$/i.test(v) || !v.includes(':')) return false
-  try {
-    return expandIPv6(v).split(':').length === 8 && expandIPv6(v).split(':').every((g) => /^[0-9a-f]{4}$/.test(g))
-  } catch {
-    return false
-  }
+/** a and mx: an optional domain, then an optional IPv4 and IPv6 prefix length ("a:host.example.com/24//64"). */
+function parseHostMechanism(kind: 'a' | 'mx', args: string, text: string, bad: (why: string) => SpfSyntaxError): Mechanism {
+  const m = /^(?::((?:%\{[^}]*\}|%[%_-]|[^/%])+))?(?:\/(\d+))?(?:\/\/(\d+))?$/.exec(args)
+  if (!m) throw bad(`is not written as ${kind}[:domain][/prefix][//prefix6]`)
+  const cidr4 = m[2] === undefined ? 32 : Number(m[2])
+  const cidr6 = m[3] === undefined ? 128 : Number(m[3])
+  if (cidr4 > 32 || cidr6 > 128) throw bad('has a prefix length out of range')
+  if (m[1] !== undefined) checkMacroString(m[1], text, true)
+  return { kind, domain: m[1] ?? null, cidr4, cidr6 }
+}
+
+/** ip4:<address>[/prefix] and ip6:<address>[/prefix]. */
+function parseNetwork(family: AddressFamily, args: string, bad: (why: string) => SpfSyntaxError): Mechanism {
+  const kind = family === 4 ? 'ip4' : 'ip6'
+  if (!args.startsWith(':')) throw bad(`needs an address (${kind}:${family === 4 ? '192.0.2.0/24' : '2001:db8::/32'})`)
+  const value = args.slice(1)
+  const slash = value.lastIndexOf('/')
+  const address = slash >= 0 ? value.slice(0, slash) : value
+  const prefixText = slash >= 0 ? value.slice(slash + 1) : null
+  const max = family === 4 ? 32 : 128
+  if (prefixText !== null && !/^\d{1,3}$/.test(prefixText)) throw bad('has a prefix length that is not a number')
+  const prefix = prefixText === null ? max : Number(prefixText)
+  if (prefix > max) throw bad('has a prefix length out of range')
+  if (!(family === 4 ? isIPv4(address) : isIPv6(address) && !address.startsWith('['))) throw bad(`does not hold an IPv${family} address`)
+  return { kind, address, prefix }
 }
 
 const MACRO = /%(\{([a-z])(\d*)(r?)([.\-+,/_=]*)\}|%|_|-)/gi
