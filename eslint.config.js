@@ -40,6 +40,12 @@ export default tseslint.config(
   room(['**/*.{ts,tsx,js,mjs,cjs}'], [], ''),
   room(['src/main/electron/**'], ['**/renderer/**', '**/web/**'], 'The desktop shell serves the engine over IPC; it does not reach into the renderer or the web adapter.', true),
   room(['src/main/core/**'], ['**/main/web/**', '**/main/electron/**', '**/renderer/**', '../../web/**', '../../electron/**', '../web/**', '../electron/**'], 'The engine (src/main/core) runs without its adapters and the renderer: they import it, never the other way.'),
+  // The checks only look: no queue, storage, log or settings store (the handler hands them the settings), and never an adapter.
+  room(
+    ['src/main/core/diagnostics/**'],
+    ['**/main/web/**', '**/main/electron/**', '**/renderer/**', '../../web/**', '../../electron/**', '**/queue/**', '**/storage/**', '**/logs/**', '**/engine/**', '**/settings/**', '**/delivery/worker*', '**/delivery/session*'],
+    'The Troubleshooting checks (src/main/core/diagnostics) only look and never send: they import no queue, storage, log, settings store, engine, delivery worker or session, nor an adapter.',
+  ),
   room(['src/main/web/**'], ['**/electron/**', '**/renderer/**'], 'The web adapter serves the engine over HTTP; it does not import the desktop shell or the renderer.'),
   room(['src/renderer/**'], ['**/main/**'], 'The renderer talks to the engine only through the API object; it imports src/shared, never the main process.'),
   room(['src/shared/**'], ['**/main/**', '**/renderer/**', 'node:*'], 'src/shared is the contract: no Node, no main process, no renderer.'),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DAY_FORMAT } from './calendar.ts'
-import { hasNoControlChars, mailboxSchema, noControlMessage, settingsUpdateSchema, type SettingsView } from './settings.ts'
+import { hasNoControlChars, isFqdn, isMailbox, mailboxSchema, noControlMessage, settingsSchema, settingsUpdateSchema, type SettingsView } from './settings.ts'
+import type { Check, DiagnosticsReport } from './diagnostics.ts'
 import { EVENT_LEVELS, MAIL_LOG_STATUSES, QUEUE_FILTER_ACTIONS, QUEUE_STATES } from './types.ts'
 import type {
   DeleteAllResult,
@@ -54,6 +55,25 @@ export const queueFilterFields = {
     .optional(),
 }
 
+/**
+ * The Troubleshooting checks' request: the Edit Settings form's values, saved or not (absent: the saved
+ * settings), its password as settings.update takes it (absent: the saved one; null: none), and where a
+ * test message would go — a domain (its postmaster is asked) or an address.
+ */
+export const diagnosticsRequestSchema = settingsUpdateSchema.extend({
+  settings: settingsSchema.optional(),
+  recipientDomain: z
+    .string()
+    .trim()
+    .max(254, 'The recipient domain is at most 254 characters.')
+    .refine((v) => v === '' || isFqdn(v) || isMailbox(v), 'Enter a recipient domain such as example.com, or an email address.')
+    .optional(),
+  /** 'connection': only how mail leaves (relay or direct checks), as Edit Settings' Check connection runs them. */
+  scope: z.enum(['all', 'connection']).default('all'),
+  /** Echoed in each diagnostics.progress event, so a window tells its run from another's. */
+  runId: z.string().regex(/^[\w.:-]{1,64}$/, 'A run id is up to 64 letters, digits and . : _ -').optional(),
+}).prefault({})
+
 const queueIdSchema = z.object({ queueId: z.string().regex(/^[0-9A-F]{6,20}$/, 'Not a queue id.') })
 
 export const requestSchemas = {
@@ -103,6 +123,7 @@ export const requestSchemas = {
     top: z.number().int().min(1).max(1000).default(20),
     format: z.enum(['text', 'csv']),
   }),
+  'diagnostics.run': diagnosticsRequestSchema,
 } satisfies Record<ApiMethod, z.ZodType>
 
 /** Which log to export as CSV, filtered as its page is. */
@@ -140,6 +161,8 @@ export interface ApiResponses {
   'reports.day': DayReport
   /** The report as a file: plain text in pflogsumm's layout, or CSV. */
   'reports.export': { filename: string; mimeType: string; content: string }
+  /** Every check of the run, in CHECK_IDS order; diagnostics.progress events carry each as it finishes. Nothing is sent. */
+  'diagnostics.run': DiagnosticsReport
 }
 
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]>
@@ -173,6 +196,8 @@ export interface ApiEvents {
   'settings.changed': { fields: string[] }
   /** A chunked bulk action (Delete Queue, Flush Queue, an action on a filter) moving on. */
   'queue.progress': QueueProgress
+  /** One Troubleshooting check finished; runId is the request's, or null. */
+  'diagnostics.progress': { runId: string | null; check: Check }
 }
 
 /** Turns a zod failure into the API's error: one message per field, the first for each. */

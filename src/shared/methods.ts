@@ -22,8 +22,9 @@ export const API_METHODS = [
   'logs.exportCsv',
   'reports.day',
   'reports.export',
+  'diagnostics.run',
 ] as const
 
 export type ApiMethod = (typeof API_METHODS)[number]
 
-export const EVENT_NAMES = ['queue.changed', 'mailLog.appended', 'events.appended', 'delivery.progress', 'settings.changed', 'queue.progress'] as const
+export const EVENT_NAMES = ['queue.changed', 'mailLog.appended', 'events.appended', 'delivery.progress', 'settings.changed', 'queue.progress', 'diagnostics.progress'] as const

@@ -27,6 +27,9 @@ describe('lint keeps the rooms', () => {
     ['src/renderer/App.tsx', "import { openEngine } from '../main/core/engine/engine.ts'", /renderer talks to the engine only through the API object/],
     ['src/shared/api.ts', "import { readFileSync } from 'node:fs'", /src\/shared is the contract/],
     ['src/main/web/server.ts', "import { menuTemplate } from '../electron/menu.ts'", /web adapter .* does not import the desktop shell/],
+    ['src/main/core/diagnostics/run.ts', "import { Queue } from '../queue/queue.ts'", /checks .* only look and never send/],
+    ['src/main/core/diagnostics/relay.ts', "import { SmtpSession } from '../delivery/session.ts'", /checks .* only look and never send/],
+    ['src/main/core/diagnostics/relay.ts', "import { startWebServer } from '../../web/server.ts'", /checks .* only look and never send/],
   ])('%s: %s is refused', async (file, line, message) => {
     expect(await restricted(file, line)).toEqual([expect.stringMatching(message)])
   })
@@ -35,5 +38,6 @@ describe('lint keeps the rooms', () => {
     expect(await restricted('src/main/web/server.ts', "import type { Engine } from '../core/engine/engine-types.ts'")).toEqual([])
     expect(await restricted('src/renderer/App.tsx', "import type { Status } from '../shared/types.ts'")).toEqual([])
     expect(await restricted('src/main/electron/main.ts', "import { app } from 'electron'")).toEqual([])
+    expect(await restricted('src/main/core/diagnostics/direct.ts', "import { resolveMailHosts } from '../delivery/mx.ts'")).toEqual([])
   })
 })

@@ -57,8 +57,10 @@ export class CoreEngine implements Engine, EngineParts {
   /** Delete Queue, Flush Queue and actions on a filter, in chunks, one at a time. */
   readonly bulk: BulkRunner
   private readonly now: () => number
-  private readonly directPort: number
-  private readonly dnsServers: string[] | null
+  /** Port for direct delivery: 25, or a test's. */
+  readonly directPort: number
+  /** The resolver's servers for direct delivery and the checks; null for the system's. */
+  readonly dnsServers: string[] | null
   private transport: Transport | null = null
   private pruneTimer: NodeJS.Timeout | null = null
   private pruning: Promise<void> | null = null

@@ -11,6 +11,10 @@ import { reportToCsv } from '../reports/export-csv.ts'
 import { reportToText } from '../reports/export-text.ts'
 import { dayReport } from '../reports/day-report.ts'
 import type { SettingsStore } from '../settings/settings-store.ts'
+import { checkGroups } from '../diagnostics/groups.ts'
+import { runDiagnostics } from '../diagnostics/run.ts'
+import { FIELD_LABELS } from '../../../shared/labels.ts'
+import { InputError } from './api-errors.ts'
 import type { BulkRunner } from './bulk.ts'
 import type { Notifier } from './notifier.ts'
 import type { Watch } from './watch.ts'
@@ -33,6 +37,8 @@ export interface EngineParts {
   readonly watch: Watch
   readonly notifier: Notifier
   readonly bulk: BulkRunner
+  readonly directPort: number
+  readonly dnsServers: string[] | null
   logEvent(level: 'info' | 'warning' | 'error', source: string, message: string, details?: Record<string, unknown>): void
   status(): Status
   saveSettings(req: ApiParsedRequest<'settings.update'>): Promise<ApiResponse<'settings.update'>>
@@ -109,6 +115,28 @@ const exportReport: Handler<'reports.export'> = (e, req) => {
     : { filename: `smtp-report-${req.date}.txt`, mimeType: 'text/plain', content: reportToText(report) }
 }
 
+const runChecks: Handler<'diagnostics.run'> = (e, req) => {
+  const saved = e.settings.get()
+  if (!req.settings && e.settings.problem) throw new InputError(`The checks need settings, and the saved ones cannot be read. ${e.settings.problem.message}`)
+  const settings = req.settings ?? saved
+  // The saved password goes only to the saved Relay Host: a form pointing elsewhere must type it.
+  if (req.password === undefined && settings.useSasl && settings.relayHost !== saved.relayHost && e.settings.hasPassword()) {
+    const message = `Type the Password to check ${settings.relayHost}: the saved one is sent only to the saved ${FIELD_LABELS.relayHost}${saved.relayHost ? ` (${saved.relayHost})` : ''}.`
+    throw new InputError(message, { password: message })
+  }
+  const password = async () => (req.password !== undefined ? req.password : settings.useSasl ? e.settings.password() : null)
+  const runId = req.runId ?? null
+  return runDiagnostics(
+    { settings, password, recipientDomain: req.recipientDomain, dnsServers: e.dnsServers, directPort: e.directPort },
+    {
+      groups: checkGroups(settings, req.scope),
+      onCheck: (check) => e.notifier.emit('diagnostics.progress', { runId, check }),
+      onError: (err, checks) =>
+        e.logEvent('error', 'diagnostics', `A Troubleshooting check stopped on a fault of the console: ${(err as Error).message}`, { checks, stack: (err as Error).stack }),
+    },
+  )
+}
+
 export function makeHandlers(e: EngineParts): Handlers {
   return {
     'status.get': () => e.status(),
@@ -134,5 +162,6 @@ export function makeHandlers(e: EngineParts): Handlers {
     'logs.exportCsv': (req) => e.exportLink(req),
     'reports.day': (req) => dayReport(e.db, req.date, req.top),
     'reports.export': (req) => exportReport(e, req),
+    'diagnostics.run': (req) => runChecks(e, req),
   }
 }
