@@ -1,7 +1,7 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession, type SMTPServerAddress } from 'smtp-server'
-import { selfSignedCert } from './tls.ts'
+import { selfSignedCert, type TestCert } from './tls.ts'
 
 // Real SMTP servers on loopback for the engine to talk to: plain, STARTTLS,
 // implicit TLS, with AUTH, and with scripted replies per recipient or message.
@@ -21,6 +21,8 @@ export interface TestSmtp {
   received: Received[]
   /** Connections opened and closed so far, to see sessions reused and let go. */
   connections: { opened: number; closed: number }
+  /** AUTH attempts the server saw (a check must not log in where it should not). */
+  auths: number
   close(): Promise<void>
 }
 
@@ -40,6 +42,10 @@ export interface TestSmtpOptions {
   holdData?: Promise<unknown>
   port?: number
   host?: string
+  /** The server's certificate; a fresh self-signed one for localhost by default. */
+  cert?: TestCert
+  /** smtp-server options beyond these (authMethods, disableReverseLookup, …). */
+  serverOptions?: Partial<SMTPServerOptions>
 }
 
 export function smtpError(code: number, message: string): Error {
@@ -48,10 +54,11 @@ export function smtpError(code: number, message: string): Error {
 
 export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
   const received: Received[] = []
-  const cert = selfSignedCert()
+  const cert = opts.cert ?? selfSignedCert()
   const tls = opts.tls ?? 'starttls'
   let dataCount = 0
   const connections = { opened: 0, closed: 0 }
+  let auths = 0
   const options: SMTPServerOptions = {
     onConnect(_session, cb) {
       connections.opened++
@@ -70,6 +77,7 @@ export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
     banner: 'test server ready',
     size: 50 * 1024 * 1024,
     onAuth(auth, _session, cb) {
+      auths++
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) return cb(null, { user: auth.username })
       return cb(smtpError(535, '5.7.8 Authentication credentials invalid'))
     },
@@ -107,6 +115,7 @@ export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
         else reply()
       })
     },
+    ...opts.serverOptions,
   }
   const server = new SMTPServer(options)
   server.on('error', () => undefined)
@@ -125,6 +134,9 @@ export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
     port,
     received,
     connections,
+    get auths() {
+      return auths
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

@@ -148,7 +148,8 @@ export async function runDiagnostics(input: RunInput, options: RunOptions): Prom
         finish(check(id, group.checks[id]!, 'fail', `The check stopped on a fault of the console: ${(err as Error).message ?? String(err)}. See Logs.`, startedAt))
       }
     }
-    ended.add(group)
+    // A group that ends because the bound stopped it has not ended on its own.
+    if (!stop.signal.aborted) ended.add(group)
   }
   const runs = options.groups.map((g) => runGroup(g))
   // The DNS checks wait for the address the connecting groups learn; once they are done, there is none to wait for.
