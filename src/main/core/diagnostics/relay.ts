@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto'
 import type { Check, CheckId } from '../../../shared/diagnostics.ts'
 import { effectiveRelayPort, effectiveTls, type EffectiveTls, type SettingsFields } from '../../../shared/settings.ts'
 import { answersTls } from '../delivery/tls-probe.ts'
 import { decodeFailure } from '../errors/decoder.ts'
 import { judgeCertificate } from './certificate.ts'
+import { senderCheck } from './relay-sender.ts'
 import { check, isRoutable, type CheckGroup, type DiagnosticsContext } from './run.ts'
 import { addressInEhlo, capabilities, ProbeError, replyText, SmtpProbe, type Reply } from './smtp-probe.ts'
 
@@ -408,7 +408,7 @@ class RelayRun {
     const password = await this.ctx.password()
     if (!password) return c('fail', 'Use SASL Authorization is on, but no Password is set.', { fix: "Enter the relay's Password under Use SASL Authorization.", field: 'password' })
     if (!probe.encrypted) probe.note('*  Allow password without TLS (unsafe) is on: the Username and Password cross the network readable.')
-    const reply = await this.login(mechanism, this.s.username, password)
+    const reply = await probe.login(mechanism, this.s.username, password, this.limits.commandMs)
     const said = replyText(reply)
     if (reply.code === 235) return c('pass', `The relay accepted the Username and Password (AUTH ${mechanism}${probe.encrypted ? ` over ${probe.tls!.protocol ?? 'TLS'}` : ', without TLS'}).`)
     if (reply.code >= 400 && reply.code < 500) return c('warn', `The relay could not check the sign-in just now: "${said}".`, { fix: 'Run the checks again in a few minutes; if it stays, ask the relay\'s administrator.' })
@@ -420,64 +420,11 @@ class RelayRun {
     })
   }
 
-  /** One SASL exchange; the transcript shows the mechanism, never the credentials. */
-  private async login(mechanism: 'PLAIN' | 'LOGIN' | 'CRAM-MD5', user: string, pass: string): Promise<Reply> {
-    const probe = this.probe!
-    const ms = this.limits.commandMs
-    const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
-    const hidden = '(hidden)'
-    if (mechanism === 'PLAIN') {
-      const reply = await probe.command(`AUTH PLAIN ${b64(`\0${user}\0${pass}`)}`, ms, `AUTH PLAIN ${hidden}`)
-      return reply
-    }
-    if (mechanism === 'LOGIN') {
-      const first = await probe.command('AUTH LOGIN', ms)
-      if (first.code !== 334) return first
-      const second = await probe.command(b64(user), ms, `${hidden} (Username)`)
-      if (second.code !== 334) return second
-      return probe.command(b64(pass), ms, `${hidden} (Password)`)
-    }
-    const challenge = await probe.command('AUTH CRAM-MD5', ms)
-    if (challenge.code !== 334) return challenge
-    const digest = createHmac('md5', pass).update(Buffer.from(challenge.lines[0] ?? '', 'base64')).digest('hex')
-    return probe.command(b64(`${user} ${digest}`), ms, `${hidden} (Username and digest)`)
-  }
-
   // ── relay.sender ────────────────────────────────────────────────────
   private async sender(): Promise<Check> {
-    const started = Date.now()
-    const id = 'relay.sender'
-    const title = RELAY_CHECKS[id]
     const probe = this.probe!
-    const from = this.s.fromAddress
-    const fromDomain = from.slice(from.lastIndexOf('@') + 1)
-    const to = this.ctx.recipientAddress ?? `postmaster@${this.ctx.recipientDomain ?? fromDomain}`
-    const mark = this.transcript.length
-    const mail = await probe.command(`MAIL FROM:<${from}>`, this.limits.commandMs)
-    const rcpt = mail.code === 250 ? await probe.command(`RCPT TO:<${to}>`, this.limits.commandMs) : null
-    await probe.quit(this.limits.commandMs, true)
     this.probe = null
-    const notes = [
-      this.ctx.recipientDomain ? '' : `No recipient domain was named, so the From Address's own postmaster was asked: a relay may take that without relaying. Name the domain your mail goes to for a real test.`,
-      'Nothing was sent: the envelope was reset (RSET) before any DATA.',
-    ].filter(Boolean)
-    const detail = [...notes, '', ...this.transcript.slice(mark)].join('\n')
-    const failed = rcpt ?? mail
-    if (rcpt && (rcpt.code === 250 || rcpt.code === 251)) {
-      return check(id, title, 'pass', `The relay accepts mail from ${from} to ${to}.`, started, { detail })
-    }
-    const said = replyText(failed)
-    const decoded = decodeFailure(
-      { message: said, response: said, responseCode: failed.code, command: rcpt ? `RCPT TO:<${to}>` : `MAIL FROM:<${from}>` },
-      { phase: rcpt ? 'rcpt' : 'mail', host: this.host, port: this.port, tls: this.mode, direct: false, saslConfigured: this.s.useSasl },
-    )
-    const field = decoded.cause === 'relay-denied' || decoded.cause === 'auth-required' ? (this.s.useSasl ? 'fromAddress' : 'useSasl') : rcpt ? undefined : 'fromAddress'
-    const what = rcpt ? `RCPT TO:<${to}>` : `MAIL FROM:<${from}>`
-    return check(id, title, failed.code < 500 ? 'warn' : 'fail', `${decoded.summary.replace(/\.$/, '')} (answer to ${what}: "${said}").`, started, {
-      fix: decoded.fix.replace(/ ?The message waits in the queue; use Flush Queue once this is fixed\.$/, ''),
-      ...(field ? { field } : {}),
-      detail,
-    })
+    return senderCheck(probe, this.ctx, { host: this.host, port: this.port, tls: this.mode, commandMs: this.limits.commandMs, title: RELAY_CHECKS['relay.sender'] })
   }
 
   private transcriptText(): string {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { connect as netConnect, isIP, type Socket } from 'node:net'
 import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls'
 
@@ -254,6 +255,24 @@ export class SmtpProbe {
       secure.once('close', onClose)
       secure.once('secureConnect', () => done(null))
     })
+  }
+
+  /** One SASL exchange, as nodemailer would pick it; the transcript shows the mechanism, never the credentials. */
+  async login(mechanism: 'PLAIN' | 'LOGIN' | 'CRAM-MD5', user: string, pass: string, ms: number): Promise<Reply> {
+    const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
+    const hidden = '(hidden)'
+    if (mechanism === 'PLAIN') return this.command(`AUTH PLAIN ${b64(`\0${user}\0${pass}`)}`, ms, `AUTH PLAIN ${hidden}`)
+    if (mechanism === 'LOGIN') {
+      const first = await this.command('AUTH LOGIN', ms)
+      if (first.code !== 334) return first
+      const second = await this.command(b64(user), ms, `${hidden} (Username)`)
+      if (second.code !== 334) return second
+      return this.command(b64(pass), ms, `${hidden} (Password)`)
+    }
+    const challenge = await this.command('AUTH CRAM-MD5', ms)
+    if (challenge.code !== 334) return challenge
+    const digest = createHmac('md5', pass).update(Buffer.from(challenge.lines[0] ?? '', 'base64')).digest('hex')
+    return this.command(b64(`${user} ${digest}`), ms, `${hidden} (Username and digest)`)
   }
 
   /** RSET and QUIT where the connection still stands, then closes it; never throws. */
