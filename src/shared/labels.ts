@@ -12,6 +12,13 @@ export const FIELD_LABELS = {
   relayPort: 'Relay Port',
   useSasl: 'Use SASL Authorization',
   username: 'Username',
+  authMethod: 'Sign-in method',
+  oauthTenantId: 'Tenant ID',
+  oauthClientId: 'Client ID',
+  oauthCredential: 'Client credential',
+  oauthCertificatePem: 'Certificate',
+  oauthTokenUrl: 'Token URL',
+  oauthScope: 'Scope',
   tlsMode: 'TLS mode',
   verifyCertificate: 'Verify certificate',
   allowPlainAuth: 'Allow password without TLS (unsafe)',
@@ -31,6 +38,11 @@ export type SettingsField = keyof typeof FIELD_LABELS
 
 /** The password is not a settings field (it is stored sealed, apart), but it is the seed's ninth label. */
 export const PASSWORD_LABEL = 'Password'
+
+/** The OAuth 2.0 secrets: like the password, stored sealed and apart from the settings, never shown. */
+export const CLIENT_SECRET_LABEL = 'Client secret'
+export const PRIVATE_KEY_LABEL = 'Private key'
+export const SERVICE_ACCOUNT_KEY_LABEL = 'Service account key (JSON)'
 
 /** The unit a number is typed in on the form, where it is not obvious from the label. */
 const FORM_UNITS: Partial<Record<SettingsField, string>> = {

@@ -1,11 +1,69 @@
 import { z } from 'zod'
-import { FIELD_LABELS, PASSWORD_LABEL, type SettingsField } from './labels.ts'
+import { CLIENT_SECRET_LABEL, FIELD_LABELS, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL, type SettingsField } from './labels.ts'
 
 // The settings of the SMTP page. Labels are the seed's words; the advanced
 // fields are what a mature mail tool needs beyond them.
 
 export const TLS_MODES = ['auto', 'starttls', 'implicit'] as const
 export type TlsMode = (typeof TLS_MODES)[number]
+
+/**
+ * How the console signs in to the relay under Use SASL Authorization: the Username and Password, or an
+ * OAuth 2.0 access token (SASL XOAUTH2) fetched by the console itself, with no user present.
+ */
+export const AUTH_METHODS = ['password', 'oauth-microsoft', 'oauth-google', 'oauth-custom'] as const
+export type AuthMethod = (typeof AUTH_METHODS)[number]
+
+/** How a Microsoft 365 app proves who it is to the token endpoint: a client secret, or a certificate whose key signs an assertion. */
+export const OAUTH_CREDENTIALS = ['secret', 'certificate'] as const
+export type OAuthCredential = (typeof OAUTH_CREDENTIALS)[number]
+
+/** A method that signs in with a token rather than the Password. */
+export const isOAuthMethod = (m: AuthMethod): boolean => m !== 'password'
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const isGuid = (v: string): boolean => GUID.test(v)
+
+/**
+ * A token URL the client secret may be sent to: https, or http to this machine only (a local gateway, a test),
+ * since the secret travels in the request.
+ */
+export function tokenUrlProblem(value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return `${FIELD_LABELS.oauthTokenUrl} must be a full address, such as https://login.example.com/oauth2/token.`
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return url.username || url.password ? `${FIELD_LABELS.oauthTokenUrl} must not contain a user name or password: enter the ${CLIENT_SECRET_LABEL} in its own field.` : null
+  return `${FIELD_LABELS.oauthTokenUrl} must start with https:// (the ${CLIENT_SECRET_LABEL} is sent to it); http:// is allowed only to this machine.`
+}
+
+/** The parts of a Google service account key (the JSON file of the Google Cloud console) the console uses. */
+export interface ServiceAccountKey {
+  clientEmail: string
+  privateKeyId: string
+  privateKey: string
+}
+
+const SERVICE_ACCOUNT_SHAPE = `The ${SERVICE_ACCOUNT_KEY_LABEL} must be the JSON key file Google gives for a service account (with "type": "service_account", "client_email" and "private_key").`
+
+/** Reads a service account key; a string is what is wrong with it, in the admin's words. */
+export function parseServiceAccountKey(text: string): ServiceAccountKey | string {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return `${SERVICE_ACCOUNT_SHAPE} This text is not JSON.`
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return SERVICE_ACCOUNT_SHAPE
+  const k = raw as Record<string, unknown>
+  if (k.type !== 'service_account') return `${SERVICE_ACCOUNT_SHAPE} This key's type is ${JSON.stringify(k.type ?? null)}.`
+  if (typeof k.client_email !== 'string' || !isMailbox(k.client_email)) return `${SERVICE_ACCOUNT_SHAPE} Its client_email is missing.`
+  if (typeof k.private_key !== 'string' || !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(k.private_key)) return `${SERVICE_ACCOUNT_SHAPE} Its private_key is missing.`
+  return { clientEmail: k.client_email, privateKeyId: typeof k.private_key_id === 'string' ? k.private_key_id : '', privateKey: k.private_key }
+}
 
 /** What a connection really does once Use TLS, the mode and the port are combined. */
 export type EffectiveTls = 'none' | 'starttls' | 'implicit' | 'opportunistic'
@@ -134,6 +192,42 @@ export const settingsFieldsSchema = z.object({
     .nullable(),
   useSasl: z.boolean(),
   username: noCrlf(FIELD_LABELS.username).max(256, `${FIELD_LABELS.username} is limited to 256 characters.`).refine(hasNoControlChars, noControlMessage(FIELD_LABELS.username)),
+  // The sign-in fields default, so an update written before they existed (a script, an older window) still reads as Password.
+  authMethod: z.enum(AUTH_METHODS, { error: `Choose a ${FIELD_LABELS.authMethod}: Password, Microsoft 365, Google or another provider.` }).default('password'),
+  oauthTenantId: noCrlf(FIELD_LABELS.oauthTenantId)
+    .trim()
+    .refine(
+      (v) => v === '' || isGuid(v) || isFqdn(v),
+      `${FIELD_LABELS.oauthTenantId} must be the tenant's ID (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47) or its domain, such as contoso.onmicrosoft.com.`,
+    )
+    .default(''),
+  oauthClientId: noCrlf(FIELD_LABELS.oauthClientId)
+    .trim()
+    .max(256, `${FIELD_LABELS.oauthClientId} is limited to 256 characters.`)
+    .refine((v) => !/[\s\x00-\x1f\x7f]/.test(v), `${FIELD_LABELS.oauthClientId} must not contain spaces or control characters.`)
+    .default(''),
+  oauthCredential: z.enum(OAUTH_CREDENTIALS, { error: `Choose the ${FIELD_LABELS.oauthCredential}: a ${CLIENT_SECRET_LABEL} or a certificate.` }).default('secret'),
+  oauthCertificatePem: z
+    .string()
+    .max(CA_PEM_MAX, `The ${FIELD_LABELS.oauthCertificatePem} is limited to 64 KiB: paste only the app's certificate.`)
+    .refine(
+      (v) => v.length > CA_PEM_MAX || v.trim() === '' || isPemCertificates(v),
+      `The ${FIELD_LABELS.oauthCertificatePem} must be in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.`,
+    )
+    .default(''),
+  oauthTokenUrl: noCrlf(FIELD_LABELS.oauthTokenUrl)
+    .trim()
+    .max(2048, `${FIELD_LABELS.oauthTokenUrl} is limited to 2048 characters.`)
+    .superRefine((v, ctx) => {
+      const problem = v === '' ? null : tokenUrlProblem(v)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    })
+    .default(''),
+  oauthScope: noCrlf(FIELD_LABELS.oauthScope)
+    .trim()
+    .max(1024, `${FIELD_LABELS.oauthScope} is limited to 1024 characters.`)
+    .refine(hasNoControlChars, noControlMessage(FIELD_LABELS.oauthScope))
+    .default(''),
   tlsMode: z.enum(TLS_MODES),
   verifyCertificate: z.boolean(),
   /** Lets the SASL password go over a connection without TLS; off, a relay without STARTTLS gets no login at all. */
@@ -176,6 +270,7 @@ export const settingsSchema = settingsFieldsSchema.superRefine((s, ctx) => {
   if (s.relayHost === '' && s.relayPort !== null) {
     ctx.addIssue({ code: 'custom', path: ['relayPort'], message: `Leave ${FIELD_LABELS.relayPort} blank for direct sending (port 25 is used), or enter a ${FIELD_LABELS.relayHost}.` })
   }
+  if (s.useSasl) oauthRules(s, ctx)
   if (s.maxBackoffSec < s.minBackoffSec) {
     ctx.addIssue({ code: 'custom', path: ['maxBackoffSec'], message: `${FIELD_LABELS.maxBackoffSec} must not be shorter than the minimal backoff.` })
   }
@@ -183,6 +278,28 @@ export const settingsSchema = settingsFieldsSchema.superRefine((s, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['verifyCertificate'], message: `A ${FIELD_LABELS.caPem} is only used when ${FIELD_LABELS.verifyCertificate} is on.` })
   }
 })
+
+/** What each OAuth 2.0 sign-in method needs, each message under the field to fill. */
+function oauthRules(s: SettingsFields, ctx: z.RefinementCtx): void {
+  const need = (field: SettingsField, message: string) => ctx.addIssue({ code: 'custom', path: [field], message })
+  const method = s.authMethod
+  if (method === 'password') return
+  if (s.username.trim() !== '' && !isMailbox(s.username.trim())) {
+    need('username', `With OAuth 2.0 the ${FIELD_LABELS.username} is the mailbox to send as: enter its email address, like alerts@example.com.`)
+  }
+  if (method === 'oauth-microsoft') {
+    if (s.oauthTenantId === '') need('oauthTenantId', `Enter the ${FIELD_LABELS.oauthTenantId} of the Microsoft 365 tenant (Microsoft Entra admin center, Overview).`)
+    if (s.oauthClientId === '') need('oauthClientId', `Enter the ${FIELD_LABELS.oauthClientId} (Application ID) of the app registered in Microsoft Entra ID.`)
+    else if (!isGuid(s.oauthClientId)) need('oauthClientId', `The ${FIELD_LABELS.oauthClientId} of a Microsoft Entra app is a GUID, such as 00001111-aaaa-2222-bbbb-3333cccc4444.`)
+    if (s.oauthCredential === 'certificate' && s.oauthCertificatePem.trim() === '') {
+      need('oauthCertificatePem', `Paste the app's ${FIELD_LABELS.oauthCertificatePem} (PEM), the one uploaded to the app registration.`)
+    }
+  }
+  if (method === 'oauth-custom') {
+    if (s.oauthTokenUrl === '') need('oauthTokenUrl', `Enter the provider's ${FIELD_LABELS.oauthTokenUrl}, such as https://login.example.com/oauth2/token.`)
+    if (s.oauthClientId === '') need('oauthClientId', `Enter the ${FIELD_LABELS.oauthClientId} the provider gave this client.`)
+  }
+}
 
 export const DEFAULT_SETTINGS: SettingsFields = {
   useTls: false,
@@ -193,6 +310,13 @@ export const DEFAULT_SETTINGS: SettingsFields = {
   relayPort: null,
   useSasl: false,
   username: '',
+  authMethod: 'password',
+  oauthTenantId: '',
+  oauthClientId: '',
+  oauthCredential: 'secret',
+  oauthCertificatePem: '',
+  oauthTokenUrl: '',
+  oauthScope: '',
   tlsMode: 'auto',
   verifyCertificate: true,
   allowPlainAuth: false,
@@ -207,22 +331,64 @@ export const DEFAULT_SETTINGS: SettingsFields = {
   logRetentionDays: 90,
 }
 
-/** An update: every field, plus the password — undefined keeps it, null clears it, a string replaces it. */
+const oneLineSecret = (label: string, max: number) =>
+  z
+    .string()
+    .max(max, `${label} is limited to ${max} characters.`)
+    .regex(NO_CRLF, `${label} must be on one line (no line breaks).`)
+    .refine(hasNoControlChars, noControlMessage(label))
+    .nullable()
+    .optional()
+
+/** The private key PEM of the Microsoft 365 app's certificate; main checks that it reads and matches the certificate. */
+const PRIVATE_KEY_MAX = 16 * 1024
+const privateKeySchema = z
+  .string()
+  .max(PRIVATE_KEY_MAX, `The ${PRIVATE_KEY_LABEL} is limited to 16 KiB.`)
+  .refine(
+    (v) => v === '' || /-----BEGIN (RSA |ENCRYPTED )?PRIVATE KEY-----/.test(v),
+    `The ${PRIVATE_KEY_LABEL} must be in PEM form, from -----BEGIN PRIVATE KEY----- (or BEGIN RSA PRIVATE KEY) to its END line.`,
+  )
+  .refine((v) => !/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(v), `The ${PRIVATE_KEY_LABEL} must not be protected by a passphrase: export it without one (it is stored sealed, like the ${PASSWORD_LABEL}).`)
+  .nullable()
+  .optional()
+
+const serviceAccountKeySchema = z
+  .string()
+  .max(PRIVATE_KEY_MAX, `The ${SERVICE_ACCOUNT_KEY_LABEL} is limited to 16 KiB.`)
+  .superRefine((v, ctx) => {
+    const parsed = v === '' ? null : parseServiceAccountKey(v)
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed })
+  })
+  .nullable()
+  .optional()
+
+/**
+ * An update: every field, plus the secrets — the password and the OAuth 2.0 client secret, private key and
+ * service account key. Each: undefined keeps the saved one, null (or '') clears it, a string replaces it. The client
+ * secret is the one of the Sign-in method being saved (Microsoft 365 and another provider each keep their own).
+ */
 export const settingsUpdateSchema = z.object({
   settings: settingsSchema,
-  password: z
-    .string()
-    .max(1024, `${PASSWORD_LABEL} is limited to 1024 characters.`)
-    .regex(NO_CRLF, `${PASSWORD_LABEL} must be on one line (no line breaks).`)
-    .refine(hasNoControlChars, noControlMessage(PASSWORD_LABEL))
-    .nullable()
-    .optional(),
+  password: oneLineSecret(PASSWORD_LABEL, 1024),
+  clientSecret: oneLineSecret(CLIENT_SECRET_LABEL, 4096),
+  privateKey: privateKeySchema,
+  serviceAccountKey: serviceAccountKeySchema,
 })
 export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>
+
+export interface OAuthSecretsView {
+  microsoft: { hasClientSecret: boolean; hasPrivateKey: boolean }
+  /** The saved key's service account (its client_email), or null when no key is saved. */
+  google: { serviceAccount: string | null }
+  custom: { hasClientSecret: boolean }
+}
 
 export interface SettingsView {
   settings: SettingsFields
   hasPassword: boolean
+  /** Which OAuth 2.0 secrets are saved, per Sign-in method; never the secrets themselves. */
+  oauth: OAuthSecretsView
   /** How the password is protected: the OS keychain, or a key file beside the data (weaker). */
   secretStorage: { kind: 'os' | 'keyfile'; description: string }
 }

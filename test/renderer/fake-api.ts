@@ -232,6 +232,7 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
   const view: SettingsView = {
     settings: { ...DEFAULT_SETTINGS, hostname: 'mail.example.com', fromAddress: 'alerts@example.com' },
     hasPassword: false,
+    oauth: { microsoft: { hasClientSecret: false, hasPrivateKey: false }, google: { serviceAccount: null }, custom: { hasClientSecret: false } },
     secretStorage: { kind: 'os', description: 'the OS keychain' },
     ...seed.view,
   }
@@ -270,8 +271,18 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
     'settings.update': (request) => {
       const parsed = parseRequest('settings.update', request)
       if (!parsed.ok) return parsed
-      const { settings, password } = parsed.data
-      fake.view = { ...fake.view, settings, hasPassword: password === undefined ? fake.view.hasPassword : password !== null }
+      const { settings, password, clientSecret, privateKey, serviceAccountKey } = parsed.data
+      const o = fake.view.oauth
+      const has = (given: string | null | undefined, saved: boolean) => (given === undefined ? saved : given !== null && given !== '')
+      const oauth = {
+        microsoft: {
+          hasClientSecret: settings.authMethod === 'oauth-microsoft' ? has(clientSecret, o.microsoft.hasClientSecret) : o.microsoft.hasClientSecret,
+          hasPrivateKey: has(privateKey, o.microsoft.hasPrivateKey),
+        },
+        google: { serviceAccount: serviceAccountKey === undefined ? o.google.serviceAccount : serviceAccountKey ? (JSON.parse(serviceAccountKey) as { client_email: string }).client_email : null },
+        custom: { hasClientSecret: settings.authMethod === 'oauth-custom' ? has(clientSecret, o.custom.hasClientSecret) : o.custom.hasClientSecret },
+      }
+      fake.view = { ...fake.view, settings, oauth, hasPassword: password === undefined ? fake.view.hasPassword : password !== null }
       return ok(fake.view)
     },
     'queue.list': (r) => ok(pageOf(fake.queue.filter((q) => matchesFilter(q, r)), r.cursor, r.limit ?? 50)),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseRequest } from '../../src/shared/api.ts'
-import { FIELD_LABELS, PASSWORD_LABEL, type SettingsField } from '../../src/shared/labels.ts'
+import { CLIENT_SECRET_LABEL, FIELD_LABELS, PASSWORD_LABEL, type SettingsField } from '../../src/shared/labels.ts'
 import type { SettingsFields } from '../../src/shared/settings.ts'
 import type { CoreEngine } from '../../src/main/core/engine/engine.ts'
 import { engineWith, removeDir, testSettings, unwrap } from '../helpers/engine.ts'
@@ -35,6 +35,13 @@ const REFUSED: Partial<{ [K in SettingsField]: unknown }> = {
   greetingTimeoutSec: 0,
   maxMessageSizeBytes: 1,
   logRetentionDays: 0,
+  authMethod: 'kerberos',
+  oauthTenantId: 'not a tenant',
+  oauthClientId: 'client id',
+  oauthCredential: 'password',
+  oauthCertificatePem: '-----BEGIN CERTIFICATE-----',
+  oauthTokenUrl: 'http://idp.example.test/token',
+  oauthScope: 'mail\u0007send',
 }
 
 function fieldErrors(settings: unknown, password?: string): Record<string, string> {
@@ -80,7 +87,14 @@ describe('shared/labels.ts', () => {
       relayHost: 'relay.example.test',
       relayPort: 2525,
       useSasl: true,
-      username: 'relayuser',
+      username: 'relayuser@example.test',
+      authMethod: 'oauth-custom',
+      oauthTenantId: 'contoso.onmicrosoft.com',
+      oauthClientId: 'smtp-console',
+      oauthCredential: 'certificate',
+      oauthCertificatePem: selfSignedCert().cert,
+      oauthTokenUrl: 'https://login.example.test/token',
+      oauthScope: 'smtp.send',
       tlsMode: 'starttls',
       verifyCertificate: false,
       allowPlainAuth: !before.allowPlainAuth,
@@ -94,11 +108,11 @@ describe('shared/labels.ts', () => {
       maxMessageSizeBytes: before.maxMessageSizeBytes + 1024,
       logRetentionDays: before.logRetentionDays + 1,
     }
-    unwrap(await engine.call('settings.update', { settings: everything, password: 'secret' }))
+    unwrap(await engine.call('settings.update', { settings: everything, password: 'secret', clientSecret: 'client-secret' }))
     unwrap(await engine.call('settings.update', { settings: { ...everything, verifyCertificate: true, caPem: selfSignedCert().cert } }))
     const labelsBut = (left: SettingsField) => (Object.keys(FIELD_LABELS) as SettingsField[]).filter((k) => k !== left).map((k) => FIELD_LABELS[k])
     expect(pushed).toEqual([
-      [...labelsBut('caPem'), `${PASSWORD_LABEL} (replaced)`],
+      [...labelsBut('caPem'), `${PASSWORD_LABEL} (replaced)`, `${CLIENT_SECRET_LABEL} (replaced)`],
       [FIELD_LABELS.verifyCertificate, FIELD_LABELS.caPem],
     ])
     const events = unwrap(await engine.call('events.list', { limit: 10 }))

@@ -1,12 +1,20 @@
 import Conf from 'conf'
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { FIELD_LABELS, PASSWORD_LABEL } from '../../../shared/labels.ts'
+import { CLIENT_SECRET_LABEL, FIELD_LABELS, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../../shared/labels.ts'
 import { CONTROL_CHARS, DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../../shared/settings.ts'
 import type { SettingsProblem } from '../../../shared/types.ts'
 import { caCertificateProblem } from './ca-certificate.ts'
 import type { EngineOptions, SettingsBackend } from '../engine/engine-types.ts'
 import type { SecretCipher } from './secrets.ts'
+import { certificateKeyProblem, missingSecret, NO_OAUTH, readRsaKey, readSealedOAuth, readServiceAccountKey, type SealedOAuth } from './oauth-secrets.ts'
+
+/** The OAuth 2.0 secrets of the saved Sign-in method, decrypted for a session that needs them. */
+export interface OAuthSecrets {
+  clientSecret: string | null
+  privateKey: string | null
+  serviceAccount: { clientEmail: string; privateKeyId: string; privateKey: string } | null
+}
 
 // The settings of the SMTP page, in one file. The password is stored only
 // sealed by the cipher and leaves this module only towards a transport.
@@ -35,6 +43,7 @@ const REQUIRED_FIELDS: readonly (keyof SettingsFields)[] = ['useTls', 'hostname'
 interface Stored {
   settings: SettingsFields
   password: string | null
+  oauth: SealedOAuth
 }
 
 export class SettingsStore {
@@ -83,9 +92,15 @@ export class SettingsStore {
   }
 
   view(): SettingsView {
+    const o = this.current.oauth
     return {
       settings: this.get(),
       hasPassword: this.hasPassword(),
+      oauth: {
+        microsoft: { hasClientSecret: o.microsoftSecret !== null, hasPrivateKey: o.microsoftKey !== null },
+        google: { serviceAccount: o.google?.clientEmail ?? null },
+        custom: { hasClientSecret: o.customSecret !== null },
+      },
       secretStorage: { kind: this.cipher.kind, description: this.cipher.description },
     }
   }
@@ -99,6 +114,70 @@ export class SettingsStore {
     }
   }
 
+  /** The saved Sign-in method's secrets, decrypted: read only when a token is to be fetched. */
+  async oauthSecrets(): Promise<OAuthSecrets> {
+    const o = this.current.oauth
+    const method = this.current.settings.authMethod
+    const open = async (sealed: string | null, label: string) => {
+      if (!sealed) return null
+      try {
+        return await this.cipher.decrypt(sealed)
+      } catch (err) {
+        throw new Error(`The stored ${label} cannot be decrypted (${(err as Error).message}); enter it again in Edit Settings.`)
+      }
+    }
+    const google = method === 'oauth-google' && o.google ? { ...o.google, privateKey: (await open(o.google.privateKey, SERVICE_ACCOUNT_KEY_LABEL))! } : null
+    return {
+      clientSecret: await open(method === 'oauth-custom' ? o.customSecret : method === 'oauth-microsoft' ? o.microsoftSecret : null, CLIENT_SECRET_LABEL),
+      privateKey: await open(method === 'oauth-microsoft' ? o.microsoftKey : null, PRIVATE_KEY_LABEL),
+      serviceAccount: google,
+    }
+  }
+
+  /** The OAuth 2.0 secrets after an update, sealed, with the labels of what changed; throws SettingsRejected. */
+  private async nextOAuth(update: SettingsUpdate): Promise<{ oauth: SealedOAuth; changed: string[] }> {
+    const next = update.settings
+    const oauth: SealedOAuth = { ...this.current.oauth }
+    const changed: string[] = []
+    const seal = async (given: string | null | undefined, saved: string | null, label: string): Promise<string | null> => {
+      if (given === undefined) return saved
+      if (given === null || given === '') {
+        if (saved !== null) changed.push(`${label} (cleared)`)
+        return null
+      }
+      changed.push(`${label} (replaced)`)
+      return this.cipher.encrypt(given)
+    }
+    const method = next.authMethod
+    if (update.clientSecret !== undefined) {
+      if (method === 'oauth-microsoft') oauth.microsoftSecret = await seal(update.clientSecret, oauth.microsoftSecret, CLIENT_SECRET_LABEL)
+      else if (method === 'oauth-custom') oauth.customSecret = await seal(update.clientSecret, oauth.customSecret, CLIENT_SECRET_LABEL)
+      else if (update.clientSecret) throw new SettingsRejected({ clientSecret: `A ${CLIENT_SECRET_LABEL} is used only with the ${FIELD_LABELS.authMethod} Microsoft 365 or another provider.` })
+    }
+    if (update.privateKey) {
+      const key = readRsaKey(update.privateKey, PRIVATE_KEY_LABEL)
+      if (typeof key === 'string') throw new SettingsRejected({ privateKey: key })
+    }
+    // The certificate and its key are checked together whenever either changes, so a wrong pair is refused here, not by the token endpoint.
+    const certificateChanged = next.oauthCertificatePem !== this.current.settings.oauthCertificatePem
+    if (method === 'oauth-microsoft' && next.oauthCredential === 'certificate' && next.oauthCertificatePem.trim() !== '' && (update.privateKey || (certificateChanged && oauth.microsoftKey))) {
+      const keyPem = update.privateKey || (await this.cipher.decrypt(oauth.microsoftKey!))
+      const problem = certificateKeyProblem(next.oauthCertificatePem, keyPem)
+      if (problem) throw new SettingsRejected({ [problem.field]: problem.message })
+    }
+    oauth.microsoftKey = await seal(update.privateKey, oauth.microsoftKey, PRIVATE_KEY_LABEL)
+    if (update.serviceAccountKey === null || update.serviceAccountKey === '') {
+      if (oauth.google) changed.push(`${SERVICE_ACCOUNT_KEY_LABEL} (cleared)`)
+      oauth.google = null
+    } else if (update.serviceAccountKey !== undefined) {
+      const key = readServiceAccountKey(update.serviceAccountKey)
+      if (typeof key === 'string') throw new SettingsRejected({ serviceAccountKey: key })
+      oauth.google = { clientEmail: key.clientEmail, privateKeyId: key.privateKeyId, privateKey: await this.cipher.encrypt(key.privateKey) }
+      changed.push(`${SERVICE_ACCOUNT_KEY_LABEL} (replaced)`)
+    }
+    return { oauth, changed }
+  }
+
   /**
    * Saves a validated update; returns the labels of what changed and, when it
    * replaced a damaged file, where that file was kept. Throws
@@ -107,11 +186,17 @@ export class SettingsStore {
   async update(update: SettingsUpdate): Promise<{ changed: string[]; keptAs: string | null }> {
     const next = update.settings
     const willHavePassword = update.password === undefined ? this.hasPassword() : update.password !== null && update.password !== ''
-    if (next.useSasl && !willHavePassword) {
+    if (next.useSasl && next.authMethod === 'password' && !willHavePassword) {
       throw new SettingsRejected({ password: `Enter the ${PASSWORD_LABEL}: ${FIELD_LABELS.useSasl} is on.` })
     }
     const caProblem = caCertificateProblem(next.caPem)
     if (caProblem) throw new SettingsRejected({ caPem: caProblem })
+    const { oauth, changed: secretsChanged } = await this.nextOAuth(update)
+    const missing = next.useSasl ? missingSecret(next.authMethod, next.oauthCredential, oauth) : null
+    if (missing) {
+      const field = missing === CLIENT_SECRET_LABEL ? 'clientSecret' : missing === PRIVATE_KEY_LABEL ? 'privateKey' : 'serviceAccountKey'
+      throw new SettingsRejected({ [field]: `Enter the ${missing}: the ${FIELD_LABELS.authMethod} needs it.` })
+    }
     let sealed = this.current.password
     if (update.password === null || update.password === '') sealed = null
     else if (update.password !== undefined) sealed = await this.cipher.encrypt(update.password)
@@ -122,12 +207,13 @@ export class SettingsStore {
     if (update.password === null || update.password === '') {
       if (this.current.password !== null) changed.push(`${PASSWORD_LABEL} (cleared)`)
     } else if (update.password !== undefined) changed.push(`${PASSWORD_LABEL} (replaced)`)
+    changed.push(...secretsChanged)
 
     // What the admin had in a damaged file is kept beside it, never lost to the save that replaces it;
     // moved rather than copied, so conf (which refuses a file that is not JSON) starts from no file.
     const keptAs = this.problem ? moveAside(this.file) : null
     try {
-      this.backend.store = { version: 1, settings: next, password: sealed }
+      this.backend.store = { version: 1, settings: next, password: sealed, oauth }
     } catch (err) {
       if (keptAs) renameSync(keptAs, this.file)
       throw err
@@ -137,7 +223,7 @@ export class SettingsStore {
     } catch {
       // A backend without a file of its own (or one on a file system without modes) has nothing to tighten.
     }
-    this.current = { settings: { ...next }, password: sealed }
+    this.current = { settings: { ...next }, password: sealed, oauth }
     this.problem = null
     return { changed, keptAs }
   }
@@ -194,7 +280,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * engine keeps delivery paused so a default never decides where mail goes.
  */
 export function readSettingsFile(file: string, savedBefore: boolean): { stored: Stored; problem: SettingsProblem | null; cleaned?: string[] } {
-  const defaults: Stored = { settings: { ...DEFAULT_SETTINGS }, password: null }
+  const defaults: Stored = { settings: { ...DEFAULT_SETTINGS }, password: null, oauth: { ...NO_OAUTH } }
   const fail = (what: string, fields: string[] = [], stored: Stored = defaults) => ({
     stored,
     problem: {
@@ -259,12 +345,19 @@ export function readSettingsFile(file: string, savedBefore: boolean): { stored: 
   let password: string | null = null
   if (typeof raw.password === 'string' && raw.password !== '') password = raw.password
   else if (raw.password !== undefined && raw.password !== null && raw.password !== '') bad.set(PASSWORD_LABEL, `it is ${describeValue(raw.password)}, not a sealed password`)
-  else if (settings.useSasl && bad.size === 0) bad.set(PASSWORD_LABEL, `${FIELD_LABELS.useSasl} is on, and no password is stored`)
+  else if (settings.useSasl && settings.authMethod === 'password' && bad.size === 0) bad.set(PASSWORD_LABEL, `${FIELD_LABELS.useSasl} is on, and no password is stored`)
+  const readOAuth = readSealedOAuth(raw.oauth)
+  const oauth = typeof readOAuth === 'string' ? { ...NO_OAUTH } : readOAuth
+  if (typeof readOAuth === 'string') bad.set('OAuth 2.0 secrets', readOAuth)
+  else if (settings.useSasl && bad.size === 0) {
+    const missing = missingSecret(settings.authMethod, settings.oauthCredential, oauth)
+    if (missing) bad.set(missing, `${FIELD_LABELS.useSasl} is on with ${FIELD_LABELS.authMethod} ${settings.authMethod}, and none is stored`)
+  }
   if (bad.size) {
     const list = [...bad].map(([label, why]) => `${label} (${why.replace(/\.$/, '')})`).join('; ')
-    return fail(`${bad.size === 1 ? 'this field is' : 'these fields are'} invalid: ${list}`, [...bad.keys()], { settings, password })
+    return fail(`${bad.size === 1 ? 'this field is' : 'these fields are'} invalid: ${list}`, [...bad.keys()], { settings, password, oauth })
   }
-  return { stored: { settings, password }, problem: null, cleaned }
+  return { stored: { settings, password, oauth }, problem: null, cleaned }
 }
 
 const CONTROL_CHARS_ALL = new RegExp(CONTROL_CHARS.source, 'g')
