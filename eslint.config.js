@@ -7,6 +7,9 @@ import tseslint from 'typescript-eslint'
 
 const ELECTRON = { name: 'electron', message: "Only src/main/electron may import 'electron': the engine, the web adapter and the renderer run without it." }
 
+/** What no file of the engine may import: the adapters and the renderer. */
+const CORE_FORBIDDEN = ['**/main/web/**', '**/main/electron/**', '**/renderer/**', '../../web/**', '../../electron/**', '../web/**', '../electron/**']
+
 /** The imports a room may not make, as import-path patterns. */
 function room(files, forbidden, message, electronAllowed = false) {
   return {
@@ -39,7 +42,9 @@ export default tseslint.config(
   },
   room(['**/*.{ts,tsx,js,mjs,cjs}'], [], ''),
   room(['src/main/electron/**'], ['**/renderer/**', '**/web/**'], 'The desktop shell serves the engine over IPC; it does not reach into the renderer or the web adapter.', true),
-  room(['src/main/core/**'], ['**/main/web/**', '**/main/electron/**', '**/renderer/**', '../../web/**', '../../electron/**', '../web/**', '../electron/**'], 'The engine (src/main/core) runs without its adapters and the renderer: they import it, never the other way.'),
+  room(['src/main/core/**'], CORE_FORBIDDEN, 'The engine (src/main/core) runs without its adapters and the renderer: they import it, never the other way.'),
+  // The oauth room gets tokens and keeps them out of sight; it knows nothing of sessions, the queue or storage.
+  room(['src/main/core/oauth/**'], [...CORE_FORBIDDEN, ...['delivery', 'engine', 'errors', 'logs', 'queue', 'reports', 'settings', 'storage'].map((r) => `../${r}/**`)], 'The oauth room (src/main/core/oauth) fetches and keeps access tokens: it imports only src/shared and Node, and the other rooms import it.'),
   // The checks only look: no queue, storage, log or settings store (the handler hands them the settings), and never an adapter.
   room(
     ['src/main/core/diagnostics/**'],

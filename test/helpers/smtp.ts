@@ -46,6 +46,10 @@ export interface TestSmtpOptions {
   cert?: TestCert
   /** smtp-server options beyond these (authMethods, disableReverseLookup, …). */
   serverOptions?: Partial<SMTPServerOptions>
+  /** SASL mechanisms offered (smtp-server's default is LOGIN and PLAIN). */
+  authMethods?: string[]
+  /** Decides every login itself, instead of `auth`'s user and password (XOAUTH2 tokens, say). */
+  onAuth?: SMTPServerOptions['onAuth']
 }
 
 export function smtpError(code: number, message: string): Error {
@@ -70,14 +74,16 @@ export async function startSmtp(opts: TestSmtpOptions = {}): Promise<TestSmtp> {
     secure: tls === 'implicit',
     key: cert.key,
     cert: cert.cert,
-    ...(tls === 'none' ? { disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'] } : opts.auth ? {} : { disabledCommands: ['AUTH'] }),
-    authOptional: opts.auth ? opts.authRequired === false : true,
+    ...(tls === 'none' ? { disabledCommands: opts.auth || opts.onAuth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'] } : opts.auth || opts.onAuth ? {} : { disabledCommands: ['AUTH'] }),
+    authOptional: opts.auth || opts.onAuth ? opts.authRequired === false : true,
+    ...(opts.authMethods ? { authMethods: opts.authMethods } : {}),
     allowInsecureAuth: true,
     logger: false,
     banner: 'test server ready',
     size: 50 * 1024 * 1024,
-    onAuth(auth, _session, cb) {
+    onAuth(auth, session, cb) {
       auths++
+      if (opts.onAuth) return opts.onAuth(auth, session, cb)
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) return cb(null, { user: auth.username })
       return cb(smtpError(535, '5.7.8 Authentication credentials invalid'))
     },

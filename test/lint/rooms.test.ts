@@ -30,6 +30,8 @@ describe('lint keeps the rooms', () => {
     ['src/main/core/diagnostics/run.ts', "import { Queue } from '../queue/queue.ts'", /checks .* only look and never send/],
     ['src/main/core/diagnostics/relay.ts', "import { SmtpSession } from '../delivery/session.ts'", /checks .* only look and never send/],
     ['src/main/core/diagnostics/relay.ts', "import { startWebServer } from '../../web/server.ts'", /checks .* only look and never send/],
+    ['src/main/core/oauth/grants.ts', "import { Queue } from '../queue/queue.ts'", /oauth room .* imports only src\/shared and Node/],
+    ['src/main/core/oauth/token-cache.ts', "import { startWebServer } from '../../web/server.ts'", /oauth room/],
   ])('%s: %s is refused', async (file, line, message) => {
     expect(await restricted(file, line)).toEqual([expect.stringMatching(message)])
   })
@@ -39,5 +41,7 @@ describe('lint keeps the rooms', () => {
     expect(await restricted('src/renderer/App.tsx', "import type { Status } from '../shared/types.ts'")).toEqual([])
     expect(await restricted('src/main/electron/main.ts', "import { app } from 'electron'")).toEqual([])
     expect(await restricted('src/main/core/diagnostics/direct.ts', "import { resolveMailHosts } from '../delivery/mx.ts'")).toEqual([])
+    expect(await restricted('src/main/core/delivery/session.ts', "import { TokenCache } from '../oauth/token-cache.ts'")).toEqual([])
+    expect(await restricted('src/main/core/oauth/grants.ts', "import { createHash } from 'node:crypto'")).toEqual([])
   })
 })
