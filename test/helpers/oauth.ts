@@ -42,6 +42,10 @@ export interface TokenEndpoint {
   options: TokenEndpointOptions
   /** Whether a bearer token is one this endpoint issued, not revoked and not expired. */
   valid(token: string): boolean
+  /** Stops listening (the endpoint is down: connections are refused) until `start`. */
+  stop(): Promise<void>
+  /** Listens again on the same port, with the tokens it issued before. */
+  start(): Promise<void>
   close(): Promise<void>
 }
 
@@ -152,6 +156,11 @@ export async function startTokenEndpoint(options: TokenEndpointOptions): Promise
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const port = (server.address() as AddressInfo).port
   base = `http://127.0.0.1:${port}`
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
   return {
     base,
     port,
@@ -159,11 +168,9 @@ export async function startTokenEndpoint(options: TokenEndpointOptions): Promise
     requests,
     options,
     valid: (token) => issued.some((t) => t.token === token && !t.revoked && t.expiresAt > now()),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    stop,
+    start: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve())),
+    close: () => (server.listening ? stop() : Promise.resolve()),
   }
 }
 

@@ -540,6 +540,54 @@ const CASES: Case[] = [
     raw: { message: 'Something odd happened' },
     cause: 'unknown-temporary', disposition: 'defer', dsn: '4.0.0',
   },
+  // OAuth 2.0 (XOAUTH2): the token endpoint's refusals reach the decoder through nodemailer's provisionCallback
+  // as EAUTH with the endpoint's code kept in originalCode; the relay's refusals as any AUTH reply.
+  ...([
+    ['AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value', 'oauth-secret-invalid', ['Client secret', 'Value']],
+    ["AADSTS7000222: The provided client secret keys for app '00001111' are expired.", 'oauth-secret-expired', ['Client secret']],
+    ["AADSTS700016: Application with identifier '00001111' was not found in the directory 'contoso'.", 'oauth-app-unknown', ['Tenant ID', 'Client ID']],
+  ] as const).map(([said, cause, fix]): Case => ({
+    name: `Microsoft's token endpoint: ${said.slice(0, 14)}`,
+    raw: { message: `The token endpoint login.microsoftonline.com refused the request (HTTP 401): invalid_client: ${said}`, code: 'EAUTH', originalCode: 'EOAUTHREFUSED', command: 'AUTH XOAUTH2' },
+    ctx: { ...relay, signIn: 'oauth' },
+    cause, disposition: 'defer', dsn: '4.7.8', fix: [...fix],
+  })),
+  {
+    name: "Google's token endpoint: no domain-wide delegation for the scope",
+    raw: { message: 'The token endpoint oauth2.googleapis.com refused the request (HTTP 401): unauthorized_client: Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.', code: 'EAUTH', originalCode: 'EOAUTHREFUSED', command: 'AUTH XOAUTH2' },
+    ctx: { ...relay, signIn: 'oauth' },
+    cause: 'oauth-google-unauthorized', disposition: 'defer', dsn: '4.7.8', fix: ['domain-wide delegation', 'https://mail.google.com/'],
+  },
+  {
+    name: "Google's token endpoint: invalid_grant",
+    raw: { message: 'The token endpoint oauth2.googleapis.com refused the request (HTTP 400): invalid_grant: Invalid email or User ID', code: 'EAUTH', originalCode: 'EOAUTHREFUSED', command: 'AUTH XOAUTH2' },
+    ctx: { ...relay, signIn: 'oauth' },
+    cause: 'oauth-google-invalid-grant', disposition: 'defer', dsn: '4.7.8', fix: ['Username', 'clock'],
+  },
+  {
+    name: 'the token endpoint cannot be reached (offline)',
+    raw: { message: 'The token endpoint login.microsoftonline.com could not be reached (ENOTFOUND).', code: 'EAUTH', originalCode: 'EOAUTHUNREACHABLE', command: 'AUTH XOAUTH2' },
+    ctx: { ...relay, signIn: 'oauth' },
+    cause: 'oauth-endpoint-unreachable', disposition: 'defer', dsn: '4.4.1', fix: ['retried'],
+  },
+  {
+    name: 'Microsoft 365 refuses the token: no SMTP.SendAsApp, service principal or mailbox permission (535 5.7.3)',
+    raw: { message: 'Invalid login: 535 5.7.3 Authentication unsuccessful [SN4PR0501CA0001.namprd05.prod.outlook.com]', code: 'EAUTH', responseCode: 535, response: '535 5.7.3 Authentication unsuccessful [SN4PR0501CA0001.namprd05.prod.outlook.com]', command: 'AUTH XOAUTH2' },
+    ctx: { ...relay, signIn: 'oauth' },
+    cause: 'oauth-send-as-denied', disposition: 'defer', dsn: '4.7.3', fix: ['SMTP.SendAsApp', 'New-ServicePrincipal', 'Add-MailboxPermission'],
+  },
+  {
+    name: 'the same 535 5.7.3 to a password is a wrong password',
+    raw: reply('AUTH LOGIN', '535 5.7.3 Authentication unsuccessful'),
+    ctx: { ...relay, signIn: 'password' },
+    cause: 'auth-failed', disposition: 'defer', dsn: '4.7.3', fix: ['Password'],
+  },
+  {
+    name: 'Microsoft 365 with SMTP AUTH disabled for the mailbox or tenant (535 5.7.139)',
+    raw: { message: 'Invalid login: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.', code: 'EAUTH', responseCode: 535, response: '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.', command: 'AUTH XOAUTH2' },
+    ctx: { ...relay, signIn: 'oauth' },
+    cause: 'smtp-auth-disabled', disposition: 'defer', dsn: '4.7.139', fix: ['Set-CASMailbox', 'SmtpClientAuthenticationDisabled'],
+  },
 ]
 
 describe('decodeFailure on the errors nodemailer and Node produce', () => {

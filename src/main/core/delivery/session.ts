@@ -2,12 +2,14 @@ import { PassThrough } from 'node:stream'
 import { format } from 'node:util'
 import type { TLSSocket } from 'node:tls'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
+import XOAuth2 from 'nodemailer/lib/xoauth2'
 import { ENVELOPE_REFUSED, type EffectiveTls } from '../../../shared/settings.ts'
 import type { DeliveryStage } from '../../../shared/types.ts'
 import { decodeFailure } from '../errors/decoder.ts'
 import { enhancedCodeOf, NO_TLS_FOR_AUTH, phaseOfCommand, toRawFailure, type FailureContext } from '../errors/facts.ts'
 import { ABORTED_REPLY, aborted, forEach, kindOf, type Outcome, type RecipientOutcome } from '../queue/outcome.ts'
 import { answersTls } from './tls-probe.ts'
+import { redactAuthLine } from '../oauth/redaction.ts'
 
 // One SMTP session with one server: connect, greet, TLS, authenticate, then
 // any number of messages. It knows nothing of the queue; it reports per
@@ -25,6 +27,15 @@ export const STOP_NOW = 'stop now'
 
 export const ABORTED_AFTER_DATA = 'stopped after the whole message was sent, before the server answered: it may still deliver it'
 
+/** Where a session's access token comes from: the token cache of the relay's OAuth 2.0 sign-in. */
+export interface TokenSource {
+  /** A token to sign in with; `renew` asks for a fresh one because the server refused the last. */
+  get(renew?: boolean, signal?: AbortSignal): Promise<string>
+}
+
+/** The relay's login: Username and Password, or the Username (the mailbox) and an OAuth 2.0 token sent as SASL XOAUTH2. */
+export type SessionAuth = { user: string; pass: string } | { user: string; token: TokenSource }
+
 export interface SessionTarget {
   /** The name the admin knows the server by (relay host or MX host). */
   host: string
@@ -34,7 +45,7 @@ export interface SessionTarget {
   tls: EffectiveTls
   verifyCertificate: boolean
   caPem?: string
-  auth?: { user: string; pass: string } | null
+  auth?: SessionAuth | null
   /** Allow password without TLS (unsafe): log in even where the session could not be encrypted. */
   allowPlainAuth?: boolean
   /** EHLO name: the console's Hostname. */
@@ -81,6 +92,7 @@ export function outcomeFromError(
     tls: target.tls,
     direct: target.direct,
     saslConfigured: Boolean(target.auth),
+    ...(target.auth ? { signIn: 'token' in target.auth ? ('oauth' as const) : ('password' as const) } : {}),
     ...found,
   })
   return {
@@ -97,7 +109,8 @@ function makeLogger(lines: string[]) {
   const push = (entry: { tnx?: string } | undefined, message: string, args: unknown[]) => {
     if (!entry || (entry.tnx !== 'client' && entry.tnx !== 'server')) return
     const text = format(message, ...args)
-    for (const line of text.split(/\r?\n/)) if (line) lines.push(`${entry.tnx === 'client' ? 'C' : 'S'}: ${line}`)
+    // nodemailer masks the token already; the line says so plainly, and no part of the blob is kept.
+    for (const line of text.split(/\r?\n/)) if (line) lines.push(redactAuthLine(`${entry.tnx === 'client' ? 'C' : 'S'}: ${line}`))
     // A transcript is for reading, not for archiving a whole mailbox.
     if (lines.length > 500) lines.splice(200, lines.length - 400, '… (transcript shortened)')
   }
@@ -230,19 +243,24 @@ export class SmtpSession {
       if (session.tlsVersion) {
         hooks.progress?.('tls', `Encrypted with ${session.tlsVersion}${opportunistic ? ' (STARTTLS offered by the server; Use TLS is off)' : ''}`, { relay: session.relay })
       }
+      const credential = target.auth && 'token' in target.auth ? 'access token' : 'Password'
       if (target.auth && !conn.secure) {
         if (!target.allowPlainAuth) {
-          session.note('The Password is not sent without TLS: no login was attempted, and no mail is sent on this session.')
+          session.note(`The ${credential} is not sent without TLS: no login was attempted, and no mail is sent on this session.`)
           throw Object.assign(new Error('The server offers no STARTTLS, and the password is never sent without TLS: no login was attempted'), {
             code: NO_TLS_FOR_AUTH,
             command: 'AUTH',
           })
         }
-        session.note('Allow password without TLS (unsafe) is on: logging in without TLS, so the Username and Password cross the network readable.')
+        session.note(`Allow password without TLS (unsafe) is on: logging in without TLS, so the Username and ${credential} cross the network readable.`)
       }
-      if (target.auth) {
-        await step<void>(conn, signal, (resolve, reject) => conn.login({ user: target.auth!.user, pass: target.auth!.pass }, (err) => (err ? reject(err) : resolve())))
-        hooks.progress?.('authenticated', `Authenticated as ${target.auth.user}`, { relay: session.relay })
+      const auth = target.auth
+      if (auth && 'token' in auth) {
+        await session.loginWithToken(auth, signal)
+        hooks.progress?.('authenticated', `Authenticated as ${auth.user} with an OAuth 2.0 access token (XOAUTH2)`, { relay: session.relay })
+      } else if (auth) {
+        await step<void>(conn, signal, (resolve, reject) => conn.login({ user: auth.user, pass: auth.pass }, (err) => (err ? reject(err) : resolve())))
+        hooks.progress?.('authenticated', `Authenticated as ${auth.user}`, { relay: session.relay })
       }
       conn.on('error', () => undefined)
       return session
@@ -260,6 +278,42 @@ export class SmtpSession {
   }
 
   private socketKnown = false
+
+  /**
+   * SASL XOAUTH2 with a token from the cache. nodemailer asks for a fresh token once when the server
+   * answers 334 (Google's way); a server that answers 535 at once (Microsoft's) gets one more login here
+   * with a fresh token. Either way the token is renewed once per login, never in a loop.
+   */
+  private async loginWithToken(auth: { user: string; token: TokenSource }, signal?: AbortSignal): Promise<void> {
+    let renewed = false
+    let renewNext = false
+    const oauth2 = () =>
+      new XOAuth2({
+        user: auth.user,
+        provisionCallback: (_user, renew, callback) => {
+          const fresh = renew || renewNext
+          renewNext = false
+          if (fresh) renewed = true
+          auth.token.get(fresh, signal).then(
+            (token) => callback(null, token),
+            (err: Error) => callback(err),
+          )
+        },
+      })
+    const attempt = () =>
+      step<void>(this.conn, signal, (resolve, reject) =>
+        this.conn.login({ user: auth.user, method: 'XOAUTH2', oauth2: oauth2() }, (err) => (err ? reject(err) : resolve())),
+      )
+    try {
+      await attempt()
+    } catch (err) {
+      const e = err as { code?: string; responseCode?: number }
+      if (renewed || signal?.aborted || e.code !== 'EAUTH' || e.responseCode !== 535) throw err
+      this.note('The server refused the access token (it may have been revoked): signing in once more with a new token from the token endpoint.')
+      renewNext = true
+      await attempt()
+    }
+  }
 
   /** A line of our own in the transcript, between the client's and the server's. */
   private note(text: string): void {

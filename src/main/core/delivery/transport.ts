@@ -2,7 +2,7 @@ import { effectiveRelayPort, effectiveTls, type SettingsFields } from '../../../
 import type { RecipientOutcome } from '../queue/outcome.ts'
 import { DirectTransport } from './direct.ts'
 import { RelayTransport } from './relay.ts'
-import type { SessionHooks, SessionTarget } from './session.ts'
+import type { SessionAuth, SessionHooks, SessionTarget } from './session.ts'
 
 // How the delivery worker reaches the world: a relay, or the recipients' MX hosts.
 
@@ -22,11 +22,8 @@ export interface Transport {
   close(): void
 }
 
-/** The relay's SASL login: Username and Password. */
-export interface RelayAuth {
-  user: string
-  pass: string
-}
+/** The relay's SASL login: Username and Password, or the Username and an OAuth 2.0 token source. */
+export type RelayAuth = SessionAuth
 
 export interface TransportOptions {
   /** Port for direct delivery (25, or a test's). */

@@ -19,6 +19,8 @@ export interface EngineOptions {
   settingsBackend?: SettingsBackend | (() => SettingsBackend)
   /** Defaults to the AES-256-GCM key file in dataDir. */
   cipher?: SecretCipher
+  /** For tests: the base URL Microsoft 365's and Google's token endpoints are asked at instead (else SMTP_CONSOLE_OAUTH_ENDPOINT_OVERRIDE). */
+  oauthEndpointOverride?: string
   /** For tests: a clock in ms. */
   now?: () => number
   /** Start the delivery worker (default true). */

@@ -30,6 +30,8 @@ import { QueueView } from '../queue/queue-view.ts'
 import { openConfBackend, SettingsStore } from '../settings/settings-store.ts'
 import type { SessionHooks } from '../delivery/session.ts'
 import { buildTransport, type RelayAuth, type Transport } from '../delivery/transport.ts'
+import { grantConfigFor, makeGrant } from '../oauth/grants.ts'
+import { TokenCache } from '../oauth/token-cache.ts'
 
 // The engine's lifecycle: it opens the database, wires the store, the queue,
 // the worker and the transports, starts and stops them, and answers the
@@ -61,6 +63,8 @@ export class CoreEngine implements Engine, EngineParts {
   readonly directPort: number
   /** The resolver's servers for direct delivery and the checks; null for the system's. */
   readonly dnsServers: string[] | null
+  /** Test-only: where Microsoft 365's and Google's token endpoints are asked instead. */
+  private readonly oauthEndpointOverride: string | null
   private transport: Transport | null = null
   private pruneTimer: NodeJS.Timeout | null = null
   private pruning: Promise<void> | null = null
@@ -99,6 +103,7 @@ export class CoreEngine implements Engine, EngineParts {
     this.directPort = options.directPort ?? (Number(process.env.SMTP_CONSOLE_DIRECT_PORT) || 25)
     const dns = options.dnsServers ?? process.env.SMTP_CONSOLE_DNS_SERVERS?.split(',').map((s) => s.trim()).filter(Boolean)
     this.dnsServers = dns && dns.length ? dns : null
+    this.oauthEndpointOverride = options.oauthEndpointOverride ?? (process.env.SMTP_CONSOLE_OAUTH_ENDPOINT_OVERRIDE?.trim() || null)
     this.watch = new Watch(this.notifier, this.now)
     this.worker = new DeliveryWorker({
       queue: this.queue,
@@ -152,6 +157,9 @@ export class CoreEngine implements Engine, EngineParts {
     }
     // Settings saved before the password needed TLS may now defer where they used to log in: said at every start.
     if (!problem && saslNeedsStarttls(this.settings.get())) this.logEvent('warning', 'settings', SASL_WITHOUT_TLS_NOTE)
+    if (this.oauthEndpointOverride) {
+      this.logEvent('warning', 'settings', `SMTP_CONSOLE_OAUTH_ENDPOINT_OVERRIDE is set: Microsoft 365 and Google access tokens are asked of ${this.oauthEndpointOverride}, not of the providers. It is meant for tests only.`)
+    }
     const recovered = this.queue.recoverActive()
     this.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: this.queueView.count() })
     if (recovered) this.logEvent('warning', 'queue', `${recovered} message(s) were being delivered when the console stopped; they will be retried now (a recipient may get a message twice).`)
@@ -186,10 +194,16 @@ export class CoreEngine implements Engine, EngineParts {
     return this.transport
   }
 
-  /** The SASL login for the relay, read when the first session needs it: the password stays out of memory until then. */
+  /**
+   * The SASL login for the relay, read when the first session needs it: the password stays out of memory
+   * until then. An OAuth 2.0 Sign-in method gets a token cache, which lives as long as the transport.
+   */
   private async relayAuth(): Promise<RelayAuth | null> {
     const s = this.settings.get()
-    return s.useSasl ? { user: s.username, pass: (await this.settings.password()) ?? '' } : null
+    if (!s.useSasl) return null
+    if (s.authMethod === 'password') return { user: s.username, pass: (await this.settings.password()) ?? '' }
+    const grant = makeGrant(grantConfigFor(s, await this.settings.oauthSecrets()), { endpointOverride: this.oauthEndpointOverride, now: this.now })
+    return { user: s.username, token: new TokenCache(grant, this.now) }
   }
 
   private afterAttempt(msg: ClaimedMessage, outcomes: RecipientOutcome[], summary: OutcomeSummary, hooks: SessionHooks | undefined): void {

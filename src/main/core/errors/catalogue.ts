@@ -237,6 +237,82 @@ export const CATALOGUE = {
     dsn: '4.7.0',
   },
 
+  // ── OAuth 2.0 sign-in (XOAUTH2): the token endpoint, then the relay ──
+  'oauth-endpoint-unreachable': {
+    summary: (p) => `No access token could be fetched: the token endpoint did not answer.${quoted(p)} Nothing was sent to the relay.`,
+    fix: () =>
+      'Nothing to change if this workstation is offline: the message stays queued and is retried, with a new token, when the network is back. If it persists, check that the firewall or proxy lets this workstation reach the token endpoint over HTTPS (login.microsoftonline.com for Microsoft 365, oauth2.googleapis.com for Google, or the Token URL).',
+    disposition: 'defer',
+    dsn: '4.4.1',
+  },
+  'oauth-secret-invalid': {
+    summary: () => 'Microsoft 365 refused the app’s Client secret (AADSTS7000215): it is not a current secret of the app. Often the secret’s ID was copied instead of its Value.',
+    fix: () =>
+      `In the Microsoft Entra admin center, open App registrations, the app, Certificates & secrets: create a new client secret and paste its Value (not its Secret ID) into Client secret in Edit Settings. ${FLUSH}`,
+    disposition: 'defer',
+    dsn: '4.7.8',
+  },
+  'oauth-secret-expired': {
+    summary: () => 'Microsoft 365 refused the app’s Client secret because it has expired (AADSTS7000222).',
+    fix: () =>
+      `In the Microsoft Entra admin center, open App registrations, the app, Certificates & secrets: add a new client secret and paste its Value into Client secret in Edit Settings; note its expiry date, or use a certificate instead. ${FLUSH}`,
+    disposition: 'defer',
+    dsn: '4.7.8',
+  },
+  'oauth-app-unknown': {
+    summary: () => 'Microsoft 365 knows no app with this Client ID in this tenant (AADSTS700016).',
+    fix: () =>
+      `Check Tenant ID and Client ID in Edit Settings against the app registration’s Overview page (Directory (tenant) ID and Application (client) ID). The app must be registered in the mailbox’s own tenant. ${FLUSH}`,
+    disposition: 'defer',
+    dsn: '4.7.8',
+  },
+  'oauth-google-unauthorized': {
+    summary: () =>
+      'Google refused to issue a token for the Username (unauthorized_client): the service account is not allowed to act for users of the domain with the scope https://mail.google.com/.',
+    fix: () =>
+      `In the Google Admin console, Security, Access and data control, API controls, Manage domain-wide delegation: add the service account’s client ID (a number, in the key file as client_id) with the scope https://mail.google.com/. It can take some minutes to apply. ${FLUSH}`,
+    disposition: 'defer',
+    dsn: '4.7.8',
+  },
+  'oauth-google-invalid-grant': {
+    summary: (p) => `Google refused the service account’s signed request (invalid_grant).${quoted(p)}`,
+    fix: () =>
+      `Check that the Username is an existing user of the Google Workspace domain, that the service account key has not been deleted or disabled (paste a new Service account key (JSON) if it was), and that this workstation’s clock is right: the request is valid only for its hour. ${FLUSH}`,
+    disposition: 'defer',
+    dsn: '4.7.8',
+  },
+  'oauth-client-refused': {
+    summary: (p) => `The token endpoint refused to give an access token.${quoted(p)}`,
+    fix: () =>
+      `Check the Sign-in method’s fields in Edit Settings: Tenant ID, Client ID, and the Client secret or Certificate and Private key (for another provider, also Token URL and Scope) against what the provider shows for this app. ${FLUSH}`,
+    disposition: 'defer',
+    dsn: '4.7.8',
+  },
+  'oauth-send-as-denied': {
+    summary: (p) =>
+      `${Server(p)} refused the access token (535 5.7.3): the token is valid, but the app may not send as this mailbox. Microsoft 365 answers so when the app lacks the SMTP.SendAsApp permission, when Exchange Online has no service principal for it, or when that service principal has no permission on the mailbox.`,
+    fix: () =>
+      'In the Microsoft Entra admin center, give the app the API permission Office 365 Exchange Online, SMTP.SendAsApp (Application) and grant admin consent. Then in Exchange Online PowerShell: New-ServicePrincipal -AppId <Client ID> -ObjectId <the Enterprise application’s Object ID>, and Add-MailboxPermission -Identity <Username> -User <that service principal’s ID> -AccessRights FullAccess. Changes take up to an hour. ' +
+      FLUSH,
+    disposition: 'defer',
+    dsn: '4.7.3',
+  },
+  'smtp-auth-disabled': {
+    summary: (p) => `${Server(p)} has SMTP AUTH turned off for this mailbox or for the whole tenant (535 5.7.139), so no sign-in over SMTP is accepted.`,
+    fix: () =>
+      'In Exchange Online PowerShell, turn it on for the mailbox: Set-CASMailbox -Identity <Username> -SmtpClientAuthenticationDisabled $false (or, in the Microsoft 365 admin center, Users, the user, Mail, Manage email apps, Authenticated SMTP). A tenant-wide Set-TransportConfig -SmtpClientAuthenticationDisabled $true is overridden by the mailbox setting. With a password, Security defaults also block it: switch the Sign-in method to Microsoft 365 (OAuth 2.0). ' +
+      FLUSH,
+    disposition: 'defer',
+    dsn: '4.7.139',
+  },
+  'oauth-token-refused': {
+    summary: (p) => `${Server(p)} refused the access token, a freshly fetched one too.${quoted(p)}`,
+    fix: () =>
+      `Check that the Username is the mailbox the app may send as. For Google, the domain-wide delegation must include the scope https://mail.google.com/; for another provider, the Scope must be one the relay accepts for SMTP. ${FLUSH}`,
+    disposition: 'defer',
+    dsn: '4.7.8',
+  },
+
   // ── Relay and sender policy ─────────────────────────────────────────
   'relay-denied': {
     summary: (p) =>

@@ -43,6 +43,8 @@ export interface FailureContext {
   direct?: boolean
   /** SASL username/password set. */
   saslConfigured?: boolean
+  /** How the session signs in: the Password, or an OAuth 2.0 access token (XOAUTH2). */
+  signIn?: 'password' | 'oauth'
   /** After a greeting timeout: whether the same port then answered a TLS handshake (implicit TLS). */
   answersTls?: boolean
 }
@@ -61,6 +63,10 @@ export interface RawFailure {
   /** Node's own detail, e.g. the names a certificate lists. */
   reason?: string
 }
+
+/** The codes of a token endpoint that refused (an OAuth error) or could not be reached (oauth/grants.ts TokenError). */
+export const OAUTH_REFUSED = 'EOAUTHREFUSED'
+export const OAUTH_UNREACHABLE = 'EOAUTHUNREACHABLE'
 
 /** The code of the session's own refusal to log in without TLS (no server said anything). */
 export const NO_TLS_FOR_AUTH = 'ENOTLSAUTH'

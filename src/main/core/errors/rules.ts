@@ -1,5 +1,5 @@
 import type { CauseId } from './catalogue.ts'
-import { NO_TLS_FOR_AUTH, type Facts } from './facts.ts'
+import { NO_TLS_FOR_AUTH, OAUTH_REFUSED, OAUTH_UNREACHABLE, type Facts } from './facts.ts'
 
 // The ordered rules that name the cause of a failure from its facts.
 
@@ -73,9 +73,27 @@ function plainAgainstImplicit(f: Facts): boolean {
 
 type Rule = [cause: CauseId, test: (f: Facts) => boolean]
 
+/** A token endpoint's refusal (nodemailer keeps the endpoint's code as originalCode), with the words that name it. */
+function tokenRefused(f: Facts, re?: RegExp): boolean {
+  return (f.sys === OAUTH_REFUSED || f.code === OAUTH_REFUSED) && (!re || has(f, re))
+}
+
+/** The relay's refusal of a login made with an access token. */
+function tokenLoginRefused(f: Facts): boolean {
+  return f.ctx.signIn === 'oauth' && f.phase === 'auth' && f.reply !== null && f.reply >= 500
+}
+
 // First match wins. Local and transport-level causes come before the
 // server's words, and specific words before general reply classes.
 const RULES: Rule[] = [
+  // The token endpoint, before any network rule: its "could not be reached" is not the relay's.
+  ['oauth-endpoint-unreachable', (f) => f.sys === OAUTH_UNREACHABLE || f.code === OAUTH_UNREACHABLE],
+  ['oauth-secret-invalid', (f) => tokenRefused(f, /\baadsts7000215\b/)],
+  ['oauth-secret-expired', (f) => tokenRefused(f, /\baadsts7000222\b/)],
+  ['oauth-app-unknown', (f) => tokenRefused(f, /\baadsts700016\b/)],
+  ['oauth-google-unauthorized', (f) => tokenRefused(f, /\): unauthorized_client\b/) && !has(f, /\baadsts\d+/)],
+  ['oauth-google-invalid-grant', (f) => tokenRefused(f, /\): invalid_grant\b/) && !has(f, /\baadsts\d+/)],
+  ['oauth-client-refused', (f) => tokenRefused(f)],
   ['message-too-big', (f) => f.code === 'EMESSAGE' && f.reply === null && has(f, /message size larger than allowed/)],
   ['auth-credentials-missing', (f) => f.code === 'EAUTH' && has(f, /missing credentials for/)],
   ['auth-tls-unavailable', (f) => f.code === NO_TLS_FOR_AUTH],
@@ -107,6 +125,10 @@ const RULES: Rule[] = [
     (f.reply === null && has(f, /ssl routines|handshake failure|before secure tls connection was established|tls handshake timed out/))],
 
   // ── the server's words ──
+  // Microsoft 365's answers to a sign-in: SMTP AUTH turned off (any method), the app not allowed to send as the mailbox.
+  ['smtp-auth-disabled', (f) => f.reply !== null && f.reply >= 500 && x(f, '7.139')],
+  ['oauth-send-as-denied', (f) => tokenLoginRefused(f) && x(f, '7.3')],
+  ['oauth-token-refused', tokenLoginRefused],
   ['auth-needs-tls', (f) =>
     f.reply === 538 || x(f, '7.11') ||
     (f.reply !== null && f.phase === 'auth' && has(f, /starttls|encryption required|tls required|requires? (an? )?(secure|encrypted)/))],

@@ -1,4 +1,5 @@
 import { createHash, randomUUID, sign, X509Certificate } from 'node:crypto'
+import type { SettingsFields } from '../../../shared/settings.ts'
 import { GOOGLE_SCOPE, googleTokenUrl, MICROSOFT_SCOPE, microsoftTokenUrl } from './endpoints.ts'
 import { redactSecrets } from './redaction.ts'
 
@@ -199,4 +200,29 @@ async function readAnswer(res: Response, host: string, clean: (s: string) => str
 /** A grant bound to its configuration. */
 export function makeGrant(config: GrantConfig, options: GrantOptions = {}): Grant {
   return (signal) => requestToken(config, options, signal)
+}
+
+/** The saved settings' Sign-in method as a grant configuration; throws, in the admin's words, when a secret is missing. */
+export function grantConfigFor(
+  s: Pick<SettingsFields, 'authMethod' | 'username' | 'oauthTenantId' | 'oauthClientId' | 'oauthCredential' | 'oauthCertificatePem' | 'oauthTokenUrl' | 'oauthScope'>,
+  secrets: { clientSecret: string | null; privateKey: string | null; serviceAccount: { clientEmail: string; privateKeyId: string; privateKey: string } | null },
+): GrantConfig {
+  const missing = (label: string) => new Error(`No ${label} is saved for the Sign-in method: enter it in Edit Settings.`)
+  switch (s.authMethod) {
+    case 'oauth-microsoft':
+      if (s.oauthCredential === 'certificate') {
+        if (!secrets.privateKey) throw missing('Private key')
+        return { kind: 'microsoft-certificate', tenantId: s.oauthTenantId, clientId: s.oauthClientId, certificatePem: s.oauthCertificatePem, privateKey: secrets.privateKey }
+      }
+      if (!secrets.clientSecret) throw missing('Client secret')
+      return { kind: 'microsoft-secret', tenantId: s.oauthTenantId, clientId: s.oauthClientId, clientSecret: secrets.clientSecret }
+    case 'oauth-google':
+      if (!secrets.serviceAccount) throw missing('Service account key (JSON)')
+      return { kind: 'google', ...secrets.serviceAccount, user: s.username }
+    case 'oauth-custom':
+      if (!secrets.clientSecret) throw missing('Client secret')
+      return { kind: 'custom', tokenUrl: s.oauthTokenUrl, clientId: s.oauthClientId, clientSecret: secrets.clientSecret, scope: s.oauthScope }
+    case 'password':
+      throw new Error('The Sign-in method is Password: there is no token to fetch.')
+  }
 }
