@@ -1,6 +1,7 @@
 import { validationError, type ApiRequest } from '../../shared/api.ts'
 import { FIELD_LABELS } from '../../shared/labels.ts'
-import { settingsUpdateSchema, type SettingsFields, type SettingsView, type TlsMode } from '../../shared/settings.ts'
+import { CLIENT_SECRET_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../shared/labels.ts'
+import { settingsUpdateSchema, type AuthMethod, type OAuthCredential, type SettingsFields, type SettingsView, type TlsMode } from '../../shared/settings.ts'
 
 // The Edit Settings draft: what the inputs hold (text for numbers, days and
 // MiB where the admin thinks in them) and its conversion to an update request.
@@ -17,6 +18,17 @@ export interface Draft {
   /** A new password typed by the admin; empty keeps the saved one. */
   password: string
   clearPassword: boolean
+  authMethod: AuthMethod
+  oauthTenantId: string
+  oauthClientId: string
+  oauthCredential: OAuthCredential
+  oauthCertificatePem: string
+  oauthTokenUrl: string
+  oauthScope: string
+  /** New OAuth 2.0 secrets typed or pasted by the admin; empty keeps the saved ones. */
+  clientSecret: string
+  privateKey: string
+  serviceAccountKey: string
   tlsMode: TlsMode
   verifyCertificate: boolean
   allowPlainAuth: boolean
@@ -59,6 +71,16 @@ export function toDraft(view: SettingsView): Draft {
     username: s.username,
     password: '',
     clearPassword: false,
+    authMethod: s.authMethod,
+    oauthTenantId: s.oauthTenantId,
+    oauthClientId: s.oauthClientId,
+    oauthCredential: s.oauthCredential,
+    oauthCertificatePem: s.oauthCertificatePem,
+    oauthTokenUrl: s.oauthTokenUrl,
+    oauthScope: s.oauthScope,
+    clientSecret: '',
+    privateKey: '',
+    serviceAccountKey: '',
     tlsMode: s.tlsMode,
     verifyCertificate: s.verifyCertificate,
     allowPlainAuth: s.allowPlainAuth,
@@ -99,8 +121,33 @@ export function passwordOf(draft: Draft, hasPassword: boolean): string | null | 
   return draft.password === '' ? undefined : draft.password
 }
 
+/**
+ * The OAuth 2.0 secrets the request carries: only the saved Sign-in method's, and only those typed, so a
+ * secret never goes to a method it was not entered for. With `view`, a secret the method needs and has
+ * neither saved nor typed is reported under its field.
+ */
+export function oauthSecretsOf(draft: Draft, view?: SettingsView['oauth']): { secrets: Pick<ApiRequest<'settings.update'>, 'clientSecret' | 'privateKey' | 'serviceAccountKey'>; errors: FieldErrors } {
+  const secrets: Pick<ApiRequest<'settings.update'>, 'clientSecret' | 'privateKey' | 'serviceAccountKey'> = {}
+  const errors: FieldErrors = {}
+  const needs = (field: string, label: string, saved: boolean, typed: string) => {
+    if (typed.trim() !== '') return true
+    if (draft.useSasl && view && !saved) errors[field] = `Enter the ${label}: the ${FIELD_LABELS.authMethod} needs it.`
+    return false
+  }
+  if (draft.authMethod === 'oauth-microsoft' && draft.oauthCredential === 'secret') {
+    if (needs('clientSecret', CLIENT_SECRET_LABEL, view?.microsoft.hasClientSecret ?? true, draft.clientSecret)) secrets.clientSecret = draft.clientSecret
+  } else if (draft.authMethod === 'oauth-microsoft') {
+    if (needs('privateKey', PRIVATE_KEY_LABEL, view?.microsoft.hasPrivateKey ?? true, draft.privateKey)) secrets.privateKey = draft.privateKey
+  } else if (draft.authMethod === 'oauth-custom') {
+    if (needs('clientSecret', CLIENT_SECRET_LABEL, view?.custom.hasClientSecret ?? true, draft.clientSecret)) secrets.clientSecret = draft.clientSecret
+  } else if (draft.authMethod === 'oauth-google') {
+    if (needs('serviceAccountKey', SERVICE_ACCOUNT_KEY_LABEL, (view?.google.serviceAccount ?? 'saved') !== null, draft.serviceAccountKey)) secrets.serviceAccountKey = draft.serviceAccountKey
+  }
+  return { secrets, errors }
+}
+
 /** Builds the request and checks it with the shared schema, as main will. */
-export function buildUpdate(draft: Draft, hasPassword: boolean): { update: ApiRequest<'settings.update'> | null; errors: FieldErrors } {
+export function buildUpdate(draft: Draft, hasPassword: boolean, oauthView?: SettingsView['oauth']): { update: ApiRequest<'settings.update'> | null; errors: FieldErrors } {
   const errors: FieldErrors = {}
   const numbers: Partial<Record<NumberField, number>> = {}
   for (const { field, draft: key, label, unit, whole } of NUMBER_FIELDS) {
@@ -124,6 +171,13 @@ export function buildUpdate(draft: Draft, hasPassword: boolean): { update: ApiRe
     relayPort,
     useSasl: draft.useSasl,
     username: draft.username,
+    authMethod: draft.authMethod,
+    oauthTenantId: draft.oauthTenantId,
+    oauthClientId: draft.oauthClientId,
+    oauthCredential: draft.oauthCredential,
+    oauthCertificatePem: draft.oauthCertificatePem,
+    oauthTokenUrl: draft.oauthTokenUrl,
+    oauthScope: draft.oauthScope,
     tlsMode: draft.tlsMode,
     verifyCertificate: draft.verifyCertificate,
     allowPlainAuth: draft.allowPlainAuth,
@@ -138,8 +192,11 @@ export function buildUpdate(draft: Draft, hasPassword: boolean): { update: ApiRe
     maxMessageSizeBytes: numbers.maxMessageSizeBytes ?? 10 * MIB,
     logRetentionDays: numbers.logRetentionDays ?? 90,
   }
-  const password = passwordOf(draft, hasPassword)
-  const request = password === undefined ? { settings } : { settings, password }
+  // The Password goes only with the Password method (or to clear it); the OAuth secrets only with theirs.
+  const password = draft.authMethod === 'password' || draft.clearPassword ? passwordOf(draft, hasPassword) : undefined
+  const oauth = oauthSecretsOf(draft, oauthView)
+  for (const [key, message] of Object.entries(oauth.errors)) errors[key] ??= message
+  const request = { settings, ...(password === undefined ? {} : { password }), ...oauth.secrets }
   const parsed = settingsUpdateSchema.safeParse(request)
   if (!parsed.success) {
     for (const [key, message] of Object.entries(validationError(parsed.error).fields ?? {})) if (!(key in errors)) errors[key] = message
