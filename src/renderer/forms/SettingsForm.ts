@@ -146,6 +146,11 @@ export function oauthSecretsOf(draft: Draft, view?: SettingsView['oauth']): { se
   return { secrets, errors }
 }
 
+/** The Password goes only with the Password method (or to clear it); the OAuth secrets only with theirs. */
+function passwordFor(draft: Draft, hasPassword: boolean): string | null | undefined {
+  return draft.authMethod === 'password' || draft.clearPassword ? passwordOf(draft, hasPassword) : undefined
+}
+
 /** Builds the request and checks it with the shared schema, as main will. */
 export function buildUpdate(draft: Draft, hasPassword: boolean, oauthView?: SettingsView['oauth']): { update: ApiRequest<'settings.update'> | null; errors: FieldErrors } {
   const errors: FieldErrors = {}
@@ -192,8 +197,7 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, oauthView?: Sett
     maxMessageSizeBytes: numbers.maxMessageSizeBytes ?? 10 * MIB,
     logRetentionDays: numbers.logRetentionDays ?? 90,
   }
-  // The Password goes only with the Password method (or to clear it); the OAuth secrets only with theirs.
-  const password = draft.authMethod === 'password' || draft.clearPassword ? passwordOf(draft, hasPassword) : undefined
+  const password = passwordFor(draft, hasPassword)
   const oauth = oauthSecretsOf(draft, oauthView)
   for (const [key, message] of Object.entries(oauth.errors)) errors[key] ??= message
   const request = { settings, ...(password === undefined ? {} : { password }), ...oauth.secrets }

@@ -7,7 +7,7 @@ import { ProviderPreset } from '../components/settings/ProviderPreset.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
 import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
 import { ADVANCED_FIELDS, buildUpdate, TLS_MODE_LABELS, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
-import { SignInMethod } from '../components/settings/SignInMethod.tsx'
+import { SignInMethod, usernameHint } from '../components/settings/SignInMethod.tsx'
 
 // Edit Settings: the seed's fields, then the collapsed Advanced section.
 // Checked with the shared schema before Submit; main's field errors shown the same way.
@@ -151,7 +151,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         <input type="checkbox" {...input('useSasl')} checked={draft.useSasl} onChange={(e) => change('useSasl', e.target.checked)} />
       </Row>
       <SignInMethod draft={draft} view={view} errors={errors} input={input} change={change} />
-      <Row label={FIELD_LABELS.username} htmlFor="settings-username" error={errors.username} field="username" hint={draft.useSasl ? (draft.authMethod === 'password' ? '' : 'The mailbox to send as, its full email address.') : 'Used only with Use SASL Authorization.'}>
+      <Row label={FIELD_LABELS.username} htmlFor="settings-username" error={errors.username} field="username" hint={usernameHint(draft)}>
         <input type="text" {...input('username')} value={draft.username} disabled={!draft.useSasl} onChange={(e) => change('username', e.target.value)} autoComplete="off" spellCheck={false} />
       </Row>
       {draft.useSasl && draft.authMethod !== 'password' ? null : hasPassword ? (

@@ -29,6 +29,12 @@ const METHOD_HINTS: Record<AuthMethod, string> = {
   'oauth-custom': 'Any provider that issues tokens by the client credentials grant (Keycloak, Okta, a corporate gateway): its Token URL, the client’s ID and secret, and the Scope the relay expects.',
 }
 
+/** The Username's hint: with OAuth 2.0 it is the mailbox the token sends as. */
+export function usernameHint(draft: Pick<Draft, 'useSasl' | 'authMethod'>): string {
+  if (!draft.useSasl) return 'Used only with Use SASL Authorization.'
+  return draft.authMethod === 'password' ? '' : 'The mailbox to send as, its full email address.'
+}
+
 type InputProps = (key: string) => { id: string; 'aria-invalid': boolean | undefined; 'aria-describedby': string }
 
 interface Props {
