@@ -1,16 +1,12 @@
-import type { TlsMode } from './settings.ts'
+import type { AuthMethod, TlsMode } from './settings.ts'
 
 // Provider presets for Edit Settings: the relay settings of the providers admins
 // use most, and the setup each needs on the provider's side. Data only: a new
 // provider is one more entry in PRESETS (test/shared/presets.test.ts checks it
 // against the settings schema).
 
-/**
- * How a relay lets this system in. Mirrors settings' AuthMethod
- * ('password' | 'oauth-microsoft' | 'oauth-google' | 'oauth-custom'), plus 'none' for relays that
- * accept a sender by its IP address; the two are to be one type once both are in.
- */
-export type PresetSignIn = 'password' | 'oauth-microsoft' | 'oauth-google' | 'oauth-custom' | 'none'
+/** How a relay lets this system in: a Sign-in method, or 'none' for relays that accept a sender by its IP address. */
+export type PresetSignIn = AuthMethod | 'none'
 
 export const SIGN_IN_LABELS: Record<PresetSignIn, string> = {
   password: 'Password',

@@ -1,12 +1,12 @@
 import { FIELD_LABELS } from '../../shared/labels.ts'
-import { PRESETS, type Preset } from '../../shared/presets.ts'
+import { PRESETS, SIGN_IN_LABELS, type Preset } from '../../shared/presets.ts'
 import { DEFAULT_SETTINGS } from '../../shared/settings.ts'
 import { TLS_MODE_LABELS, type Draft } from './SettingsForm.ts'
 
 // What picking a provider preset does to the Edit Settings draft, and whether
 // it would replace something the admin entered (then the form asks first).
 
-export type PresetField = 'relayHost' | 'relayPort' | 'useTls' | 'tlsMode' | 'useSasl' | 'username'
+export type PresetField = 'relayHost' | 'relayPort' | 'useTls' | 'tlsMode' | 'useSasl' | 'authMethod' | 'username'
 export type PresetValues = Pick<Draft, PresetField>
 export type PresetPatch = Partial<PresetValues>
 
@@ -27,7 +27,7 @@ export interface PresetPlan {
   asks: boolean
 }
 
-const ORDER: readonly PresetField[] = ['relayHost', 'relayPort', 'useTls', 'tlsMode', 'useSasl', 'username']
+const ORDER: readonly PresetField[] = ['relayHost', 'relayPort', 'useTls', 'tlsMode', 'useSasl', 'authMethod', 'username']
 
 /** A fresh console's values: replacing these discards nothing. */
 const UNTOUCHED: PresetValues = {
@@ -36,6 +36,7 @@ const UNTOUCHED: PresetValues = {
   useTls: DEFAULT_SETTINGS.useTls,
   tlsMode: DEFAULT_SETTINGS.tlsMode,
   useSasl: DEFAULT_SETTINGS.useSasl,
+  authMethod: DEFAULT_SETTINGS.authMethod,
   username: '',
 }
 
@@ -45,6 +46,7 @@ const FIXED_USERNAMES = new Set(PRESETS.flatMap((p) => (p.username ? [p.username
 function shown(field: PresetField, value: PresetValues[PresetField]): string {
   if (typeof value === 'boolean') return value ? 'on' : 'off'
   if (field === 'tlsMode') return TLS_MODE_LABELS[value as Draft['tlsMode']]
+  if (field === 'authMethod') return SIGN_IN_LABELS[value as Draft['authMethod']]
   return value === '' ? '(blank)' : value
 }
 
@@ -61,6 +63,9 @@ export function planPreset(draft: Draft, preset: Preset, host: string, previous:
     tlsMode: preset.tlsMode,
     useSasl: preset.useSasl,
   }
+  // The recommended sign-in method, where the preset signs in at all.
+  const method = preset.signIn.find((m) => m !== 'none')
+  if (preset.useSasl && method) fill.authMethod = method
   const username = draft.username.trim()
   if (username === '' || username === previous?.username || FIXED_USERNAMES.has(username)) fill.username = preset.username ?? ''
 

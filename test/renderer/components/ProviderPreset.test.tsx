@@ -114,6 +114,21 @@ describe('Provider presets on Edit Settings', () => {
     expect(screen.queryByRole('region', { name: /setup$/ })).toBeNull()
   })
 
+  it('picks the provider’s recommended Sign-in method: OAuth for Microsoft 365, Password for SendGrid', async () => {
+    const { fake, user } = await openSettings()
+    const method = () => screen.getByLabelText<HTMLSelectElement>('Sign-in method').value
+    await user.selectOptions(picker(), 'Microsoft 365')
+    expect(method()).toBe('oauth-microsoft')
+    expect(screen.getByLabelText('Tenant ID')).toBeTruthy()
+    await user.selectOptions(picker(), 'SendGrid')
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(method()).toBe('password')
+    await user.type(field('Password'), 'SG.key')
+    await user.click(screen.getByRole('button', { name: 'Submit' }))
+    await screen.findByText('Settings saved.')
+    expect(fake.callsOf('settings.update')[0]!.settings).toMatchObject({ authMethod: 'password', relayHost: 'smtp.sendgrid.net' })
+  })
+
   it('selects a template’s placeholder in Relay Host; the region list completes it', async () => {
     const { fake, user } = await openSettings()
     await user.selectOptions(picker(), 'Amazon SES')
