@@ -125,6 +125,17 @@ describe.each<Mode>(['auto', 'like'])('Mail Log search (%s)', (mode) => {
     for (const [text, queueId] of cases) expect(ids(await search(engine, text)), text).toEqual([queueId])
   })
 
+  it('finds an old row by a long text whose rare trigrams the newest thousand rows lack, any case', async () => {
+    const engine = await open(mode)
+    seed(engine)
+    // The rarest trigrams are picked from the newest rows: here none of them holds the needle's words.
+    append(engine, Array.from({ length: 1200 }, (_, i) => filler(600 + i)))
+    if (mode === 'auto') indexMatchesLog(engine)
+    for (const text of ['finance-reports@corp', 'Relay ACCESS denied by POLICY', 'Ok: queued as 7QX9Z2KLM']) {
+      expect(ids(await search(engine, text)), text).toEqual([text.startsWith('Ok') ? 'A1B2C3D4E5F6' : '0F0E0D0C0B0A'])
+    }
+  })
+
   it('takes % and _ literally, as the LIKE search did', async () => {
     const engine = await open(mode)
     seed(engine)

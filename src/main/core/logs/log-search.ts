@@ -179,33 +179,33 @@ export const INDEXED_COUNT_CAP = 1000
 
 /** How many of a search's trigrams the index is asked for; the rows it finds are checked with LIKE. */
 export const TRIGRAMS_ASKED = 3
-/** The newest indexed rows in which each trigram of a search is counted, to find the rarest. */
+/** The newest rows in which each trigram of a search is counted, to find the rarest. */
 export const TRIGRAM_SAMPLE_ROWS = 1000
-/** The hits in that sample past which a trigram counts as common (and is not counted further). */
-export const TRIGRAM_COMMON = 16
 
 /**
  * The match for `text`: all its trigrams as one phrase when it has few,
  * otherwise the TRIGRAMS_ASKED rarest among the newest TRIGRAM_SAMPLE_ROWS
- * indexed rows, ANDed. FTS5 walks every token's list to match a phrase, and
- * a long search is mostly trigrams every row has ("use", "exa", "000"):
- * asking for a few rare ones finds a small superset of the rows, and the
- * search's LIKE keeps exactly the matching ones.
+ * rows, ANDed. FTS5 walks every token's list to match a phrase, and a long
+ * search is mostly trigrams every row has ("use", "exa", "000"): asking for
+ * a few rare ones finds a small superset of the rows, and the search's LIKE
+ * keeps exactly the matching ones. The sample is read from the table, not
+ * asked of the index: a trigram's hits among the newest rows cost the index
+ * a walk down its whole list when they are few (FTS5 does not stop a
+ * descending walk at a rowid bound), ~2 ms a trigram at 10M rows, where
+ * reading a thousand rows and looking in them costs well under one.
  */
-function rarestTrigrams(db: DatabaseSync, table: LogTable, text: string, mark: number): string {
+function rarestTrigrams(db: DatabaseSync, table: LogTable, text: string): string {
   const chars = [...text]
-  const trigrams = [...new Set(chars.slice(0, -2).map((_, i) => chars.slice(i, i + 3).join('').toLowerCase()))]
-  if (trigrams.length <= TRIGRAMS_ASKED) return phraseOf(text)
-  const fts = indexOf(table)
-  // Newest first: FTS5 walks a long list from its start to reach a rowid bound, but reads it backwards from the end at once.
-  // A count stops at TRIGRAM_COMMON: reading a trigram's hits is what costs, and past a few it is common enough to skip.
-  const sample = db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${fts} WHERE ${fts} MATCH ? AND rowid > ? ORDER BY rowid DESC LIMIT ${TRIGRAM_COMMON})`)
-  const counted: { t: string; n: number }[] = []
-  for (const t of trigrams) {
-    counted.push({ t, n: (sample.get(phraseOf(t), mark - TRIGRAM_SAMPLE_ROWS) as { n: number }).n })
-    // Enough trigrams none of the newest rows has: no other can narrow the search more.
-    if (counted.filter((c) => c.n === 0).length >= TRIGRAMS_ASKED) break
-  }
+  // Asked of the index as typed (the tokenizer folds case itself); told apart and counted folded.
+  const byFolded = new Map(chars.slice(0, -2).map((_, i) => chars.slice(i, i + 3).join('')).map((t) => [t.toLowerCase(), t]))
+  if (byFolded.size <= TRIGRAMS_ASKED) return phraseOf(text)
+  const cols = SEARCHED_COLUMNS[table]
+  const rows = db
+    .prepare(`SELECT ${cols.map((c) => `coalesce(${c}, '')`).join(` || char(0) || `)} AS t FROM ${table} ORDER BY id DESC LIMIT ${TRIGRAM_SAMPLE_ROWS}`)
+    .all() as { t: string }[]
+  // The trigram tokenizer folds case (its default), so the sample is compared folded too.
+  const sample = rows.map((r) => r.t.toLowerCase())
+  const counted = [...byFolded].map(([folded, t]) => ({ t, n: sample.reduce((n, row) => (row.includes(folded) ? n + 1 : n), 0) }))
   counted.sort((a, b) => a.n - b.n)
   return counted
     .slice(0, TRIGRAMS_ASKED)
@@ -250,7 +250,7 @@ export function logRows(db: DatabaseSync, table: LogTable, columns: readonly str
   if (t && logSearchMode(db) === 'fts' && [...t].length >= MIN_INDEXED_CHARS) {
     const fts = indexOf(table)
     const mark = indexedUpTo(db, table)
-    let match = `{${cols.join(' ')}} : ${rarestTrigrams(db, table, t, mark)}`
+    let match = `{${cols.join(' ')}} : ${rarestTrigrams(db, table, t)}`
     // One trigram of the value is enough to narrow by Status or Level: the exact comparison is in SQL.
     if (filter.value) match += ` AND ${FILTER_COLUMN[table]} : ${phraseOf([...filter.value].slice(0, 3).join(''))}`
     // The index's arm selects its rowid as the key: ordered by it, FTS5 hands the matches newest first without a sort.
