@@ -142,6 +142,10 @@ export function keysetPage<Row, Item>(spec: KeysetSpec<Row, Item>, query: PageQu
   let totalExact = true
   if (spec.total) {
     total = spec.total()
+  } else if (!cursor && !more) {
+    // The first page holds every matching row: counting them again would walk the same rows (a search with
+    // few or no hits at 10M rows walks its index lists to their ends, once for the page and once for the count).
+    total = items.length
   } else {
     const cap = spec.countCap ?? COUNT_CAP
     const counted = (
