@@ -3,9 +3,18 @@ import { TOTAL_LINES } from './export-text.ts'
 
 // A day's report as CSV, for a spreadsheet.
 
-/** One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180); the log export's too. */
+/** What a spreadsheet takes for the start of a formula (=, +, -, @) or a cell break (tab, CR). */
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/**
+ * One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180); the log export's too.
+ * Text that a spreadsheet would run as a formula (an address such as =1+2@example.com is valid, and a
+ * server's reply is anyone's text) gets a leading apostrophe, as OWASP's CSV injection advice says;
+ * numbers, negative ones included, are written as they are.
+ */
 export function csvField(value: string | number | null): string {
-  const s = value === null ? '' : String(value)
+  const raw = value === null ? '' : String(value)
+  const s = typeof value === 'string' && FORMULA_START.test(raw) ? `'${raw}` : raw
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
