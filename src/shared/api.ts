@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DAY_FORMAT } from './calendar.ts'
+import { DKIM_KEY_CHOICES, type DkimKeyView } from './dkim.ts'
 import { hasNoControlChars, isFqdn, isMailbox, mailboxSchema, noControlMessage, settingsSchema, settingsUpdateSchema, type SettingsView } from './settings.ts'
 import type { Check, DiagnosticsReport } from './diagnostics.ts'
 import { EVENT_LEVELS, MAIL_LOG_STATUSES, QUEUE_FILTER_ACTIONS, QUEUE_STATES } from './types.ts'
@@ -80,6 +81,7 @@ export const requestSchemas = {
   'status.get': z.void(),
   'settings.get': z.void(),
   'settings.update': settingsUpdateSchema,
+  'dkim.generateKey': z.object({ algorithm: z.enum(DKIM_KEY_CHOICES, { error: 'Choose RSA 2048 or Ed25519.' }) }),
   'mail.sendTest': z.object({
     to: mailboxSchema('the email address to send to'),
     subject: z
@@ -139,6 +141,8 @@ export interface ApiResponses {
   'status.get': Status
   'settings.get': SettingsView
   'settings.update': SettingsView
+  /** A new key held in the main process until Submit saves it (settings.update with dkimKey: { generated: keyId }); the private key never leaves. */
+  'dkim.generateKey': { keyId: string; key: DkimKeyView }
   'mail.sendTest': SendTestResult
   'mail.transcript': Transcript | null
   'queue.list': Page<QueueEntry>

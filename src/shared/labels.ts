@@ -30,6 +30,9 @@ export const FIELD_LABELS = {
   connectionTimeoutSec: 'Connection timeout',
   greetingTimeoutSec: 'Greeting timeout',
   maxMessageSizeBytes: 'Message size limit',
+  dkimEnabled: 'Sign with DKIM',
+  dkimDomain: 'DKIM domain',
+  dkimSelector: 'DKIM selector',
   logRetentionDays: 'Log retention',
 } as const
 
@@ -43,6 +46,8 @@ export const PASSWORD_LABEL = 'Password'
 export const CLIENT_SECRET_LABEL = 'Client secret'
 export const PRIVATE_KEY_LABEL = 'Private key'
 export const SERVICE_ACCOUNT_KEY_LABEL = 'Service account key (JSON)'
+/** Like the password, the DKIM private key is stored sealed, apart from the fields. */
+export const DKIM_KEY_LABEL = 'DKIM private key'
 
 /** The unit a number is typed in on the form, where it is not obvious from the label. */
 const FORM_UNITS: Partial<Record<SettingsField, string>> = {

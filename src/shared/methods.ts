@@ -3,6 +3,7 @@ export const API_METHODS = [
   'status.get',
   'settings.get',
   'settings.update',
+  'dkim.generateKey',
   'mail.sendTest',
   'mail.transcript',
   'queue.list',

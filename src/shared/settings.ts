@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { CLIENT_SECRET_LABEL, FIELD_LABELS, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL, type SettingsField } from './labels.ts'
+import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL, type SettingsField } from './labels.ts'
+import { addressDomain, dkimAligned, isDkimSelector, type DkimKeyView, type DkimRecord } from './dkim.ts'
 
 // The settings of the SMTP page. Labels are the seed's words; the advanced
 // fields are what a mature mail tool needs beyond them.
@@ -250,6 +251,16 @@ export const settingsFieldsSchema = z.object({
   connectionTimeoutSec: z.number().int().min(1, `${FIELD_LABELS.connectionTimeoutSec} is at least 1 second.`).max(600, `${FIELD_LABELS.connectionTimeoutSec} is at most 600 seconds.`),
   greetingTimeoutSec: z.number().int().min(1, `${FIELD_LABELS.greetingTimeoutSec} is at least 1 second.`).max(600, `${FIELD_LABELS.greetingTimeoutSec} is at most 600 seconds.`),
   maxMessageSizeBytes: z.number().int().min(1024, `${FIELD_LABELS.maxMessageSizeBytes} is at least 1 KiB.`).max(100 * 1024 * 1024, `${FIELD_LABELS.maxMessageSizeBytes} is at most 100 MiB.`),
+  dkimEnabled: z.boolean(),
+  dkimDomain: noCrlf(FIELD_LABELS.dkimDomain)
+    .trim()
+    .toLowerCase()
+    .refine((v) => v === '' || isFqdn(v), `${FIELD_LABELS.dkimDomain} must be a domain name such as example.com, or blank for the ${FIELD_LABELS.fromAddress}’s domain.`)
+    .transform((v) => v.replace(/\.$/, '')),
+  dkimSelector: noCrlf(FIELD_LABELS.dkimSelector)
+    .trim()
+    .toLowerCase()
+    .refine((v) => v === '' || isDkimSelector(v), `${FIELD_LABELS.dkimSelector} must be letters, digits and hyphens (dots may separate parts), such as mail2025: it becomes part of a DNS name.`),
   logRetentionDays: z.number().int().min(1, `${FIELD_LABELS.logRetentionDays} is at least 1 day.`).max(3650, `${FIELD_LABELS.logRetentionDays} is at most 3650 days.`),
 })
 
@@ -277,6 +288,7 @@ export const settingsSchema = settingsFieldsSchema.superRefine((s, ctx) => {
   if (!s.verifyCertificate && s.caPem.trim() !== '') {
     ctx.addIssue({ code: 'custom', path: ['verifyCertificate'], message: `A ${FIELD_LABELS.caPem} is only used when ${FIELD_LABELS.verifyCertificate} is on.` })
   }
+  dkimRules(s, ctx)
 })
 
 /** What each OAuth 2.0 sign-in method needs, each message under the field to fill. */
@@ -298,6 +310,25 @@ function oauthRules(s: SettingsFields, ctx: z.RefinementCtx): void {
   if (method === 'oauth-custom') {
     if (s.oauthTokenUrl === '') need('oauthTokenUrl', `Enter the provider's ${FIELD_LABELS.oauthTokenUrl}, such as https://login.example.com/oauth2/token.`)
     if (s.oauthClientId === '') need('oauthClientId', `Enter the ${FIELD_LABELS.oauthClientId} the provider gave this client.`)
+  }
+}
+
+/** DKIM's rules: a selector to publish under, and a domain that DMARC counts for the From Address. */
+function dkimRules(s: SettingsFields, ctx: z.RefinementCtx): void {
+  if (!s.dkimEnabled) return
+  if (s.dkimSelector.trim() === '') {
+    ctx.addIssue({ code: 'custom', path: ['dkimSelector'], message: `Enter the ${FIELD_LABELS.dkimSelector}, such as mail2025: ${FIELD_LABELS.dkimEnabled} is on.` })
+  }
+  const from = addressDomain(s.fromAddress)
+  const domain = s.dkimDomain.trim().toLowerCase().replace(/\.$/, '')
+  if (from === null) {
+    ctx.addIssue({ code: 'custom', path: ['dkimDomain'], message: `The ${FIELD_LABELS.fromAddress} has no domain name to sign for: use an address at a domain whose DNS you manage.` })
+  } else if (domain !== '' && isFqdn(domain) && !dkimAligned(domain, from)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dkimDomain'],
+      message: `${FIELD_LABELS.dkimDomain} must be ${from} (the ${FIELD_LABELS.fromAddress}’s domain) or a parent of it: receivers count a signature for DMARC only when its domain aligns with the From Address, so one for ${domain} would not help. Leave it blank to sign for ${from}.`,
+    })
   }
 }
 
@@ -328,8 +359,14 @@ export const DEFAULT_SETTINGS: SettingsFields = {
   connectionTimeoutSec: 30,
   greetingTimeoutSec: 30,
   maxMessageSizeBytes: 10 * 1024 * 1024,
+  dkimEnabled: false,
+  dkimDomain: '',
+  dkimSelector: '',
   logRetentionDays: 90,
 }
+
+/** A PEM private key of RSA 8192 is under 7 KiB. */
+export const DKIM_PEM_MAX = 16 * 1024
 
 const oneLineSecret = (label: string, max: number) =>
   z
@@ -364,8 +401,8 @@ const serviceAccountKeySchema = z
   .optional()
 
 /**
- * An update: every field, plus the secrets — the password and the OAuth 2.0 client secret, private key and
- * service account key. Each: undefined keeps the saved one, null (or '') clears it, a string replaces it. The client
+ * An update: every field, plus the secrets — the password, the OAuth 2.0 client secret, private key and
+ * service account key, and the DKIM private key. Each: undefined keeps the saved one, null (or '') clears it, a string replaces it. The client
  * secret is the one of the Sign-in method being saved (Microsoft 365 and another provider each keep their own).
  */
 export const settingsUpdateSchema = z.object({
@@ -374,6 +411,14 @@ export const settingsUpdateSchema = z.object({
   clientSecret: oneLineSecret(CLIENT_SECRET_LABEL, 4096),
   privateKey: privateKeySchema,
   serviceAccountKey: serviceAccountKeySchema,
+  /** The DKIM private key: undefined keeps it, null clears it; a key made by dkim.generateKey, or a pasted PEM, replaces it. */
+  dkimKey: z
+    .union([
+      z.object({ generated: z.string().regex(/^[0-9a-f]{32}$/, 'Not a generated key.') }),
+      z.object({ pem: z.string().max(DKIM_PEM_MAX, `The ${DKIM_KEY_LABEL} is limited to 16 KiB: paste one private key in PEM form.`) }),
+    ])
+    .nullable()
+    .optional(),
 })
 export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>
 
@@ -391,6 +436,8 @@ export interface SettingsView {
   oauth: OAuthSecretsView
   /** How the password is protected: the OS keychain, or a key file beside the data (weaker). */
   secretStorage: { kind: 'os' | 'keyfile'; description: string }
+  /** The DKIM key, never the private part: whether one is set, its public key, and the record to publish (once a selector is saved). */
+  dkim: { key: DkimKeyView | null; record: DkimRecord | null }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { API_METHODS, parseRequest, type ApiEvents, type ApiMethod, type ApiRequest, type ApiResponse, type ConsoleApi, type Result } from '../../src/shared/api.ts'
 import { DEFAULT_SETTINGS, type SettingsView } from '../../src/shared/settings.ts'
+import { dkimRecord, dkimSigningDomain, type DkimKeyView } from '../../src/shared/dkim.ts'
 import { localDate } from '../../src/renderer/format.ts'
 import type { DayReport, ReportTotals } from '../../src/shared/report.ts'
 import type { EventEntry, MailLogEntry, Page, QueueEntry, QueueFilter, QueueState, Status } from '../../src/shared/types.ts'
@@ -30,6 +31,14 @@ export interface FakeApi {
 }
 
 const ok = <T>(data: T): Result<T> => ({ ok: true, data })
+
+/** An RSA 2048 public key's p= value, as the engine describes one. */
+export const FAKE_DKIM_KEY: DkimKeyView = {
+  algorithm: 'rsa',
+  bits: 2048,
+  publicKey: `MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA${'x'.repeat(340)}IDAQAB`,
+  warning: null,
+}
 
 const BASE = Date.UTC(2026, 10, 27, 12, 0, 0)
 
@@ -234,6 +243,7 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
     hasPassword: false,
     oauth: { microsoft: { hasClientSecret: false, hasPrivateKey: false }, google: { serviceAccount: null }, custom: { hasClientSecret: false } },
     secretStorage: { kind: 'os', description: 'the OS keychain' },
+    dkim: { key: null, record: null },
     ...seed.view,
   }
   const fake = { queue, mailLog, events, view }
@@ -247,6 +257,7 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
     matches(f.sender, q.sender) &&
     (!f.olderThanMinutes || q.arrivalAt < Date.now() - f.olderThanMinutes * 60_000)
   const countBy = (state: QueueState) => fake.queue.filter((q) => q.state === state).length
+  const generatedDkim = new Map<string, DkimKeyView>()
 
   const behaviour: { [M in ApiMethod]?: Handler<M> } = {
     'status.get': () =>
@@ -271,7 +282,7 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
     'settings.update': (request) => {
       const parsed = parseRequest('settings.update', request)
       if (!parsed.ok) return parsed
-      const { settings, password, clientSecret, privateKey, serviceAccountKey } = parsed.data
+      const { settings, password, clientSecret, privateKey, serviceAccountKey, dkimKey } = parsed.data
       const o = fake.view.oauth
       const has = (given: string | null | undefined, saved: boolean) => (given === undefined ? saved : given !== null && given !== '')
       const oauth = {
@@ -282,8 +293,21 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
         google: { serviceAccount: serviceAccountKey === undefined ? o.google.serviceAccount : serviceAccountKey ? (JSON.parse(serviceAccountKey) as { client_email: string }).client_email : null },
         custom: { hasClientSecret: settings.authMethod === 'oauth-custom' ? has(clientSecret, o.custom.hasClientSecret) : o.custom.hasClientSecret },
       }
-      fake.view = { ...fake.view, settings, oauth, hasPassword: password === undefined ? fake.view.hasPassword : password !== null }
+      let key = fake.view.dkim.key
+      if (dkimKey === null) key = null
+      else if (dkimKey && 'generated' in dkimKey) key = generatedDkim.get(dkimKey.generated) ?? key
+      else if (dkimKey) key = FAKE_DKIM_KEY
+      const domain = dkimSigningDomain(settings)
+      const record = key && settings.dkimSelector && domain ? dkimRecord(settings.dkimSelector, domain, key) : null
+      fake.view = { ...fake.view, settings, oauth, hasPassword: password === undefined ? fake.view.hasPassword : password !== null, dkim: { key, record } }
       return ok(fake.view)
+    },
+    // The engine's keys are real (tested in test/core/settings/dkim.test.ts); the window only ever sees a public half.
+    'dkim.generateKey': ({ algorithm }) => {
+      const keyId = String(generatedDkim.size + 1).padStart(32, '0')
+      const key: DkimKeyView = algorithm === 'ed25519' ? { algorithm: 'ed25519', bits: 256, publicKey: 'PcUmqGu4CTLfrq8Pb1A0b3JqX1v8CW5XN0kEHeiD5gA=', warning: null } : FAKE_DKIM_KEY
+      generatedDkim.set(keyId, key)
+      return ok({ keyId, key })
     },
     'queue.list': (r) => ok(pageOf(fake.queue.filter((q) => matchesFilter(q, r)), r.cursor, r.limit ?? 50)),
     'queue.summary': () =>

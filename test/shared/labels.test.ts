@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseRequest } from '../../src/shared/api.ts'
-import { CLIENT_SECRET_LABEL, FIELD_LABELS, PASSWORD_LABEL, type SettingsField } from '../../src/shared/labels.ts'
+import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, PASSWORD_LABEL, type SettingsField } from '../../src/shared/labels.ts'
 import type { SettingsFields } from '../../src/shared/settings.ts'
 import type { CoreEngine } from '../../src/main/core/engine/engine.ts'
 import { engineWith, removeDir, testSettings, unwrap } from '../helpers/engine.ts'
@@ -106,13 +106,17 @@ describe('shared/labels.ts', () => {
       connectionTimeoutSec: before.connectionTimeoutSec + 1,
       greetingTimeoutSec: before.greetingTimeoutSec + 1,
       maxMessageSizeBytes: before.maxMessageSizeBytes + 1024,
+      dkimEnabled: true,
+      dkimDomain: 'example.test',
+      dkimSelector: 'mail2025',
       logRetentionDays: before.logRetentionDays + 1,
     }
-    unwrap(await engine.call('settings.update', { settings: everything, password: 'secret', clientSecret: 'client-secret' }))
+    const { keyId } = unwrap(await engine.call('dkim.generateKey', { algorithm: 'ed25519' }))
+    unwrap(await engine.call('settings.update', { settings: everything, password: 'secret', clientSecret: 'client-secret', dkimKey: { generated: keyId } }))
     unwrap(await engine.call('settings.update', { settings: { ...everything, verifyCertificate: true, caPem: selfSignedCert().cert } }))
     const labelsBut = (left: SettingsField) => (Object.keys(FIELD_LABELS) as SettingsField[]).filter((k) => k !== left).map((k) => FIELD_LABELS[k])
     expect(pushed).toEqual([
-      [...labelsBut('caPem'), `${PASSWORD_LABEL} (replaced)`, `${CLIENT_SECRET_LABEL} (replaced)`],
+      [...labelsBut('caPem'), `${PASSWORD_LABEL} (replaced)`, `${CLIENT_SECRET_LABEL} (replaced)`, `${DKIM_KEY_LABEL} (replaced)`],
       [FIELD_LABELS.verifyCertificate, FIELD_LABELS.caPem],
     ])
     const events = unwrap(await engine.call('events.list', { limit: 10 }))

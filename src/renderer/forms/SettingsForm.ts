@@ -2,6 +2,7 @@ import { validationError, type ApiRequest } from '../../shared/api.ts'
 import { FIELD_LABELS } from '../../shared/labels.ts'
 import { CLIENT_SECRET_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../shared/labels.ts'
 import { settingsUpdateSchema, type AuthMethod, type OAuthCredential, type SettingsFields, type SettingsView, type TlsMode } from '../../shared/settings.ts'
+import type { DkimKeyView } from '../../shared/dkim.ts'
 
 // The Edit Settings draft: what the inputs hold (text for numbers, days and
 // MiB where the admin thinks in them) and its conversion to an update request.
@@ -41,6 +42,14 @@ export interface Draft {
   greetingTimeoutSec: string
   maxMessageSizeMiB: string
   logRetentionDays: string
+  dkimEnabled: boolean
+  dkimDomain: string
+  dkimSelector: string
+  /** A key generated in the main process for this draft, saved by Submit; only its public half is here. */
+  dkimGenerated: { keyId: string; key: DkimKeyView } | null
+  /** A private key pasted by the admin; empty keeps the saved one. */
+  dkimPem: string
+  clearDkimKey: boolean
 }
 
 /** TLS mode as Edit Settings names it. */
@@ -93,7 +102,20 @@ export function toDraft(view: SettingsView): Draft {
     greetingTimeoutSec: String(s.greetingTimeoutSec),
     maxMessageSizeMiB: unitText(s.maxMessageSizeBytes, MIB),
     logRetentionDays: String(s.logRetentionDays),
+    dkimEnabled: s.dkimEnabled,
+    dkimDomain: s.dkimDomain,
+    dkimSelector: s.dkimSelector,
+    dkimGenerated: null,
+    dkimPem: '',
+    clearDkimKey: false,
   }
+}
+
+/** The DKIM key part of the request: undefined keeps the saved key, null clears it. */
+export function dkimKeyOf(draft: Draft): ApiRequest<'settings.update'>['dkimKey'] {
+  if (draft.clearDkimKey) return null
+  if (draft.dkimGenerated) return { generated: draft.dkimGenerated.keyId }
+  return draft.dkimPem.trim() === '' ? undefined : { pem: draft.dkimPem }
 }
 
 type NumberField = Exclude<
@@ -196,11 +218,15 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, oauthView?: Sett
     greetingTimeoutSec: numbers.greetingTimeoutSec ?? 30,
     maxMessageSizeBytes: numbers.maxMessageSizeBytes ?? 10 * MIB,
     logRetentionDays: numbers.logRetentionDays ?? 90,
+    dkimEnabled: draft.dkimEnabled,
+    dkimDomain: draft.dkimDomain,
+    dkimSelector: draft.dkimSelector,
   }
   const password = passwordFor(draft, hasPassword)
   const oauth = oauthSecretsOf(draft, oauthView)
   for (const [key, message] of Object.entries(oauth.errors)) errors[key] ??= message
-  const request = { settings, ...(password === undefined ? {} : { password }), ...oauth.secrets }
+  const dkimKey = dkimKeyOf(draft)
+  const request: ApiRequest<'settings.update'> = { settings, ...(password === undefined ? {} : { password }), ...oauth.secrets, ...(dkimKey === undefined ? {} : { dkimKey }) }
   const parsed = settingsUpdateSchema.safeParse(request)
   if (!parsed.success) {
     for (const [key, message] of Object.entries(validationError(parsed.error).fields ?? {})) if (!(key in errors)) errors[key] = message
@@ -211,4 +237,4 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, oauthView?: Sett
 }
 
 /** Fields that live in the collapsed Advanced section. */
-export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'allowPlainAuth', 'caPem', ...NUMBER_FIELDS.map((f) => f.field)])
+export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'allowPlainAuth', 'caPem', ...NUMBER_FIELDS.map((f) => f.field), 'dkimEnabled', 'dkimDomain', 'dkimSelector', 'dkimKey'])

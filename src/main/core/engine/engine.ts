@@ -235,9 +235,11 @@ export class CoreEngine implements Engine, EngineParts {
     if (this.settings.problem) throw new StorageError(`Nothing was queued. ${this.settings.problem.message}`)
     const s = this.settings.get()
     const drafts: NewMessage[] = []
+    for (const item of items) checkSubmission(item)
+    // Read once per batch: the key is unsealed when mail is composed, not kept in clear before.
+    const dkim = await this.settings.dkimSigningKey()
     for (const item of items) {
-      checkSubmission(item)
-      const draft = await composeDraft(item, s, this.now())
+      const draft = await composeDraft(item, s, this.now(), dkim)
       const { raw } = draft
       if (raw.length > s.maxMessageSizeBytes) {
         throw new InputError(

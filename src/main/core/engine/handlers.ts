@@ -142,6 +142,7 @@ export function makeHandlers(e: EngineParts): Handlers {
     'status.get': () => e.status(),
     'settings.get': () => e.settings.view(),
     'settings.update': (req) => e.saveSettings(req),
+    'dkim.generateKey': (req) => e.settings.generateDkimKey(req.algorithm),
     'mail.sendTest': (req) => e.sendTest(req.to, req.subject),
     'mail.transcript': (req) => e.transcripts.latest(req.queueId),
     'queue.list': (req) => e.queueView.list(req),

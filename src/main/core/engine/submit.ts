@@ -1,5 +1,6 @@
 import { CONTROL_CHARS, effectiveRelayPort, effectiveTls, isMailbox, noControlMessage, type SettingsFields } from '../../../shared/settings.ts'
 import { compose } from '../queue/compose.ts'
+import type { DkimSignature } from '../queue/dkim-sign.ts'
 import type { NewMessage } from '../queue/queue.ts'
 import { InputError } from './api-errors.ts'
 
@@ -22,9 +23,9 @@ export function checkSubmission(item: Submission): void {
   if (CONTROL_CHARS.test(item.subject)) throw new InputError(noControlMessage('The subject'), { subject: noControlMessage('The subject') })
 }
 
-/** The message as it will be queued: From Name, From Address and Hostname from the settings. */
-export async function composeDraft(item: Submission, s: SettingsFields, now: number): Promise<NewMessage> {
-  const { raw, messageId } = await compose({ fromName: s.fromName, fromAddress: s.fromAddress, to: item.to, subject: item.subject, text: item.text, hostname: s.hostname, date: new Date(now) })
+/** The message as it will be queued: From Name, From Address and Hostname from the settings, signed with DKIM when it is on. */
+export async function composeDraft(item: Submission, s: SettingsFields, now: number, dkim: DkimSignature | null = null): Promise<NewMessage> {
+  const { raw, messageId } = await compose({ fromName: s.fromName, fromAddress: s.fromAddress, to: item.to, subject: item.subject, text: item.text, hostname: s.hostname, date: new Date(now), dkim })
   return { sender: s.fromAddress, subject: item.subject, messageId, raw, recipients: [...new Set(item.to)], isTest: item.isTest ?? false }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import MailComposer from 'nodemailer/lib/mail-composer'
+import { signMessage, type DkimSignature } from './dkim-sign.ts'
 
 // A message is composed to RFC 5322 once, at submit; the queue keeps the
 // bytes, so every retry sends exactly what was accepted.
@@ -12,6 +13,8 @@ export interface Draft {
   text: string
   hostname: string
   date: Date
+  /** Signs the composed bytes with DKIM when given. */
+  dkim?: DkimSignature | null
 }
 
 export interface Composed {
@@ -63,6 +66,7 @@ async function composeNow(draft: Draft): Promise<Composed> {
     // RFC 5322 lines end in CRLF; stored that way, the logged size is the size on the wire.
     newline: 'windows',
   })
-  const raw = await composer.compile().build()
+  const built = await composer.compile().build()
+  const raw = draft.dkim ? await signMessage(built, draft.dkim) : built
   return { raw, messageId }
 }

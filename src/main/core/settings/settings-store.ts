@@ -1,13 +1,17 @@
 import Conf from 'conf'
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { CLIENT_SECRET_LABEL, FIELD_LABELS, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../../shared/labels.ts'
+import { dkimRecord, dkimSigningDomain } from '../../../shared/dkim.ts'
+import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../../shared/labels.ts'
 import { CONTROL_CHARS, DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../../shared/settings.ts'
 import type { SettingsProblem } from '../../../shared/types.ts'
 import { caCertificateProblem } from './ca-certificate.ts'
 import type { EngineOptions, SettingsBackend } from '../engine/engine-types.ts'
 import type { SecretCipher } from './secrets.ts'
 import { certificateKeyProblem, missingSecret, NO_OAUTH, readRsaKey, readSealedOAuth, readServiceAccountKey, type SealedOAuth } from './oauth-secrets.ts'
+import { createPrivateKey, type KeyObject } from 'node:crypto'
+import { DkimKeyRejected, dkimKeyWarning, generateDkimKey, parseDkimKey, PendingDkimKeys, type DkimKey } from './dkim-key.ts'
+import type { DkimKeyChoice, DkimKeyView } from '../../../shared/dkim.ts'
 
 /** The OAuth 2.0 secrets of the saved Sign-in method, decrypted for a session that needs them. */
 export interface OAuthSecrets {
@@ -40,10 +44,27 @@ export type SettingsBackendSource = NonNullable<EngineOptions['settingsBackend']
 /** The fields of the SMTP page, saved by every version: a file without one was not written by the console. Later fields take their defaults. */
 const REQUIRED_FIELDS: readonly (keyof SettingsFields)[] = ['useTls', 'hostname', 'fromName', 'fromAddress', 'relayHost', 'relayPort', 'useSasl', 'username']
 
+/** The DKIM key as saved: the private key sealed like the password, its public half in clear for the window. */
+interface StoredDkimKey {
+  sealed: string
+  algorithm: DkimKeyView['algorithm']
+  bits: number
+  publicKey: string
+}
+
 interface Stored {
   settings: SettingsFields
   password: string | null
   oauth: SealedOAuth
+  dkimKey: StoredDkimKey | null
+}
+
+/** What signing needs; the private key only as a KeyObject, read when a message is composed. */
+export interface DkimSigningKey {
+  domainName: string
+  keySelector: string
+  algorithm: DkimKeyView['algorithm']
+  privateKey: KeyObject
 }
 
 export class SettingsStore {
@@ -59,6 +80,10 @@ export class SettingsStore {
   readonly cleanedAtLoad: string[]
   /** Temporary files of saves a crash interrupted, removed at load. */
   readonly removedTemps: string[]
+  /** Keys generated for the form, until Submit saves one. */
+  private readonly pendingDkim = new PendingDkimKeys()
+  /** The unsealed DKIM key, kept once read so a burst of submits does not unseal it per message; dropped at every save. */
+  private dkimKeyCache: { sealed: string; key: KeyObject } | null = null
 
   constructor(source: SettingsBackendSource, cipher: SecretCipher, options: { file?: string; savedBefore?: boolean } = {}) {
     this.backendValue = typeof source === 'function' ? null : source
@@ -102,6 +127,70 @@ export class SettingsStore {
         custom: { hasClientSecret: o.customSecret !== null },
       },
       secretStorage: { kind: this.cipher.kind, description: this.cipher.description },
+      dkim: this.dkimView(),
+    }
+  }
+
+  private dkimView(): SettingsView['dkim'] {
+    const stored = this.current.dkimKey
+    if (!stored) return { key: null, record: null }
+    const { sealed: _, ...pub } = stored
+    const key: DkimKeyView = { ...pub, warning: dkimKeyWarning(stored.algorithm, stored.bits) }
+    const s = this.current.settings
+    const domain = dkimSigningDomain(s)
+    return { key, record: s.dkimSelector && domain ? dkimRecord(s.dkimSelector, domain, key) : null }
+  }
+
+  /** Makes a key for the form and holds it until Submit; the window gets its id and public half only. */
+  async generateDkimKey(choice: DkimKeyChoice): Promise<{ keyId: string; key: DkimKeyView }> {
+    const key = await generateDkimKey(choice)
+    return { keyId: this.pendingDkim.add(key), key: key.view }
+  }
+
+  /** The key to sign with, or null when Sign with DKIM is off. */
+  async dkimSigningKey(): Promise<DkimSigningKey | null> {
+    const s = this.current.settings
+    const stored = this.current.dkimKey
+    const domain = dkimSigningDomain(s)
+    if (!s.dkimEnabled || !stored || !domain) return null
+    if (this.dkimKeyCache?.sealed !== stored.sealed) {
+      let pem: string
+      try {
+        pem = await this.cipher.decrypt(stored.sealed)
+      } catch (err) {
+        throw new Error(`The stored ${DKIM_KEY_LABEL} cannot be decrypted (${(err as Error).message}); generate or paste the key again in Edit Settings.`)
+      }
+      this.dkimKeyCache = { sealed: stored.sealed, key: createPrivateKey(pem) }
+    }
+    return { domainName: domain, keySelector: s.dkimSelector, algorithm: stored.algorithm, privateKey: this.dkimKeyCache.key }
+  }
+
+  /** The DKIM key as the update leaves it, sealed, and what changed; refuses Sign with DKIM without a key. */
+  private async sealDkimKey(update: SettingsUpdate): Promise<{ stored: StoredDkimKey | null; change: 'replaced' | 'cleared' | null }> {
+    const key = this.dkimKeyOf(update)
+    if (update.settings.dkimEnabled && (key === null || (key === undefined && !this.current.dkimKey))) {
+      throw new SettingsRejected({ dkimKey: `Generate a ${DKIM_KEY_LABEL} or paste one: ${FIELD_LABELS.dkimEnabled} is on.` })
+    }
+    if (key === undefined) return { stored: this.current.dkimKey, change: null }
+    if (key === null) return { stored: null, change: this.current.dkimKey ? 'cleared' : null }
+    const { algorithm, bits, publicKey } = key.view
+    return { stored: { sealed: await this.cipher.encrypt(key.pem), algorithm, bits, publicKey }, change: 'replaced' }
+  }
+
+  /** The key an update asks for: undefined keeps the saved one, null clears it. Throws SettingsRejected for a key that cannot sign. */
+  private dkimKeyOf(update: SettingsUpdate): DkimKey | null | undefined {
+    const asked = update.dkimKey
+    if (asked === undefined || asked === null) return asked
+    if ('generated' in asked) {
+      const key = this.pendingDkim.get(asked.generated)
+      if (!key) throw new SettingsRejected({ dkimKey: `The generated ${DKIM_KEY_LABEL} is no longer held (SMTP Console restarted since it was made): generate it again, and publish the new record.` })
+      return key
+    }
+    try {
+      return parseDkimKey(asked.pem)
+    } catch (err) {
+      if (err instanceof DkimKeyRejected) throw new SettingsRejected({ dkimKey: err.message })
+      throw err
     }
   }
 
@@ -197,6 +286,7 @@ export class SettingsStore {
       const field = missing === CLIENT_SECRET_LABEL ? 'clientSecret' : missing === PRIVATE_KEY_LABEL ? 'privateKey' : 'serviceAccountKey'
       throw new SettingsRejected({ [field]: `Enter the ${missing}: the ${FIELD_LABELS.authMethod} needs it.` })
     }
+    const dkim = await this.sealDkimKey(update)
     let sealed = this.current.password
     if (update.password === null || update.password === '') sealed = null
     else if (update.password !== undefined) sealed = await this.cipher.encrypt(update.password)
@@ -208,12 +298,13 @@ export class SettingsStore {
       if (this.current.password !== null) changed.push(`${PASSWORD_LABEL} (cleared)`)
     } else if (update.password !== undefined) changed.push(`${PASSWORD_LABEL} (replaced)`)
     changed.push(...secretsChanged)
+    if (dkim.change) changed.push(`${DKIM_KEY_LABEL} (${dkim.change})`)
 
     // What the admin had in a damaged file is kept beside it, never lost to the save that replaces it;
     // moved rather than copied, so conf (which refuses a file that is not JSON) starts from no file.
     const keptAs = this.problem ? moveAside(this.file) : null
     try {
-      this.backend.store = { version: 1, settings: next, password: sealed, oauth }
+      this.backend.store = { version: 1, settings: next, password: sealed, oauth, dkimKey: dkim.stored }
     } catch (err) {
       if (keptAs) renameSync(keptAs, this.file)
       throw err
@@ -223,7 +314,9 @@ export class SettingsStore {
     } catch {
       // A backend without a file of its own (or one on a file system without modes) has nothing to tighten.
     }
-    this.current = { settings: { ...next }, password: sealed, oauth }
+    this.current = { settings: { ...next }, password: sealed, oauth, dkimKey: dkim.stored }
+    this.dkimKeyCache = null
+    if (update.dkimKey && 'generated' in update.dkimKey) this.pendingDkim.forget(update.dkimKey.generated)
     this.problem = null
     return { changed, keptAs }
   }
@@ -280,7 +373,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * engine keeps delivery paused so a default never decides where mail goes.
  */
 export function readSettingsFile(file: string, savedBefore: boolean): { stored: Stored; problem: SettingsProblem | null; cleaned?: string[] } {
-  const defaults: Stored = { settings: { ...DEFAULT_SETTINGS }, password: null, oauth: { ...NO_OAUTH } }
+  const defaults: Stored = { settings: { ...DEFAULT_SETTINGS }, password: null, oauth: { ...NO_OAUTH }, dkimKey: null }
   const fail = (what: string, fields: string[] = [], stored: Stored = defaults) => ({
     stored,
     problem: {
@@ -353,11 +446,26 @@ export function readSettingsFile(file: string, savedBefore: boolean): { stored: 
     const missing = missingSecret(settings.authMethod, settings.oauthCredential, oauth)
     if (missing) bad.set(missing, `${FIELD_LABELS.useSasl} is on with ${FIELD_LABELS.authMethod} ${settings.authMethod}, and none is stored`)
   }
+  const dkimKey = readStoredDkimKey(raw.dkimKey)
+  if (dkimKey === 'bad') bad.set(DKIM_KEY_LABEL, `it is ${describeValue(raw.dkimKey)}, not a sealed key`)
+  else if (settings.dkimEnabled && !dkimKey && bad.size === 0) bad.set(DKIM_KEY_LABEL, `${FIELD_LABELS.dkimEnabled} is on, and no key is stored`)
+  const read: Stored = { settings, password, oauth, dkimKey: dkimKey === 'bad' ? null : dkimKey }
   if (bad.size) {
     const list = [...bad].map(([label, why]) => `${label} (${why.replace(/\.$/, '')})`).join('; ')
-    return fail(`${bad.size === 1 ? 'this field is' : 'these fields are'} invalid: ${list}`, [...bad.keys()], { settings, password, oauth })
+    return fail(`${bad.size === 1 ? 'this field is' : 'these fields are'} invalid: ${list}`, [...bad.keys()], read)
   }
-  return { stored: { settings, password, oauth }, problem: null, cleaned }
+  return { stored: read, problem: null, cleaned }
 }
 
 const CONTROL_CHARS_ALL = new RegExp(CONTROL_CHARS.source, 'g')
+
+/** The saved DKIM key, null when none, 'bad' when the file holds something else there. */
+function readStoredDkimKey(value: unknown): StoredDkimKey | null | 'bad' {
+  if (value === undefined || value === null) return null
+  if (!isRecord(value)) return 'bad'
+  const { sealed, algorithm, bits, publicKey } = value
+  if (typeof sealed !== 'string' || sealed === '' || (algorithm !== 'rsa' && algorithm !== 'ed25519') || typeof bits !== 'number' || typeof publicKey !== 'string' || !/^[A-Za-z0-9+/=]+$/.test(publicKey)) {
+    return 'bad'
+  }
+  return { sealed, algorithm, bits, publicKey }
+}
