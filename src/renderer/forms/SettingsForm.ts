@@ -1,6 +1,5 @@
 import { validationError, type ApiRequest } from '../../shared/api.ts'
-import { FIELD_LABELS } from '../../shared/labels.ts'
-import { CLIENT_SECRET_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../shared/labels.ts'
+import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../shared/labels.ts'
 import { settingsUpdateSchema, type AuthMethod, type OAuthCredential, type SettingsFields, type SettingsView, type TlsMode } from '../../shared/settings.ts'
 import type { DkimKeyView } from '../../shared/dkim.ts'
 
@@ -173,8 +172,21 @@ function passwordFor(draft: Draft, hasPassword: boolean): string | null | undefi
   return draft.authMethod === 'password' || draft.clearPassword ? passwordOf(draft, hasPassword) : undefined
 }
 
+/** Sign with DKIM without a key: main says the same, said here before anything is sent. */
+function dkimKeyProblem(draft: Draft, request: ApiRequest<'settings.update'>, hasDkimKey: boolean): string | null {
+  const keyAfter = request.dkimKey === undefined ? hasDkimKey : request.dkimKey !== null
+  return draft.dkimEnabled && !keyAfter ? `Generate a ${DKIM_KEY_LABEL} or paste one: ${FIELD_LABELS.dkimEnabled} is on.` : null
+}
+
+/** What is saved already, for the checks that depend on it. */
+export interface SavedSecrets {
+  oauth?: SettingsView['oauth'] | undefined
+  hasDkimKey?: boolean | undefined
+}
+
 /** Builds the request and checks it with the shared schema, as main will. */
-export function buildUpdate(draft: Draft, hasPassword: boolean, oauthView?: SettingsView['oauth']): { update: ApiRequest<'settings.update'> | null; errors: FieldErrors } {
+export function buildUpdate(draft: Draft, hasPassword: boolean, saved: SavedSecrets = {}): { update: ApiRequest<'settings.update'> | null; errors: FieldErrors } {
+  const hasDkimKey = saved.hasDkimKey ?? false
   const errors: FieldErrors = {}
   const numbers: Partial<Record<NumberField, number>> = {}
   for (const { field, draft: key, label, unit, whole } of NUMBER_FIELDS) {
@@ -223,7 +235,7 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, oauthView?: Sett
     dkimSelector: draft.dkimSelector,
   }
   const password = passwordFor(draft, hasPassword)
-  const oauth = oauthSecretsOf(draft, oauthView)
+  const oauth = oauthSecretsOf(draft, saved.oauth)
   for (const [key, message] of Object.entries(oauth.errors)) errors[key] ??= message
   const dkimKey = dkimKeyOf(draft)
   const request: ApiRequest<'settings.update'> = { settings, ...(password === undefined ? {} : { password }), ...oauth.secrets, ...(dkimKey === undefined ? {} : { dkimKey }) }
@@ -231,6 +243,8 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, oauthView?: Sett
   if (!parsed.success) {
     for (const [key, message] of Object.entries(validationError(parsed.error).fields ?? {})) if (!(key in errors)) errors[key] = message
   }
+  const keyProblem = dkimKeyProblem(draft, request, hasDkimKey)
+  if (keyProblem && !errors.dkimKey) errors.dkimKey = keyProblem
   if (Object.keys(errors).length > 0) return { update: null, errors }
   // The request carries what the admin typed; main trims and normalizes with the same schema.
   return { update: request, errors }

@@ -4,6 +4,7 @@ import { FIELD_LABELS, formLabel, PASSWORD_LABEL } from '../../shared/labels.ts'
 import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, type TlsMode } from '../../shared/settings.ts'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { ProviderPreset } from '../components/settings/ProviderPreset.tsx'
+import { DkimSettings } from '../components/settings/DkimSettings.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
 import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
 import { ADVANCED_FIELDS, buildUpdate, TLS_MODE_LABELS, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
@@ -45,11 +46,12 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
   }
 
   const hasPassword = view.hasPassword
+  const hasDkimKey = view.dkim.key !== null
 
   function change<K extends keyof Draft>(key: K, value: Draft[K]) {
     setDraft((d) => (d ? { ...d, [key]: value } : d))
     setSaved(false)
-    const field = key === 'clearPassword' ? 'password' : key === 'maxQueueLifetimeDays' ? 'maxQueueLifetimeSec' : key === 'maxMessageSizeMiB' ? 'maxMessageSizeBytes' : key
+    const field = key === 'clearPassword' ? 'password' : key === 'maxQueueLifetimeDays' ? 'maxQueueLifetimeSec' : key === 'maxMessageSizeMiB' ? 'maxMessageSizeBytes' : DKIM_KEY_DRAFT.has(key) ? 'dkimKey' : key
     if (errors[field]) setErrors(({ [field]: _, ...rest }) => rest)
   }
 
@@ -64,7 +66,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
     if (!draft || saving) return
     setSaved(false)
     setFormError(null)
-    const { update, errors: found } = buildUpdate(draft, hasPassword, view?.oauth)
+    const { update, errors: found } = buildUpdate(draft, hasPassword, { oauth: view?.oauth, hasDkimKey })
     if (!update) {
       showErrors(found)
       return
@@ -227,6 +229,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         <NumberRow label={formLabel('greetingTimeoutSec')} field="greetingTimeoutSec" draftKey="greetingTimeoutSec" draft={draft} errors={errors} input={input} change={change} hint="Wait for the server’s 220 greeting." />
         <NumberRow label={formLabel('maxMessageSizeBytes')} field="maxMessageSizeBytes" draftKey="maxMessageSizeMiB" draft={draft} errors={errors} input={input} change={change} hint="" />
         <NumberRow label={formLabel('logRetentionDays')} field="logRetentionDays" draftKey="logRetentionDays" draft={draft} errors={errors} input={input} change={change} hint="Mail Log and Logs entries older than this are removed." />
+        <DkimSettings draft={draft} view={view} errors={errors} input={input} change={change} />
       </details>
 
       <div className="form-actions">
@@ -240,6 +243,9 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
     </form>
   )
 }
+
+/** The draft's parts of the DKIM key: an error about the key goes when any of them changes. */
+const DKIM_KEY_DRAFT = new Set<string>(['dkimGenerated', 'dkimPem', 'clearDkimKey'])
 
 function Row({ label, htmlFor, field, error, hint, check, children }: { label: string; htmlFor: string; field: string; error?: string; hint?: string; check?: boolean; children: ReactNode }) {
   return (
