@@ -25,7 +25,8 @@ const keyWords = (key: DkimKeyView) => (key.algorithm === 'ed25519' ? 'Ed25519' 
 function keyStatus(draft: Draft, saved: DkimKeyView | null): string {
   if (draft.clearDkimKey) return 'The saved key is removed when you Submit.'
   if (draft.dkimGenerated) {
-    const made = `A new ${keyWords(draft.dkimGenerated.key)} key was generated; Submit saves it.`
+    const { algorithm, bits } = draft.dkimGenerated.key
+    const made = `A new ${algorithm === 'ed25519' ? 'Ed25519' : `RSA ${bits}-bit`} key was generated; Submit saves it.`
     return saved ? `${made} It replaces the saved key: publish its record first, or give it a new selector, so mail signed with either verifies.` : `${made} Publish its record below.`
   }
   if (draft.dkimPem.trim() !== '') return 'The pasted key is checked and saved when you Submit; its record is shown then.'
