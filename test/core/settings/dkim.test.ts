@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -6,6 +6,7 @@ import { parseRequest, type ApiRequest, type ApiResponse, type Result } from '..
 import type { ApiMethod } from '../../../src/shared/methods.ts'
 import type { SettingsFields } from '../../../src/shared/settings.ts'
 import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import { publicKeyPem } from '../../../src/main/core/settings/dkim-key.ts'
 import { removeDir, tempDir, testSettings, unwrap } from '../../helpers/engine.ts'
 
 // The DKIM key through a real engine on a temporary data directory: generated
@@ -107,6 +108,8 @@ describe('the DKIM key', () => {
     expect(unwrap(await engine.call('settings.get', undefined)).dkim).toEqual(view.dkim)
     const again = (await engine.settings.dkimSigningKey())!.privateKey
     expect(again.export({ format: 'jwk' })).toEqual(key.export({ format: 'jwk' }))
+    // The public key as PEM, for checking the published record, is the signing key's own.
+    expect(publicKeyPem(view.dkim.key!)).toBe(createPublicKey(key).export({ type: 'spki', format: 'pem' }))
     expect(filesHolding(engine.dataDir, needles)).toEqual([])
 
     // A key generated before a restart is not held any more: Submit says so and keeps the saved key.
@@ -123,6 +126,7 @@ describe('the DKIM key', () => {
     // RFC 8463: p= is the raw 32-byte public key.
     expect(Buffer.from(edView.dkim.key!.publicKey, 'base64')).toHaveLength(32)
     expect(edView.dkim.record!.value).toBe(`v=DKIM1; k=ed25519; p=${edView.dkim.key!.publicKey}`)
+    expect(publicKeyPem(edView.dkim.key!)).toBe(createPublicKey(ed).export({ type: 'spki', format: 'pem' }))
     expect(filesHolding(engine.dataDir, privateNeedles(ed))).toEqual([])
 
     // PKCS#1 ("BEGIN RSA PRIVATE KEY"), as older tools write it, with CRLF line ends from a Windows clipboard.

@@ -46,6 +46,16 @@ export function dkimKeyWarning(algorithm: DkimKeyView['algorithm'], bits: number
     : null
 }
 
+/** Ed25519's SubjectPublicKeyInfo before its 32 key bytes (RFC 8410). */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+
+/** The public key as PEM, from the p= value (what the dns.dkim check compares the published record with). */
+export function publicKeyPem(key: Pick<DkimKeyView, 'algorithm' | 'publicKey'>): string {
+  const raw = Buffer.from(key.publicKey, 'base64')
+  const der = key.algorithm === 'ed25519' ? Buffer.concat([ED25519_SPKI_PREFIX, raw]) : raw
+  return createPublicKey({ key: der, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString()
+}
+
 export async function generateDkimKey(choice: DkimKeyChoice): Promise<DkimKey> {
   const { privateKey } = choice === 'ed25519' ? await generate('ed25519') : await generate('rsa', { modulusLength: 2048 })
   return { pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), view: describeKey(privateKey) }

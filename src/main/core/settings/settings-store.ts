@@ -183,7 +183,7 @@ export class SettingsStore {
     if (asked === undefined || asked === null) return asked
     if ('generated' in asked) {
       const key = this.pendingDkim.get(asked.generated)
-      if (!key) throw new SettingsRejected({ dkimKey: `The generated ${DKIM_KEY_LABEL} is no longer held (SMTP Console restarted since it was made): generate it again, and publish the new record.` })
+      if (!key) throw new SettingsRejected({ dkimKey: `The generated ${DKIM_KEY_LABEL} is no longer held (SMTP Console restarted since it was made, or it was made over a day ago): generate it again, and publish the new record.` })
       return key
     }
     try {
