@@ -122,17 +122,26 @@ async function child(): Promise<Figures> {
 
     const breakdown = deleteBreakdown(engine.db, Date.now())
 
+    // CPU time beside the wall clock: on a shared machine the wall clock also counts the neighbours' turns.
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since)
+      return round((used.user + used.system) / 1000, 0)
+    }
     progress('queue1m: Flush Queue of 1M (900k waiting)')
+    let cpu = process.cpuUsage()
     start = performance.now()
     const flushed = await engine.bulk.run('flush')
     const flushMs = performance.now() - start
+    const flushCpuMs = cpuMs(cpu)
     check(flushed === SIZE * 0.9, 'flush made every waiting message due')
 
     progress('queue1m: Delete Queue of 1M')
     const logBefore = engine.mailLog.count('deleted')
+    cpu = process.cpuUsage()
     start = performance.now()
     const deleted = await engine.bulk.run('deleteAll')
     const deleteMs = performance.now() - start
+    const deleteCpuMs = cpuMs(cpu)
     check(deleted === SIZE && engine.queueView.count() === 0, 'Delete Queue emptied the queue')
     check(engine.mailLog.count('deleted') - logBefore === SIZE, 'one deleted log row per message')
 
@@ -154,6 +163,8 @@ async function child(): Promise<Figures> {
         count_matching_domain_ms: round(filterCountMs, 1),
         vmhwm_after_fill_mib: afterFillMib,
         message_bytes: raw.length,
+        flush_cpu_ms: flushCpuMs,
+        delete_all_cpu_ms: deleteCpuMs,
         delete_breakdown: breakdown,
         runs: PAGE_RUNS,
       },
