@@ -34,6 +34,7 @@ export const FIELD_LABELS = {
   dkimDomain: 'DKIM domain',
   dkimSelector: 'DKIM selector',
   logRetentionDays: 'Log retention',
+  publicAddress: 'Public address',
 } as const
 
 /** A settings field by its key; settings.ts checks that these are exactly its fields. */

@@ -135,6 +135,18 @@ export function isIPv6(value: string): boolean {
   return halves.length === 2 ? groups.length < 8 : groups.length === 8
 }
 
+/** Whether the Internet could see this address (not loopback, private, link-local, shared or unique-local). */
+export function isRoutable(address: string): boolean {
+  if (isIPv4(address)) {
+    const [a, b] = address.split('.').map(Number) as [number, number]
+    return !(a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168))
+  }
+  const v = address.toLowerCase()
+  if (v === '::1' || v === '::') return false
+  if (v.startsWith('::ffff:')) return isRoutable(v.slice(7))
+  return !/^(fe[89ab]|f[cd])/.test(v)
+}
+
 // RFC 5321 mailbox: a dot-atom local part (or a quoted one without CR/LF) at a domain.
 const LOCAL_DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
 const LOCAL_QUOTED = /^"([\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/
@@ -262,6 +274,13 @@ export const settingsFieldsSchema = z.object({
     .toLowerCase()
     .refine((v) => v === '' || isDkimSelector(v), `${FIELD_LABELS.dkimSelector} must be letters, digits and hyphens (dots may separate parts), such as mail2025: it becomes part of a DNS name.`),
   logRetentionDays: z.number().int().min(1, `${FIELD_LABELS.logRetentionDays} is at least 1 day.`).max(3650, `${FIELD_LABELS.logRetentionDays} is at most 3650 days.`),
+  /** The address the Internet sees this system send from, for the Troubleshooting DNS checks; blank: learned from the relay's or MX's EHLO reply. */
+  publicAddress: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || isIPv4(v) || isIPv6(v), `${FIELD_LABELS.publicAddress} must be an IPv4 or IPv6 address, such as 203.0.113.25, or blank.`)
+    .refine((v) => v === '' || !(isIPv4(v) || isIPv6(v)) || isRoutable(v.replace(/^\[|\]$/g, '')), `${FIELD_LABELS.publicAddress} must be the address the Internet sees, not a private, loopback or link-local one; leave it blank if you do not know it.`)
+    .transform((v) => v.replace(/^\[|\]$/g, '').toLowerCase()),
 })
 
 export type SettingsFields = z.infer<typeof settingsFieldsSchema>
@@ -363,6 +382,7 @@ export const DEFAULT_SETTINGS: SettingsFields = {
   dkimDomain: '',
   dkimSelector: '',
   logRetentionDays: 90,
+  publicAddress: '',
 }
 
 /** A PEM private key of RSA 8192 is under 7 KiB. */

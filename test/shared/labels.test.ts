@@ -110,6 +110,7 @@ describe('shared/labels.ts', () => {
       dkimDomain: 'example.test',
       dkimSelector: 'mail2025',
       logRetentionDays: before.logRetentionDays + 1,
+      publicAddress: '192.0.2.25',
     }
     const { keyId } = unwrap(await engine.call('dkim.generateKey', { algorithm: 'ed25519' }))
     unwrap(await engine.call('settings.update', { settings: everything, password: 'secret', clientSecret: 'client-secret', dkimKey: { generated: keyId } }))

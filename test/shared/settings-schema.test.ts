@@ -209,6 +209,24 @@ describe('settings.update: one message per invalid field', () => {
     expect(error.fields![field]!.length).toBeGreaterThan(10)
   })
 
+  it.each([
+    ['mail.example.com', 'must be an IPv4 or IPv6 address'],
+    ['10.0.0.5', 'the address the Internet sees'],
+    ['192.168.1.20', 'the address the Internet sees'],
+    ['127.0.0.1', 'the address the Internet sees'],
+    ['fe80::1', 'the address the Internet sees'],
+  ])('Public address refuses %j, saying why', (value, why) => {
+    const error = rejected({ publicAddress: value })
+    expect(Object.keys(error.fields!)).toEqual(['publicAddress'])
+    expect(error.fields!.publicAddress).toContain(why)
+  })
+
+  it('Public address takes a public IPv4 or IPv6 address, or blank', () => {
+    for (const [value, stored] of [['', ''], [' 203.0.113.25 ', '203.0.113.25'], ['[2001:DB8::25]', '2001:db8::25']] as const) {
+      expect(accepted({ publicAddress: value }).publicAddress, value).toBe(stored)
+    }
+  })
+
   it('several broken fields come back together, each under its own name', () => {
     const error = rejected({ hostname: 'mail', fromAddress: 'no-at', relayPort: 0, fromName: 'a\nb' })
     expect(Object.keys(error.fields!).sort()).toEqual(['fromAddress', 'fromName', 'hostname', 'relayPort'])

@@ -49,6 +49,7 @@ export interface Draft {
   /** A private key pasted by the admin; empty keeps the saved one. */
   dkimPem: string
   clearDkimKey: boolean
+  publicAddress: string
 }
 
 /** TLS mode as Edit Settings names it. */
@@ -107,6 +108,7 @@ export function toDraft(view: SettingsView): Draft {
     dkimGenerated: null,
     dkimPem: '',
     clearDkimKey: false,
+    publicAddress: s.publicAddress,
   }
 }
 
@@ -233,6 +235,7 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, saved: SavedSecr
     dkimEnabled: draft.dkimEnabled,
     dkimDomain: draft.dkimDomain,
     dkimSelector: draft.dkimSelector,
+    publicAddress: draft.publicAddress,
   }
   const password = passwordFor(draft, hasPassword)
   const oauth = oauthSecretsOf(draft, saved.oauth)
@@ -251,4 +254,4 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, saved: SavedSecr
 }
 
 /** Fields that live in the collapsed Advanced section. */
-export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'allowPlainAuth', 'caPem', ...NUMBER_FIELDS.map((f) => f.field), 'dkimEnabled', 'dkimDomain', 'dkimSelector', 'dkimKey'])
+export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'allowPlainAuth', 'caPem', 'publicAddress', ...NUMBER_FIELDS.map((f) => f.field), 'dkimEnabled', 'dkimDomain', 'dkimSelector', 'dkimKey'])

@@ -229,6 +229,15 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         <NumberRow label={formLabel('greetingTimeoutSec')} field="greetingTimeoutSec" draftKey="greetingTimeoutSec" draft={draft} errors={errors} input={input} change={change} hint="Wait for the server’s 220 greeting." />
         <NumberRow label={formLabel('maxMessageSizeBytes')} field="maxMessageSizeBytes" draftKey="maxMessageSizeMiB" draft={draft} errors={errors} input={input} change={change} hint="" />
         <NumberRow label={formLabel('logRetentionDays')} field="logRetentionDays" draftKey="logRetentionDays" draft={draft} errors={errors} input={input} change={change} hint="Mail Log and Logs entries older than this are removed." />
+        <Row
+          label={FIELD_LABELS.publicAddress}
+          htmlFor="settings-publicAddress"
+          error={errors.publicAddress}
+          field="publicAddress"
+          hint="The IP address receivers see this system send from, for Troubleshooting’s reverse DNS, SPF and blocklist checks. Blank: learned from the relay’s or mail server’s greeting when it names it."
+        >
+          <input type="text" {...input('publicAddress')} value={draft.publicAddress} onChange={(e) => change('publicAddress', e.target.value)} autoComplete="off" spellCheck={false} placeholder="203.0.113.25" />
+        </Row>
         <DkimSettings draft={draft} view={view} errors={errors} input={input} change={change} />
       </details>
 

@@ -1,7 +1,6 @@
 import { Resolver } from 'node:dns/promises'
-import { isIPv4 } from 'node:net'
 import { CHECK_IDS, type Check, type CheckId, type CheckVerdict, type DiagnosticsReport } from '../../../shared/diagnostics.ts'
-import type { SettingsFields } from '../../../shared/settings.ts'
+import { isRoutable, type SettingsFields } from '../../../shared/settings.ts'
 
 // The Troubleshooting runner: check groups run side by side, each check is
 // reported as it finishes, and the whole run is bounded, so a silent server
@@ -83,17 +82,8 @@ export function checkResolver(dnsServers: string[] | null): Resolver {
   return resolver
 }
 
-/** Whether the Internet could see this address (not loopback, private, link-local, shared or unique-local). */
-export function isRoutable(address: string): boolean {
-  if (isIPv4(address)) {
-    const [a, b] = address.split('.').map(Number) as [number, number]
-    return !(a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168))
-  }
-  const v = address.toLowerCase()
-  if (v === '::1' || v === '::') return false
-  if (v.startsWith('::ffff:')) return isRoutable(v.slice(7))
-  return !/^(fe[89ab]|f[cd])/.test(v)
-}
+/** Whether the Internet could see this address; it lives beside the settings, whose Public address it checks too. */
+export { isRoutable }
 
 /** A finished check, timed from `started`. */
 export function check(id: CheckId, title: string, verdict: CheckVerdict, summary: string, started: number, extra: Pick<Check, 'detail' | 'fix' | 'field'> = {}): Check {
