@@ -31,7 +31,7 @@ describe('diagnostics.run', () => {
     engine = await engineWith(relay, { password: PASS, startWorker: false })
     const events: ApiEvents['diagnostics.progress'][] = []
     const off = engine.on('diagnostics.progress', (e) => events.push(e))
-    const report = unwrap(await engine.call('diagnostics.run', parsed({ runId: 'page-1', recipientDomain: 'example.net' })))
+    const report = unwrap(await engine.call('diagnostics.run', parsed({ runId: 'page-1', recipientDomain: 'example.net', scope: 'connection' })))
     off()
     expect(report.checks.map((c) => [c.id, c.verdict])).toEqual([
       ['relay.tcp', 'pass'],

@@ -1,4 +1,5 @@
 import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, Result } from '../../../shared/api.ts'
+import type { Blocklist } from '../diagnostics/dns/input.ts'
 import type { LogCsvExport } from '../logs/log-export.ts'
 import type { SecretCipher } from '../settings/secrets.ts'
 
@@ -29,6 +30,8 @@ export interface EngineOptions {
   dnsServers?: string[]
   /** Port for direct delivery; defaults to SMTP_CONSOLE_DIRECT_PORT or 25. */
   directPort?: number
+  /** The DNS blocklists the Troubleshooting checks ask; defaults to Spamhaus ZEN, Barracuda and SpamCop. For tests. */
+  blocklists?: Blocklist[]
   /** 'like' searches the logs as a SQLite without FTS5 does (log-search.ts); for tests. */
   logSearch?: 'auto' | 'like'
 }

@@ -15,6 +15,7 @@ import { makeHandlers, type EngineParts, type Handlers } from './handlers.ts'
 import { Notifier } from './notifier.ts'
 import { checkSubmission, composeDraft, testMessage, type Submission } from './submit.ts'
 import { Watch } from './watch.ts'
+import type { Blocklist } from '../diagnostics/dns/input.ts'
 import type { Engine, EngineOptions } from './engine-types.ts'
 import { explainCause } from '../errors/decoder.ts'
 import { EventLog } from '../logs/event-log.ts'
@@ -65,6 +66,8 @@ export class CoreEngine implements Engine, EngineParts {
   readonly dnsServers: string[] | null
   /** Test-only: where Microsoft 365's and Google's token endpoints are asked instead. */
   private readonly oauthEndpointOverride: string | null
+  /** The blocklists dns.blocklist asks; undefined for the real ones. */
+  readonly blocklists: Blocklist[] | undefined
   private transport: Transport | null = null
   private pruneTimer: NodeJS.Timeout | null = null
   private pruning: Promise<void> | null = null
@@ -104,6 +107,7 @@ export class CoreEngine implements Engine, EngineParts {
     const dns = options.dnsServers ?? process.env.SMTP_CONSOLE_DNS_SERVERS?.split(',').map((s) => s.trim()).filter(Boolean)
     this.dnsServers = dns && dns.length ? dns : null
     this.oauthEndpointOverride = options.oauthEndpointOverride ?? (process.env.SMTP_CONSOLE_OAUTH_ENDPOINT_OVERRIDE?.trim() || null)
+    this.blocklists = options.blocklists
     this.watch = new Watch(this.notifier, this.now)
     this.worker = new DeliveryWorker({
       queue: this.queue,

@@ -11,6 +11,8 @@ import { reportToCsv } from '../reports/export-csv.ts'
 import { reportToText } from '../reports/export-text.ts'
 import { dayReport } from '../reports/day-report.ts'
 import type { SettingsStore } from '../settings/settings-store.ts'
+import { dkimKeyOf } from '../diagnostics/dns/group.ts'
+import type { Blocklist } from '../diagnostics/dns/input.ts'
 import { checkGroups } from '../diagnostics/groups.ts'
 import { runDiagnostics } from '../diagnostics/run.ts'
 import { FIELD_LABELS } from '../../../shared/labels.ts'
@@ -39,6 +41,7 @@ export interface EngineParts {
   readonly bulk: BulkRunner
   readonly directPort: number
   readonly dnsServers: string[] | null
+  readonly blocklists: Blocklist[] | undefined
   logEvent(level: 'info' | 'warning' | 'error', source: string, message: string, details?: Record<string, unknown>): void
   status(): Status
   saveSettings(req: ApiParsedRequest<'settings.update'>): Promise<ApiResponse<'settings.update'>>
@@ -129,7 +132,8 @@ const runChecks: Handler<'diagnostics.run'> = (e, req) => {
   return runDiagnostics(
     { settings, password, recipientDomain: req.recipientDomain, dnsServers: e.dnsServers, directPort: e.directPort },
     {
-      groups: checkGroups(settings, req.scope),
+      // DKIM signing is not a setting yet: dkimKeyOf takes the settings view's public key once it is.
+      groups: checkGroups(settings, req.scope, { blocklists: e.blocklists, dkim: dkimKeyOf(settings, null) }),
       onCheck: (check) => e.notifier.emit('diagnostics.progress', { runId, check }),
       onError: (err, checks) =>
         e.logEvent('error', 'diagnostics', `A Troubleshooting check stopped on a fault of the console: ${(err as Error).message}`, { checks, stack: (err as Error).stack }),

@@ -26,7 +26,7 @@ beforeAll(async () => {
   }))
 })
 
-const key = (selector: string, publicKey = rsa.publicKey): DkimKey => ({ domain: 'example.test', selector, publicKeyPem: pem(publicKey) })
+const key = (selector: string, publicKey = rsa.publicKey): DkimKey => ({ domain: 'example.test', selector, publicKeyPem: pem(publicKey), fields: { selector: 'dkimSelector' } })
 const check = (dkim?: DkimKey) => dkimCheck({ resolver, hostname: 'mail.example.test', fromAddress: 'alerts@example.test', outgoingAddress: null, dkim })
 
 describe('dns.dkim', () => {

@@ -19,7 +19,7 @@ beforeAll(async () => {
   }))
 })
 
-const dkim = (domain: string): DkimKey => ({ domain, selector: 's1', publicKeyPem: '' })
+const dkim = (domain: string): DkimKey => ({ domain, selector: 's1', publicKeyPem: '', fields: { domain: 'dkimDomain', selector: 'dkimSelector' } })
 const check = (fromAddress: string, signing?: DkimKey) => dmarcCheck({ resolver, hostname: 'mail.example.test', fromAddress, outgoingAddress: '192.0.2.10', dkim: signing })
 
 describe('dns.dmarc', () => {

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import type { Check } from '../../../../shared/diagnostics.ts'
 import { parseTags } from './dmarc.ts'
-import { describeDnsError, dnsCode, FIELDS, normalName, timed, txtRecords, type CheckBody, type DkimKey, type DnsCheckInput } from './input.ts'
+import { describeDnsError, dnsCode, normalName, timed, txtRecords, type CheckBody, type DkimKey, type DnsCheckInput } from './input.ts'
 import { publishTxt } from './records.ts'
 
 // dns.dkim: the key record at <selector>._domainkey.<domain> (RFC 6376 3.6.1)
@@ -54,7 +54,7 @@ async function dkimBody(input: DnsCheckInput): Promise<CheckBody> {
     ours = createPublicKey(dkim.publicKeyPem)
     keyType(ours)
   } catch (err) {
-    return { verdict: 'fail', summary: `The DKIM key in the settings cannot be read: ${(err as Error).message}.`, fix: 'Generate a new DKIM key in the console, or paste the private key again.', field: FIELDS.dkimSelector }
+    return { verdict: 'fail', summary: `The DKIM key in the settings cannot be read: ${(err as Error).message}.`, fix: 'Generate a new DKIM key in the console, or paste the private key again.', field: dkim.fields?.selector }
   }
   const expected = dkimRecordValue(dkim.publicKeyPem)
   const publish = publishTxt(name, expected)
@@ -66,7 +66,7 @@ async function dkimBody(input: DnsCheckInput): Promise<CheckBody> {
   }
   const keys = records.map((r) => ({ record: r, tags: parseTags(r) })).filter((r) => r.tags.has('p'))
   if (keys.length === 0) {
-    return { verdict: 'fail', summary: `No DKIM key is published at ${name}, so receivers cannot verify the signatures of this system's messages.`, detail: records.join('\n') || undefined, fix: publish, field: FIELDS.dkimSelector }
+    return { verdict: 'fail', summary: `No DKIM key is published at ${name}, so receivers cannot verify the signatures of this system's messages.`, detail: records.join('\n') || undefined, fix: publish, field: dkim.fields?.selector }
   }
   const problems: string[] = []
   for (const { record, tags } of keys) {
@@ -88,6 +88,6 @@ async function dkimBody(input: DnsCheckInput): Promise<CheckBody> {
     summary: `The DKIM record at ${name} does not match the signing key: ${problems[0]}, so receivers fail the signatures.`,
     detail: keys.map((r) => r.record).join('\n'),
     fix: publish,
-    field: FIELDS.dkimSelector,
+    field: dkim.fields?.selector,
   }
 }

@@ -83,7 +83,7 @@ function judgeRecord(input: DnsCheckInput, from: string, record: DmarcRecord): C
         summary: sentence(`${where} asks for ${adkim} DKIM alignment, but messages are signed for ${signing}, not ${adkim === 'strict' ? from : `a domain of ${organizationalDomain(from)}`}, so DKIM cannot pass DMARC and SPF alone must.`),
         detail: facts.join('\n'),
         fix: `Set the DKIM domain to ${from} and publish its key there.`,
-        field: FIELDS.dkimDomain,
+        field: input.dkim.fields?.domain,
       }
     }
   } else {

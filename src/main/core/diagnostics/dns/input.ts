@@ -1,6 +1,7 @@
 import type { Resolver } from 'node:dns/promises'
 import { isIPv4, isIPv6 } from '../../../../shared/settings.ts'
 import type { Check, CheckId } from '../../../../shared/diagnostics.ts'
+import type { SettingsField } from '../../../../shared/labels.ts'
 
 // What the DNS checks are given: the settings they check, the address the
 // world sees this system send from (when known), and a resolver already
@@ -12,6 +13,8 @@ export interface DkimKey {
   selector: string
   /** The public half of the signing key, PEM (SPKI). */
   publicKeyPem: string
+  /** The settings "Fix" opens for the signing domain and for the selector (where Edit Settings shows the record to publish). */
+  fields?: { domain?: string; selector?: string }
 }
 
 export interface Blocklist {
@@ -60,15 +63,13 @@ export const DEFAULT_BLOCKLISTS: Blocklist[] = [
   { zone: 'bl.spamcop.net', name: 'SpamCop' },
 ]
 
-/** The settings keys a DNS check's "Fix" opens. The DKIM and public-address keys follow the DKIM and outgoing-address settings. */
+/** The settings keys a DNS check's "Fix" opens; each must be a real setting, or "Fix" would open nothing. */
 export const FIELDS = {
   hostname: 'hostname',
   fromAddress: 'fromAddress',
   relayHost: 'relayHost',
   publicAddress: 'publicAddress',
-  dkimDomain: 'dkimDomain',
-  dkimSelector: 'dkimSelector',
-} as const
+} as const satisfies Record<string, SettingsField>
 
 export type CheckBody = Omit<Check, 'id' | 'title' | 'ms'>
 
