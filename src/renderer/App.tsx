@@ -4,7 +4,6 @@ import { LogsPage, MailLogPage } from './pages/LogPages.tsx'
 import { QueuePage } from './pages/QueuePage.tsx'
 import { DeleteQueuePage, FlushQueuePage } from './pages/QueueToolsPages.tsx'
 import { ReportPage } from './pages/ReportPage.tsx'
-import { TroubleshootingPage } from './pages/TroubleshootingPage.tsx'
 import { MENU, href, useRoute, type Route, type RoutePath } from './routes.ts'
 import { StoresContext, type Stores } from './stores/index.ts'
 
@@ -72,10 +71,11 @@ function MenuLink({ path, label, current }: { path: RoutePath; label: string; cu
   )
 }
 
-// The two forms validate with the shared zod schemas; loading them on first use keeps zod out of
+// The two forms and Troubleshooting validate with the shared zod schemas; loading them on first use keeps zod out of
 // the bundle the dashboard waits for.
 const SettingsPage = lazy(() => import('./pages/SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })))
 const SendTestPage = lazy(() => import('./pages/SendTestPage.tsx').then((m) => ({ default: m.SendTestPage })))
+const TroubleshootingPage = lazy(() => import('./pages/TroubleshootingPage.tsx').then((m) => ({ default: m.TroubleshootingPage })))
 
 function PageFor({ route }: { route: Route }) {
   switch (route.path) {
@@ -108,6 +108,10 @@ function PageFor({ route }: { route: Route }) {
     case '/report/yesterday':
       return <ReportPage key="yesterday" day="yesterday" />
     case '/troubleshooting':
-      return <TroubleshootingPage />
+      return (
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <TroubleshootingPage />
+        </Suspense>
+      )
   }
 }

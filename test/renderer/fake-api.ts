@@ -355,6 +355,12 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
         ? ok({ filename: `smtp-report-${date}.csv`, mimeType: 'text/csv', content: `section,key,value\r\ntotals,delivered,${r.totals.delivered}\r\n` })
         : ok({ filename: `smtp-report-${date}.txt`, mimeType: 'text/plain', content: `SMTP Console log summaries for ${date}\n\nGrand Totals\n------------\n     ${r.totals.delivered}  delivered\n` })
     },
+    // A run with no checks; tests that need checks give their own (handle).
+    'diagnostics.run': (r) => {
+      const parsed = parseRequest('diagnostics.run', r)
+      if (!parsed.ok) return parsed
+      return ok({ startedAt: BASE, checks: [] })
+    },
   }
 
   const api: Record<string, unknown> = {}

@@ -39,7 +39,7 @@ describe('the SMTP Dashboard menu', () => {
     await user.click(screen.getByRole('link', { name: 'Troubleshooting' }))
     await screen.findByRole('heading', { level: 1, name: 'Troubleshooting' })
     // Troubleshooting points at the settings it concerns.
-    expect(screen.getByRole('link', { name: 'the relay host setting' }).getAttribute('href')).toBe('#/settings?focus=relayHost')
+    expect((await screen.findByRole('link', { name: 'Use SASL Authorization' })).getAttribute('href')).toBe('#/settings?focus=useSasl')
   })
 
   it('shows the configuration at a glance and the most recent entries on the dashboard', async () => {

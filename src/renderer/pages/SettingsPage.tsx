@@ -5,6 +5,8 @@ import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, type TlsMode }
 import { ErrorNotice } from '../components/Notices.tsx'
 import { ProviderPreset } from '../components/settings/ProviderPreset.tsx'
 import { DkimSettings } from '../components/settings/DkimSettings.tsx'
+import { ConnectionResults } from '../components/troubleshooting/ConnectionResults.tsx'
+import { useDiagnosticsRun } from '../hooks/useDiagnosticsRun.ts'
 import { useSlice, useStores } from '../stores/index.ts'
 import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
 import { ADVANCED_FIELDS, buildUpdate, TLS_MODE_LABELS, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
@@ -23,6 +25,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
   const [saving, setSaving] = useState(false)
   const [advancedOpen, setAdvancedOpen] = useState(false)
   const formRef = useRef<HTMLFormElement>(null)
+  const connectionCheck = useDiagnosticsRun()
 
   useEffect(() => {
     void settings.getState().load()
@@ -86,6 +89,20 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
     setErrors({})
     setDraft(toDraft(result.data))
     setSaved(true)
+  }
+
+  // Check connection: the relay or direct checks on the form's values, saved or not.
+  async function checkConnection() {
+    if (!draft) return
+    const { update, errors: found } = buildUpdate(draft, hasPassword)
+    if (!update) return showErrors(found)
+    const error = await connectionCheck.run({ ...update, scope: 'connection' })
+    if (error?.fields) showErrors(error.fields)
+  }
+
+  function focusField(field: string) {
+    if (ADVANCED_FIELDS.has(field)) setAdvancedOpen(true)
+    requestAnimationFrame(() => document.getElementById(`settings-${field}`)?.focus())
   }
 
   const input = (key: string) => ({
@@ -245,10 +262,14 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         <button type="submit" className="primary" disabled={saving}>
           Submit
         </button>
+        <button type="button" onClick={() => void checkConnection()} disabled={connectionCheck.running}>
+          Check connection
+        </button>
         <span role="status" className="saved">
           {saved ? 'Settings saved.' : saving ? 'Saving…' : ''}
         </span>
       </div>
+      <ConnectionResults run={connectionCheck} onFix={focusField} />
     </form>
   )
 }

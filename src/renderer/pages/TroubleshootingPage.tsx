@@ -1,61 +1,88 @@
+import '../zod-config.ts'
+import { useEffect, useState, type FormEvent } from 'react'
+import { requestSchemas, validationError } from '../../shared/api.ts'
+import { effectiveRelayPort } from '../../shared/settings.ts'
+import { ErrorNotice } from '../components/Notices.tsx'
+import { CheckList, SummaryLine } from '../components/troubleshooting/CheckList.tsx'
+import { Guidance } from '../components/troubleshooting/Guidance.tsx'
+import { useDiagnosticsRun } from '../hooks/useDiagnosticsRun.ts'
 import { href } from '../routes.ts'
+import { useSlice, useStores } from '../stores/index.ts'
 
-// The seed's troubleshooting guidance, each point linked to where the admin checks or changes it.
-
-const setting = (field: string) => href('/settings', { focus: field })
+// Troubleshooting: the console checks the saved settings itself — how mail
+// leaves (relay or direct) and the DNS receivers judge it by — and shows each
+// check as it finishes, with what to do and a "Fix" that opens the setting.
 
 export function TroubleshootingPage() {
+  const { settings } = useStores()
+  const view = useSlice(settings, (s) => s.view)
+  const checks = useDiagnosticsRun()
+  const [recipient, setRecipient] = useState('')
+  const [fieldError, setFieldError] = useState<string | null>(null)
+
+  useEffect(() => {
+    void settings.getState().load()
+  }, [settings])
+
+  // Runs on open, with the saved settings.
+  const { run } = checks
+  useEffect(() => {
+    void run({})
+  }, [run])
+
+  async function runChecks(event: FormEvent) {
+    event.preventDefault()
+    const parsed = requestSchemas['diagnostics.run'].safeParse({ recipientDomain: recipient })
+    if (!parsed.success) {
+      setFieldError(validationError(parsed.error).fields?.recipientDomain ?? 'Enter a recipient domain such as example.com, or an email address.')
+      return
+    }
+    setFieldError(null)
+    const error = await run(recipient.trim() ? { recipientDomain: recipient.trim() } : {})
+    if (error?.fields?.recipientDomain) setFieldError(error.fields.recipientDomain)
+  }
+
+  const s = view?.settings
+  const relay = s && s.relayHost ? `${s.relayHost}:${effectiveRelayPort(s)}` : undefined
   return (
     <div className="troubleshooting">
       <p className="lead">
-        If a test message does not arrive, work through these points. Send another test after each change with <a href={href('/send-test')}>the test email</a>.
+        The console checks the saved settings from this system: {s && !s.relayHost ? 'whether the recipients’ mail servers can be reached directly' : 'whether the relay takes mail from it'}, and
+        whether receivers will trust the mail. Nothing is sent. Change a setting with its <strong>Fix</strong>, then run the checks again; to try unsaved settings, use{' '}
+        <strong>Check connection</strong> in <a href={href('/settings')}>Edit Settings</a>.
       </p>
-      <section aria-labelledby="ts-spam">
-        <h2 id="ts-spam">Check spam folders</h2>
-        <p>Verify messages are not being sent to the recipient’s spam or junk folder.</p>
-      </section>
-      <section aria-labelledby="ts-logs">
-        <h2 id="ts-logs">Check the logs</h2>
-        <p>
-          Error messages can tell why a message failed, such as a warning about incorrect SMTP settings. Read the <a href={href('/logs')}>system events</a> on the
-          Logs page, and the server replies in the <a href={href('/mail-log')}>log of delivery attempts</a> on the Mail Log page; deferred messages wait with their
-          reason in the <a href={href('/queue')}>queue</a>.
+      <form className="check-form" noValidate onSubmit={runChecks} aria-label="Run checks">
+        <label htmlFor="ts-recipient">Recipient domain</label>
+        <input
+          id="ts-recipient"
+          type="text"
+          value={recipient}
+          placeholder="example.com"
+          onChange={(e) => {
+            setRecipient(e.target.value)
+            setFieldError(null)
+          }}
+          aria-invalid={fieldError ? true : undefined}
+          aria-describedby={fieldError ? 'ts-recipient-error ts-recipient-hint' : 'ts-recipient-hint'}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <button type="submit" className="primary" disabled={checks.running}>
+          Run checks
+        </button>
+        {fieldError && (
+          <p id="ts-recipient-error" className="field-error">
+            {fieldError}
+          </p>
+        )}
+        <p id="ts-recipient-hint" className="hint">
+          Optional: the domain (or address) your mail goes to. The relay is asked whether it would take mail for it, or, sending directly, its mail servers are checked.
         </p>
-      </section>
-      <section aria-labelledby="ts-firewall">
-        <h2 id="ts-firewall">Verify firewall rules and network policies</h2>
-        <p>
-          Outgoing SMTP connections are commonly blocked by default. Make sure port 25, 587 or 465 — whichever your configuration uses, see{' '}
-          <a href={setting('relayPort')}>the relay port setting</a> — is open and allowed; this may require contacting your service provider.
-        </p>
-      </section>
-      <section aria-labelledby="ts-relay">
-        <h2 id="ts-relay">Using a relay: confirm the relay settings</h2>
-        <ul>
-          <li>
-            Some mail servers require explicit relay permission. Ensure the server allows this system to relay, typically with authentication (
-            <a href={setting('useSasl')}>the SASL authorization setting</a>) or by allowing its IP address.
-          </li>
-          <li>
-            Confirm the server address and port: <a href={setting('relayHost')}>the relay host setting</a> and <a href={setting('relayPort')}>the relay port setting</a>.
-            Use the name or address the relaying server expects.
-          </li>
-          <li>
-            Confirm <a href={setting('useTls')}>the TLS setting</a> matches what the relay requires; many servers require a TLS connection. Some use STARTTLS: the
-            connection starts unencrypted on port 25 or 587 and encryption is negotiated after it is established. Port 465 uses implicit TLS from the start (the{' '}
-            <a href={setting('tlsMode')}>TLS mode</a> in Advanced can force either).
-          </li>
-        </ul>
-      </section>
-      <section aria-labelledby="ts-direct">
-        <h2 id="ts-direct">Sending direct: verify SPF, DMARC and reverse DNS records</h2>
-        <p>
-          If messages are marked as spam or fail to deliver, ensure the <a href={setting('hostname')}>hostname</a> resolves to this system, that its reverse DNS
-          record points back to it, and that the domain of the <a href={setting('fromAddress')}>from address</a> has correct SPF and DMARC records. When these
-          records do not match your system, messages can be taken for impersonation: rejected or flagged as suspicious, and repeated attempts can get your domain or
-          IP address blacklisted.
-        </p>
-      </section>
+      </form>
+      <ErrorNotice error={checks.error && !checks.error.fields?.recipientDomain ? checks.error : null} title="The checks could not run." />
+      <SummaryLine checks={checks.checks} running={checks.running} finishedAt={checks.finishedAt} />
+      <CheckList checks={checks.checks} {...(relay ? { transcriptTitle: relay } : {})} />
+      <Guidance />
     </div>
   )
 }
