@@ -18,12 +18,16 @@ export interface ConsoleServer {
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
-/** Starts `npm run serve`'s CLI on a data directory (a fresh one when none is given). */
-export async function startConsole(request: APIRequestContext, dataDir = mkdtempSync(join(tmpdir(), 'smtp-console-e2e-'))): Promise<{ server: ConsoleServer; child: ChildProcess }> {
-  // Direct delivery must never reach out of the machine: point DNS at a dead loopback port.
+/** Starts `npm run serve`'s CLI on a data directory (a fresh one when none is given); `env` adds to its environment (a test DNS server). */
+export async function startConsole(
+  request: APIRequestContext,
+  dataDir = mkdtempSync(join(tmpdir(), 'smtp-console-e2e-')),
+  env: Record<string, string> = {},
+): Promise<{ server: ConsoleServer; child: ChildProcess }> {
+  // Direct delivery and the DNS checks must never reach out of the machine: DNS is a dead loopback port unless a test gives its own.
   const child = spawn(process.execPath, [join(ROOT, 'src/main/web/cli.ts'), '--port', '0', '--data-dir', dataDir], {
     cwd: ROOT,
-    env: { ...process.env, SMTP_CONSOLE_DNS_SERVERS: '127.0.0.1:9' },
+    env: { ...process.env, SMTP_CONSOLE_DNS_SERVERS: '127.0.0.1:9', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
