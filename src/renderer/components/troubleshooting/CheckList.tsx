@@ -1,8 +1,8 @@
 import { useState } from 'react'
 import type { Check } from '../../../shared/diagnostics.ts'
 import { formatTime } from '../../format.ts'
-import { CheckRow, Verdict } from './CheckRow.tsx'
-import { connectionTranscript, sectionOf, summaryLine } from './checks.ts'
+import { CheckRow } from './CheckRow.tsx'
+import { connectionTranscript, sectionOf, summaryLine, VERDICT_ICONS } from './checks.ts'
 
 // The checks of a run, grouped as an admin reads them — how mail leaves, then
 // the DNS that receivers judge it by — under one line that sums them up.
@@ -25,9 +25,12 @@ export function SummaryLine({ checks, running, finishedAt }: { checks: readonly 
   if (!line) return null
   return (
     <p className={`check-summary-line summary-${line.worst}`} role="status">
-      <Verdict verdict={line.worst} />
+      {/* The words say it; the icon only echoes the worst verdict. */}
+      <span className={`verdict verdict-${line.worst}`} aria-hidden="true">
+        <span className="verdict-icon">{VERDICT_ICONS[line.worst]}</span>
+      </span>
       <strong>{line.text}</strong>
-      {finishedAt && <span className="muted"> · {checks.length} checks at {formatTime(finishedAt)}</span>}
+      {finishedAt && <span className="muted"> · {checks.length} checks, run at {formatTime(finishedAt)}</span>}
     </p>
   )
 }
