@@ -4,7 +4,7 @@ import { parseRequest, type ApiEvents } from '../../../src/shared/api.ts'
 import type { SettingsFields } from '../../../src/shared/settings.ts'
 import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import { dkimKeyOf } from '../../../src/main/core/diagnostics/dns/group.ts'
-import { startDns, type TestDns } from '../../helpers/dns.ts'
+import { startDns, type TestDns, type ZoneEntry } from '../../helpers/dns.ts'
 import { engineWith, removeDir, unwrap } from '../../helpers/engine.ts'
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
 import { selfSignedCert } from '../../helpers/tls.ts'
@@ -19,8 +19,10 @@ const SEEN_AS = '192.0.2.10'
 const seesPublic = { heloResponse: `%s Nice to meet you, [${SEEN_AS}]` }
 
 let dns: TestDns
+/** The zone the test DNS answers from, read at each question: a test may publish a record in it. */
+const zone: Record<string, ZoneEntry> = {}
 beforeAll(async () => {
-  dns = await startDns({
+  Object.assign(zone, {
     'console.example.test': { A: [SEEN_AS] },
     '10.2.0.192.in-addr.arpa': { PTR: ['console.example.test'] },
     'example.test': { MX: [{ exchange: 'mx.example.test', priority: 10 }], TXT: [`v=spf1 ip4:${SEEN_AS} -all`] },
@@ -30,6 +32,7 @@ beforeAll(async () => {
     // The test blocklist lists the outgoing address: only a lookup of that address finds it.
     '10.2.0.192.bl.test': { A: ['127.0.0.2'], TXT: ['Listed for a test'] },
   })
+  dns = await startDns(zone)
 })
 afterAll(() => dns.close())
 
@@ -113,8 +116,26 @@ describe('the DNS checks in a run', () => {
     expect(report.checks.map((c) => c.id)).toEqual(CHECK_IDS.filter((id) => id.startsWith('relay.')))
   })
 
+  it('dns.dkim checks the saved key against the record published for its selector, and names a record of another key', async () => {
+    engine = await engineWith({ fromAddress: 'alerts@example.test' }, { startWorker: false, dnsServers: [dns.server], blocklists: [{ zone: 'bl.test', name: 'Test list' }] })
+    const e = engine
+    const saveKey = async (algorithm: 'ed25519' | 'rsa-2048') => {
+      const { keyId } = unwrap(await e.call('dkim.generateKey', { algorithm }))
+      return unwrap(await e.call('settings.update', { settings: { ...e.settings.get(), dkimEnabled: true, dkimSelector: 'sel1' }, dkimKey: { generated: keyId } })).dkim.record!
+    }
+    const dkimCheck = async () => unwrap(await e.call('diagnostics.run', {})).checks.find((c) => c.id === 'dns.dkim')!
+    const first = await saveKey('ed25519')
+    expect(first.name).toBe('sel1._domainkey.example.test')
+    zone[first.name] = { TXT: [first.value] }
+    expect(await dkimCheck()).toMatchObject({ verdict: 'pass' })
+    // A new key saved, the old record still published: receivers would fail the signatures.
+    await saveKey('rsa-2048')
+    expect(await dkimCheck()).toMatchObject({ verdict: 'fail', field: 'dkimSelector' })
+    delete zone[first.name]
+  })
+
   it('dkimKeyOf: no key while signing is off or has no public key; with both, the key and the settings that hold it', () => {
-    const s = { hostname: 'h.example.test' } as SettingsFields
+    const s = { hostname: 'h.example.test', fromAddress: 'alerts@mail.example.test', dkimDomain: '' } as SettingsFields
     const pem = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----'
     expect(dkimKeyOf(s, pem)).toBeUndefined()
     expect(dkimKeyOf({ ...s, dkimEnabled: true, dkimDomain: 'example.test', dkimSelector: 's1' }, null)).toBeUndefined()
@@ -124,5 +145,7 @@ describe('the DNS checks in a run', () => {
       publicKeyPem: pem,
       fields: { domain: 'dkimDomain', selector: 'dkimSelector' },
     })
+    // A blank DKIM Domain signs for the From Address's domain.
+    expect(dkimKeyOf({ ...s, dkimEnabled: true, dkimSelector: 's1' }, pem)).toMatchObject({ domain: 'mail.example.test' })
   })
 })

@@ -12,6 +12,7 @@ import { reportToText } from '../reports/export-text.ts'
 import { dayReport } from '../reports/day-report.ts'
 import type { SettingsStore } from '../settings/settings-store.ts'
 import { dkimKeyOf } from '../diagnostics/dns/group.ts'
+import { publicKeyPem } from '../settings/dkim-key.ts'
 import type { Blocklist } from '../diagnostics/dns/input.ts'
 import { checkGroups } from '../diagnostics/groups.ts'
 import { runDiagnostics } from '../diagnostics/run.ts'
@@ -118,6 +119,12 @@ const exportReport: Handler<'reports.export'> = (e, req) => {
     : { filename: `smtp-report-${req.date}.txt`, mimeType: 'text/plain', content: reportToText(report) }
 }
 
+/** The saved DKIM key's public half as PEM, or null when none is saved. */
+function savedDkimPublicKey(e: EngineParts): string | null {
+  const key = e.settings.view().dkim.key
+  return key ? publicKeyPem(key) : null
+}
+
 const runChecks: Handler<'diagnostics.run'> = (e, req) => {
   const saved = e.settings.get()
   if (!req.settings && e.settings.problem) throw new InputError(`The checks need settings, and the saved ones cannot be read. ${e.settings.problem.message}`)
@@ -132,8 +139,8 @@ const runChecks: Handler<'diagnostics.run'> = (e, req) => {
   return runDiagnostics(
     { settings, password, recipientDomain: req.recipientDomain, dnsServers: e.dnsServers, directPort: e.directPort },
     {
-      // DKIM signing is not a setting yet: dkimKeyOf takes the settings view's public key once it is.
-      groups: checkGroups(settings, req.scope, { blocklists: e.blocklists, dkim: dkimKeyOf(settings, null) }),
+      // The saved key's public half: a key generated in the form is checked once it is saved.
+      groups: checkGroups(settings, req.scope, { blocklists: e.blocklists, dkim: dkimKeyOf(settings, savedDkimPublicKey(e)) }),
       onCheck: (check) => e.notifier.emit('diagnostics.progress', { runId, check }),
       onError: (err, checks) =>
         e.logEvent('error', 'diagnostics', `A Troubleshooting check stopped on a fault of the console: ${(err as Error).message}`, { checks, stack: (err as Error).stack }),

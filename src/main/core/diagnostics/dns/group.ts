@@ -1,3 +1,4 @@
+import { dkimSigningDomain } from '../../../../shared/dkim.ts'
 import type { Check, CheckId } from '../../../../shared/diagnostics.ts'
 import type { SettingsFields } from '../../../../shared/settings.ts'
 import { type CheckGroup, type DiagnosticsContext, type OutgoingAddress } from '../run.ts'
@@ -24,15 +25,14 @@ export interface DnsGroupOptions {
   timeoutMs?: number
 }
 
-type DkimSettings = { dkimEnabled?: boolean; dkimDomain?: string; dkimSelector?: string }
-
 /**
- * The DKIM key dns.dkim checks: the signing domain and selector of the settings with the public key the
- * settings view shows, or undefined while signing is off or no key is set.
+ * The DKIM key dns.dkim checks: the signing domain (DKIM Domain, or the From Address's domain when blank)
+ * and selector of the settings, with the saved key's public half, or undefined while signing is off or no key is set.
  */
-export function dkimKeyOf(settings: SettingsFields & DkimSettings, publicKeyPem: string | null | undefined): DkimKey | undefined {
-  if (!settings.dkimEnabled || !publicKeyPem || !settings.dkimDomain || !settings.dkimSelector) return undefined
-  return { domain: settings.dkimDomain, selector: settings.dkimSelector, publicKeyPem, fields: { domain: 'dkimDomain', selector: 'dkimSelector' } }
+export function dkimKeyOf(settings: SettingsFields, publicKeyPem: string | null | undefined): DkimKey | undefined {
+  const domain = dkimSigningDomain(settings)
+  if (!settings.dkimEnabled || !publicKeyPem || !domain || !settings.dkimSelector) return undefined
+  return { domain, selector: settings.dkimSelector, publicKeyPem, fields: { domain: 'dkimDomain', selector: 'dkimSelector' } }
 }
 
 export function dnsGroup(options: DnsGroupOptions = {}): CheckGroup {
