@@ -398,6 +398,7 @@ class RelayRun {
         field: 'useSasl',
       })
     }
+    if (this.s.authMethod !== 'password') return this.oauthAuth(mechanisms, offered, c)
     const mechanism = (['PLAIN', 'LOGIN', 'CRAM-MD5'] as const).find((m) => mechanisms.includes(m))
     if (!mechanism) {
       return c('warn', `${offered[0]!.toUpperCase()}${offered.slice(1)}: none of PLAIN, LOGIN or CRAM-MD5, which the console signs in with.`, {
@@ -418,6 +419,32 @@ class RelayRun {
       fix: appPassword ? decoded.fix.replace(/ The message waits.*$/, '') : 'Check Username and Password; some providers want an app password, or the full email address as Username.',
       field: 'password',
     })
+  }
+
+  /** relay.auth for an OAuth 2.0 Sign-in method: XOAUTH2 offered, a token from the endpoint, the relay taking it. */
+  private async oauthAuth(mechanisms: string[], offered: string, c: (verdict: Check['verdict'], summary: string, extra?: Pick<Check, 'fix' | 'field'>) => Check): Promise<Check> {
+    const probe = this.probe!
+    if (!mechanisms.includes('XOAUTH2')) {
+      return c('fail', `The Sign-in method is OAuth 2.0, but ${offered} and not XOAUTH2.`, {
+        fix: "Point Relay Host and Relay Port at the provider's submission server (smtp.office365.com or smtp.gmail.com, port 587), or choose the Password Sign-in method.",
+        field: 'authMethod',
+      })
+    }
+    let token: string
+    try {
+      token = await this.ctx.oauthToken()
+    } catch (err) {
+      const decoded = decodeFailure(err as Error, { phase: 'auth', host: this.host, port: this.port, saslConfigured: true })
+      probe.note(`*  The token endpoint gave no access token: ${(err as Error).message}`)
+      return c('fail', `No access token: ${decoded.summary}`, { fix: decoded.fix.replace(/ The message waits.*$/, ''), field: 'authMethod' })
+    }
+    const reply = await probe.loginXoauth2(this.s.username, token, this.limits.commandMs)
+    const said = replyText(reply)
+    const over = probe.encrypted ? ` over ${probe.tls!.protocol ?? 'TLS'}` : ', without TLS'
+    if (reply.code === 235) return c('pass', `The relay accepted the access token for ${this.s.username} (AUTH XOAUTH2${over}).`)
+    if (reply.code >= 400 && reply.code < 500) return c('warn', `The relay could not check the sign-in just now: "${said}".`, { fix: "Run the checks again in a few minutes; if it stays, ask the relay's administrator." })
+    const decoded = decodeFailure({ message: said, response: said, responseCode: reply.code, command: 'AUTH XOAUTH2' }, { phase: 'auth', host: this.host, port: this.port, saslConfigured: true, signIn: 'oauth' })
+    return c('fail', `The relay refused the access token for ${this.s.username}: "${said}".`, { fix: decoded.fix.replace(/ The message waits.*$/, ''), field: 'username' })
   }
 
   // ── relay.sender ────────────────────────────────────────────────────

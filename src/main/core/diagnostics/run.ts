@@ -27,6 +27,8 @@ export interface DiagnosticsContext {
   readonly settings: SettingsFields
   /** The relay's Password (the form's, else the saved one), read only when a check needs it; null when none. */
   password(): Promise<string | null>
+  /** A fresh access token for an OAuth 2.0 Sign-in method, from its token endpoint; throws what the endpoint said. */
+  oauthToken(): Promise<string>
   /** The domain a test message would go to, when the admin named one (or the domain of the address named). */
   readonly recipientDomain: string | null
   /** The address named instead of a domain; null when a domain (or nothing) was given. */
@@ -59,6 +61,7 @@ export interface CheckGroup {
 export interface RunInput {
   settings: SettingsFields
   password: () => Promise<string | null>
+  oauthToken?: (() => Promise<string>) | undefined
   /** A domain, or an address (its domain is then the recipient domain). */
   recipientDomain?: string | undefined
   dnsServers: string[] | null
@@ -117,6 +120,7 @@ export async function runDiagnostics(input: RunInput, options: RunOptions): Prom
   const ctx: DiagnosticsContext = {
     settings: input.settings,
     password: input.password,
+    oauthToken: input.oauthToken ?? (() => Promise.reject(new Error('No OAuth 2.0 token source was given to the checks.'))),
     recipientDomain: recipient ? recipient.slice(recipient.lastIndexOf('@') + 1).toLowerCase() : null,
     recipientAddress: recipient?.includes('@') ? recipient : null,
     resolver: checkResolver(input.dnsServers),

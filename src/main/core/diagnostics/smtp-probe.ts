@@ -275,6 +275,16 @@ export class SmtpProbe {
     return this.command(b64(`${user} ${digest}`), ms, `${hidden} (Username and digest)`)
   }
 
+  /**
+   * SASL XOAUTH2 with an access token; the transcript shows neither. A server that refuses answers 334 with
+   * an error in JSON (Google's way), to which the client sends an empty line for the final reply.
+   */
+  async loginXoauth2(user: string, token: string, ms: number): Promise<Reply> {
+    const initial = Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`, 'utf8').toString('base64')
+    const reply = await this.command(`AUTH XOAUTH2 ${initial}`, ms, 'AUTH XOAUTH2 <redacted>')
+    return reply.code === 334 ? this.command('', ms) : reply
+  }
+
   /** RSET and QUIT where the connection still stands, then closes it; never throws. */
   async quit(timeoutMs: number, rset = false): Promise<void> {
     try {

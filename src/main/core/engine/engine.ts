@@ -202,6 +202,11 @@ export class CoreEngine implements Engine, EngineParts {
    * The SASL login for the relay, read when the first session needs it: the password stays out of memory
    * until then. An OAuth 2.0 Sign-in method gets a token cache, which lives as long as the transport.
    */
+  async oauthToken(settings: SettingsFields): Promise<string> {
+    const grant = makeGrant(grantConfigFor(settings, await this.settings.oauthSecrets()), { endpointOverride: this.oauthEndpointOverride, now: this.now })
+    return (await grant()).value
+  }
+
   private async relayAuth(): Promise<RelayAuth | null> {
     const s = this.settings.get()
     if (!s.useSasl) return null

@@ -1,3 +1,4 @@
+import type { SettingsFields } from '../../../shared/settings.ts'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiMethod, ApiParsedRequest, ApiResponse } from '../../../shared/api.ts'
 import type { Status } from '../../../shared/types.ts'
@@ -48,6 +49,8 @@ export interface EngineParts {
   saveSettings(req: ApiParsedRequest<'settings.update'>): Promise<ApiResponse<'settings.update'>>
   sendTest(to: string, subject: string | undefined): Promise<ApiResponse<'mail.sendTest'>>
   exportLink(req: ApiParsedRequest<'logs.exportCsv'>): ApiResponse<'logs.exportCsv'>
+  /** A fresh access token for the OAuth 2.0 Sign-in method of `settings`, with the saved secrets. */
+  oauthToken(settings: SettingsFields): Promise<string>
 }
 
 type Handler<M extends ApiMethod> = (e: EngineParts, req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M>
@@ -137,7 +140,7 @@ const runChecks: Handler<'diagnostics.run'> = (e, req) => {
   const password = async () => (req.password !== undefined ? req.password : settings.useSasl ? e.settings.password() : null)
   const runId = req.runId ?? null
   return runDiagnostics(
-    { settings, password, recipientDomain: req.recipientDomain, dnsServers: e.dnsServers, directPort: e.directPort },
+    { settings, password, oauthToken: () => e.oauthToken(settings), recipientDomain: req.recipientDomain, dnsServers: e.dnsServers, directPort: e.directPort },
     {
       // The saved key's public half: a key generated in the form is checked once it is saved.
       groups: checkGroups(settings, req.scope, { blocklists: e.blocklists, dkim: dkimKeyOf(settings, savedDkimPublicKey(e)) }),
