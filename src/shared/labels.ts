@@ -35,6 +35,15 @@ export const FIELD_LABELS = {
   dkimSelector: 'DKIM selector',
   logRetentionDays: 'Log retention',
   publicAddress: 'Public address',
+  // Local submission: the SMTP listener for the system's own mail (under Advanced).
+  listenEnabled: 'Local submission',
+  listenAddress: 'Listen address',
+  listenPort: 'Listen port',
+  listenRequireAuth: 'Require AUTH',
+  listenUsername: 'Submission username',
+  listenStarttls: 'Offer STARTTLS',
+  listenCertFile: 'Certificate file',
+  listenKeyFile: 'Private key file',
 } as const
 
 /** A settings field by its key; settings.ts checks that these are exactly its fields. */
@@ -49,6 +58,8 @@ export const PRIVATE_KEY_LABEL = 'Private key'
 export const SERVICE_ACCOUNT_KEY_LABEL = 'Service account key (JSON)'
 /** Like the password, the DKIM private key is stored sealed, apart from the fields. */
 export const DKIM_KEY_LABEL = 'DKIM private key'
+/** The password local clients give with AUTH; stored sealed like the relay's. */
+export const LISTEN_PASSWORD_LABEL = 'Submission password'
 
 /** The unit a number is typed in on the form, where it is not obvious from the label. */
 const FORM_UNITS: Partial<Record<SettingsField, string>> = {

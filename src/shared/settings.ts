@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL, type SettingsField } from './labels.ts'
+import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, LISTEN_PASSWORD_LABEL, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL, type SettingsField } from './labels.ts'
 import { addressDomain, dkimAligned, isDkimSelector, type DkimKeyView, type DkimRecord } from './dkim.ts'
 
 // The settings of the SMTP page. Labels are the seed's words; the advanced
@@ -177,6 +177,37 @@ export const mailboxSchema = (label: string) =>
     .min(1, `Enter ${label}.`)
     .refine(isMailbox, `${label[0]!.toUpperCase()}${label.slice(1)} must be a valid email address, like admin@example.com.`)
 
+// Local submission: an SMTP listener for the system's own mail (cron, monitoring, scripts).
+const L = FIELD_LABELS
+const pathField = (label: string) => noCrlf(label).trim().max(4096, `${label} is limited to 4096 characters.`).refine(hasNoControlChars, noControlMessage(label))
+const listenFields = {
+  listenEnabled: z.boolean(),
+  listenAddress: z
+    .string()
+    .trim()
+    .refine((v) => isIPv4(v) || isIPv6(v), `${L.listenAddress} must be an IP address of this machine, such as 127.0.0.1, ::1, or 0.0.0.0 for every address.`)
+    .transform((v) => (v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v)),
+  listenPort: z
+    .number({ error: `${L.listenPort} must be a number from 1 to 65535.` })
+    .int(`${L.listenPort} must be a whole number.`)
+    .min(1, `${L.listenPort} must be from 1 to 65535.`)
+    .max(65535, `${L.listenPort} must be from 1 to 65535.`),
+  listenRequireAuth: z.boolean(),
+  listenUsername: noCrlf(L.listenUsername).max(256, `${L.listenUsername} is limited to 256 characters.`).refine(hasNoControlChars, noControlMessage(L.listenUsername)),
+  listenStarttls: z.boolean(),
+  /** PEM files for STARTTLS; both blank, a certificate generated in the data directory is used. */
+  listenCertFile: pathField(L.listenCertFile),
+  listenKeyFile: pathField(L.listenKeyFile),
+}
+
+/** 127.0.0.0/8 and ::1 (also as ::ffff:127.x): only this machine can connect there. */
+export function isLoopback(address: string): boolean {
+  const a = address.toLowerCase().replace(/^\[|\]$/g, '')
+  if (isIPv4(a)) return a.startsWith('127.')
+  if (a.startsWith('::ffff:') && isIPv4(a.slice(7))) return a.slice(7).startsWith('127.')
+  return isIPv6(a) && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(a)
+}
+
 export const settingsFieldsSchema = z.object({
   useTls: z.boolean(),
   hostname: noCrlf(FIELD_LABELS.hostname)
@@ -281,6 +312,7 @@ export const settingsFieldsSchema = z.object({
     .refine((v) => v === '' || isIPv4(v) || isIPv6(v), `${FIELD_LABELS.publicAddress} must be an IPv4 or IPv6 address, such as 203.0.113.25, or blank.`)
     .refine((v) => v === '' || !(isIPv4(v) || isIPv6(v)) || isRoutable(v.replace(/^\[|\]$/g, '')), `${FIELD_LABELS.publicAddress} must be the address the Internet sees, not a private, loopback or link-local one; leave it blank if you do not know it.`)
     .transform((v) => v.replace(/^\[|\]$/g, '').toLowerCase()),
+  ...listenFields,
 })
 
 export type SettingsFields = z.infer<typeof settingsFieldsSchema>
@@ -308,6 +340,7 @@ export const settingsSchema = settingsFieldsSchema.superRefine((s, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['verifyCertificate'], message: `A ${FIELD_LABELS.caPem} is only used when ${FIELD_LABELS.verifyCertificate} is on.` })
   }
   dkimRules(s, ctx)
+  listenRules(s, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }))
 })
 
 /** What each OAuth 2.0 sign-in method needs, each message under the field to fill. */
@@ -351,6 +384,25 @@ function dkimRules(s: SettingsFields, ctx: z.RefinementCtx): void {
   }
 }
 
+/** Local submission is never an open relay: off loopback it wants AUTH, and STARTTLS so the login is not sent in clear. */
+function listenRules(s: SettingsFields, issue: (path: keyof SettingsFields, message: string) => void): void {
+  if (!s.listenEnabled) return
+  const open = !isLoopback(s.listenAddress)
+  const where = `${L.listenAddress} ${s.listenAddress} can be reached from other machines`
+  if (open && !s.listenRequireAuth) {
+    issue('listenRequireAuth', `${where}: turn on ${L.listenRequireAuth}, or anyone who reaches it could send mail through this console (an open relay). Use 127.0.0.1 for this machine only.`)
+  }
+  if (open && !s.listenStarttls) {
+    issue('listenStarttls', `${where}: turn on ${L.listenStarttls}, so the ${L.listenUsername} and password never cross the network in clear.`)
+  }
+  if (s.listenRequireAuth && s.listenUsername.trim() === '') {
+    issue('listenUsername', `Enter the ${L.listenUsername}: ${L.listenRequireAuth} is on.`)
+  }
+  if ((s.listenCertFile === '') !== (s.listenKeyFile === '')) {
+    issue(s.listenCertFile === '' ? 'listenCertFile' : 'listenKeyFile', `Give both the ${L.listenCertFile} and the ${L.listenKeyFile}, or leave both blank to use a certificate made for this console.`)
+  }
+}
+
 export const DEFAULT_SETTINGS: SettingsFields = {
   useTls: false,
   hostname: 'localhost.localdomain',
@@ -383,6 +435,14 @@ export const DEFAULT_SETTINGS: SettingsFields = {
   dkimSelector: '',
   logRetentionDays: 90,
   publicAddress: '',
+  listenEnabled: false,
+  listenAddress: '127.0.0.1',
+  listenPort: 2525,
+  listenRequireAuth: false,
+  listenUsername: '',
+  listenStarttls: false,
+  listenCertFile: '',
+  listenKeyFile: '',
 }
 
 /** A PEM private key of RSA 8192 is under 7 KiB. */
@@ -439,6 +499,14 @@ export const settingsUpdateSchema = z.object({
     ])
     .nullable()
     .optional(),
+  /** The Submission password, as `password`: undefined keeps it, null clears it, a string replaces it. */
+  listenPassword: z
+    .string()
+    .max(1024, `${LISTEN_PASSWORD_LABEL} is limited to 1024 characters.`)
+    .regex(NO_CRLF, `${LISTEN_PASSWORD_LABEL} must be on one line (no line breaks).`)
+    .refine(hasNoControlChars, noControlMessage(LISTEN_PASSWORD_LABEL))
+    .nullable()
+    .optional(),
 })
 export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>
 
@@ -454,6 +522,8 @@ export interface SettingsView {
   hasPassword: boolean
   /** Which OAuth 2.0 secrets are saved, per Sign-in method; never the secrets themselves. */
   oauth: OAuthSecretsView
+  /** Whether a Submission password is set (local submission's AUTH); never the password. */
+  hasListenPassword?: boolean
   /** How the password is protected: the OS keychain, or a key file beside the data (weaker). */
   secretStorage: { kind: 'os' | 'keyfile'; description: string }
   /** The DKIM key, never the private part: whether one is set, its public key, and the record to publish (once a selector is saved). */

@@ -111,13 +111,22 @@ describe('shared/labels.ts', () => {
       dkimSelector: 'mail2025',
       logRetentionDays: before.logRetentionDays + 1,
       publicAddress: '192.0.2.25',
+      // Local submission stays off: turned on, it would open a port (test/core/listener covers that).
+      listenEnabled: false,
+      listenAddress: '0.0.0.0',
+      listenPort: before.listenPort + 1,
+      listenRequireAuth: !before.listenRequireAuth,
+      listenUsername: 'cron',
+      listenStarttls: !before.listenStarttls,
+      listenCertFile: '/etc/ssl/console.pem',
+      listenKeyFile: '/etc/ssl/console.key',
     }
     const { keyId } = unwrap(await engine.call('dkim.generateKey', { algorithm: 'ed25519' }))
     unwrap(await engine.call('settings.update', { settings: everything, password: 'secret', clientSecret: 'client-secret', dkimKey: { generated: keyId } }))
     unwrap(await engine.call('settings.update', { settings: { ...everything, verifyCertificate: true, caPem: selfSignedCert().cert } }))
-    const labelsBut = (left: SettingsField) => (Object.keys(FIELD_LABELS) as SettingsField[]).filter((k) => k !== left).map((k) => FIELD_LABELS[k])
+    const labelsBut = (...left: SettingsField[]) => (Object.keys(FIELD_LABELS) as SettingsField[]).filter((k) => !left.includes(k)).map((k) => FIELD_LABELS[k])
     expect(pushed).toEqual([
-      [...labelsBut('caPem'), `${PASSWORD_LABEL} (replaced)`, `${CLIENT_SECRET_LABEL} (replaced)`, `${DKIM_KEY_LABEL} (replaced)`],
+      [...labelsBut('caPem', 'listenEnabled'), `${PASSWORD_LABEL} (replaced)`, `${CLIENT_SECRET_LABEL} (replaced)`, `${DKIM_KEY_LABEL} (replaced)`],
       [FIELD_LABELS.verifyCertificate, FIELD_LABELS.caPem],
     ])
     const events = unwrap(await engine.call('events.list', { limit: 10 }))

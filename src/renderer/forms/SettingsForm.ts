@@ -2,6 +2,7 @@ import { validationError, type ApiRequest } from '../../shared/api.ts'
 import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../shared/labels.ts'
 import { settingsUpdateSchema, type AuthMethod, type OAuthCredential, type SettingsFields, type SettingsView, type TlsMode } from '../../shared/settings.ts'
 import type { DkimKeyView } from '../../shared/dkim.ts'
+import { LISTEN_FIELDS, listenPasswordOf, listenSettings, toListenDraft, type ListenDraft } from './listenDraft.ts'
 
 // The Edit Settings draft: what the inputs hold (text for numbers, days and
 // MiB where the admin thinks in them) and its conversion to an update request.
@@ -50,6 +51,8 @@ export interface Draft {
   dkimPem: string
   clearDkimKey: boolean
   publicAddress: string
+  /** Local submission (Advanced). */
+  listen: ListenDraft
 }
 
 /** TLS mode as Edit Settings names it. */
@@ -109,6 +112,7 @@ export function toDraft(view: SettingsView): Draft {
     dkimPem: '',
     clearDkimKey: false,
     publicAddress: s.publicAddress,
+    listen: toListenDraft(view),
   }
 }
 
@@ -184,6 +188,7 @@ function dkimKeyProblem(draft: Draft, request: ApiRequest<'settings.update'>, ha
 export interface SavedSecrets {
   oauth?: SettingsView['oauth'] | undefined
   hasDkimKey?: boolean | undefined
+  hasListenPassword?: boolean | undefined
 }
 
 /** Builds the request and checks it with the shared schema, as main will. */
@@ -236,12 +241,20 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, saved: SavedSecr
     dkimDomain: draft.dkimDomain,
     dkimSelector: draft.dkimSelector,
     publicAddress: draft.publicAddress,
+    ...listenSettings(draft.listen, errors),
   }
   const password = passwordFor(draft, hasPassword)
   const oauth = oauthSecretsOf(draft, saved.oauth)
   for (const [key, message] of Object.entries(oauth.errors)) errors[key] ??= message
   const dkimKey = dkimKeyOf(draft)
-  const request: ApiRequest<'settings.update'> = { settings, ...(password === undefined ? {} : { password }), ...oauth.secrets, ...(dkimKey === undefined ? {} : { dkimKey }) }
+  const listenPassword = listenPasswordOf(draft.listen, saved.hasListenPassword ?? false)
+  const request: ApiRequest<'settings.update'> = {
+    settings,
+    ...(password === undefined ? {} : { password }),
+    ...oauth.secrets,
+    ...(dkimKey === undefined ? {} : { dkimKey }),
+    ...(listenPassword === undefined ? {} : { listenPassword }),
+  }
   const parsed = settingsUpdateSchema.safeParse(request)
   if (!parsed.success) {
     for (const [key, message] of Object.entries(validationError(parsed.error).fields ?? {})) if (!(key in errors)) errors[key] = message
@@ -254,4 +267,4 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, saved: SavedSecr
 }
 
 /** Fields that live in the collapsed Advanced section. */
-export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'allowPlainAuth', 'caPem', 'publicAddress', ...NUMBER_FIELDS.map((f) => f.field), 'dkimEnabled', 'dkimDomain', 'dkimSelector', 'dkimKey'])
+export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'allowPlainAuth', 'caPem', 'publicAddress', ...NUMBER_FIELDS.map((f) => f.field), 'dkimEnabled', 'dkimDomain', 'dkimSelector', 'dkimKey', ...LISTEN_FIELDS])

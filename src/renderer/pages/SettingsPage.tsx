@@ -7,6 +7,7 @@ import { ProviderPreset } from '../components/settings/ProviderPreset.tsx'
 import { DkimSettings } from '../components/settings/DkimSettings.tsx'
 import { ConnectionResults } from '../components/troubleshooting/ConnectionResults.tsx'
 import { useDiagnosticsRun } from '../hooks/useDiagnosticsRun.ts'
+import { LocalSubmission } from '../components/settings/LocalSubmission.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
 import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
 import { ADVANCED_FIELDS, buildUpdate, TLS_MODE_LABELS, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
@@ -69,7 +70,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
     if (!draft || saving) return
     setSaved(false)
     setFormError(null)
-    const { update, errors: found } = buildUpdate(draft, hasPassword, { oauth: view?.oauth, hasDkimKey })
+    const { update, errors: found } = buildUpdate(draft, hasPassword, { oauth: view?.oauth, hasDkimKey, hasListenPassword: view?.hasListenPassword ?? false })
     if (!update) {
       showErrors(found)
       return
@@ -256,6 +257,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
           <input type="text" {...input('publicAddress')} value={draft.publicAddress} onChange={(e) => change('publicAddress', e.target.value)} autoComplete="off" spellCheck={false} placeholder="203.0.113.25" />
         </Row>
         <DkimSettings draft={draft} view={view} errors={errors} input={input} change={change} />
+        <LocalSubmission draft={draft.listen} hasPassword={view.hasListenPassword ?? false} errors={errors} onChange={(listen) => change('listen', listen)} />
       </details>
 
       <div className="form-actions">

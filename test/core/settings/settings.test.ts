@@ -110,7 +110,7 @@ describe('settings through the engine', () => {
     expect(JSON.stringify(view)).not.toContain(PASSWORD)
     const got = unwrap(await engine.call('settings.get', undefined))
     expect(got.hasPassword).toBe(true)
-    expect(Object.keys(got).sort()).toEqual(['dkim', 'hasPassword', 'oauth', 'secretStorage', 'settings'])
+    expect(Object.keys(got).sort()).toEqual(['dkim', 'hasListenPassword', 'hasPassword', 'oauth', 'secretStorage', 'settings'])
     expect(JSON.stringify(got)).not.toContain(PASSWORD)
     expect(JSON.stringify(unwrap(await engine.call('status.get', undefined)))).not.toContain(PASSWORD)
     expect(await engine.settings.password()).toBe(PASSWORD)

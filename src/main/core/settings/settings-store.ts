@@ -2,7 +2,7 @@ import Conf from 'conf'
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { dkimRecord, dkimSigningDomain } from '../../../shared/dkim.ts'
-import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../../shared/labels.ts'
+import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, LISTEN_PASSWORD_LABEL, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../../shared/labels.ts'
 import { CONTROL_CHARS, DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, type SettingsFields, type SettingsUpdate, type SettingsView } from '../../../shared/settings.ts'
 import type { SettingsProblem } from '../../../shared/types.ts'
 import { caCertificateProblem } from './ca-certificate.ts'
@@ -57,6 +57,8 @@ interface Stored {
   password: string | null
   oauth: SealedOAuth
   dkimKey: StoredDkimKey | null
+  /** Local submission's AUTH password, sealed like the relay's. */
+  listenPassword?: string | null
 }
 
 /** What signing needs; the private key only as a KeyObject, read when a message is composed. */
@@ -126,6 +128,7 @@ export class SettingsStore {
         google: { serviceAccount: o.google?.clientEmail ?? null },
         custom: { hasClientSecret: o.customSecret !== null },
       },
+      hasListenPassword: (this.current.listenPassword ?? null) !== null,
       secretStorage: { kind: this.cipher.kind, description: this.cipher.description },
       dkim: this.dkimView(),
     }
@@ -191,6 +194,16 @@ export class SettingsStore {
     } catch (err) {
       if (err instanceof DkimKeyRejected) throw new SettingsRejected({ dkimKey: err.message })
       throw err
+    }
+  }
+
+  /** The Submission password local clients log in with, read when one does. */
+  async listenPassword(): Promise<string | null> {
+    if (!this.current.listenPassword) return null
+    try {
+      return await this.cipher.decrypt(this.current.listenPassword)
+    } catch (err) {
+      throw new Error(`The stored ${LISTEN_PASSWORD_LABEL} cannot be decrypted (${(err as Error).message}); enter it again in Edit Settings.`)
     }
   }
 
@@ -267,6 +280,10 @@ export class SettingsStore {
     return { oauth, changed }
   }
 
+  private sealListenPassword(update: SettingsUpdate) {
+    return sealListenPasswordOf(this.cipher, this.current.listenPassword ?? null, update)
+  }
+
   /**
    * Saves a validated update; returns the labels of what changed and, when it
    * replaced a damaged file, where that file was kept. Throws
@@ -278,6 +295,7 @@ export class SettingsStore {
     if (next.useSasl && next.authMethod === 'password' && !willHavePassword) {
       throw new SettingsRejected({ password: `Enter the ${PASSWORD_LABEL}: ${FIELD_LABELS.useSasl} is on.` })
     }
+    const listen = await this.sealListenPassword(update)
     const caProblem = caCertificateProblem(next.caPem)
     if (caProblem) throw new SettingsRejected({ caPem: caProblem })
     const { oauth, changed: secretsChanged } = await this.nextOAuth(update)
@@ -299,12 +317,13 @@ export class SettingsStore {
     } else if (update.password !== undefined) changed.push(`${PASSWORD_LABEL} (replaced)`)
     changed.push(...secretsChanged)
     if (dkim.change) changed.push(`${DKIM_KEY_LABEL} (${dkim.change})`)
+    if (listen.change) changed.push(`${LISTEN_PASSWORD_LABEL} (${listen.change})`)
 
     // What the admin had in a damaged file is kept beside it, never lost to the save that replaces it;
     // moved rather than copied, so conf (which refuses a file that is not JSON) starts from no file.
     const keptAs = this.problem ? moveAside(this.file) : null
     try {
-      this.backend.store = { version: 1, settings: next, password: sealed, oauth, dkimKey: dkim.stored }
+      this.backend.store = { version: 1, settings: next, password: sealed, oauth, dkimKey: dkim.stored, ...(listen.sealed !== null ? { listenPassword: listen.sealed } : {}) }
     } catch (err) {
       if (keptAs) renameSync(keptAs, this.file)
       throw err
@@ -314,12 +333,28 @@ export class SettingsStore {
     } catch {
       // A backend without a file of its own (or one on a file system without modes) has nothing to tighten.
     }
-    this.current = { settings: { ...next }, password: sealed, oauth, dkimKey: dkim.stored }
+    this.current = { settings: { ...next }, password: sealed, oauth, dkimKey: dkim.stored, listenPassword: listen.sealed }
     this.dkimKeyCache = null
     if (update.dkimKey && 'generated' in update.dkimKey) this.pendingDkim.forget(update.dkimKey.generated)
     this.problem = null
     return { changed, keptAs }
   }
+}
+
+/** The Submission password as it will be stored, and what changed; refuses Require AUTH without one. */
+async function sealListenPasswordOf(
+  cipher: SecretCipher,
+  current: string | null,
+  update: SettingsUpdate,
+): Promise<{ sealed: string | null; change: 'replaced' | 'cleared' | null }> {
+  const given = update.listenPassword
+  const cleared = given === null || given === ''
+  if (update.settings.listenEnabled && update.settings.listenRequireAuth && (cleared || (given === undefined && current === null))) {
+    throw new SettingsRejected({ listenPassword: `Enter the ${LISTEN_PASSWORD_LABEL}: ${FIELD_LABELS.listenRequireAuth} is on.` })
+  }
+  if (cleared) return { sealed: null, change: current !== null ? 'cleared' : null }
+  if (given === undefined) return { sealed: current, change: null }
+  return { sealed: await cipher.encrypt(given), change: 'replaced' }
 }
 
 /** Removes `settings.json.tmp-…` files the atomic write (atomically) leaves when the process dies between writing and renaming. */
@@ -435,6 +470,7 @@ export function readSettingsFile(file: string, savedBefore: boolean): { stored: 
       }
     }
   }
+  const listenPassword = typeof raw.listenPassword === 'string' && raw.listenPassword !== '' ? raw.listenPassword : null
   let password: string | null = null
   if (typeof raw.password === 'string' && raw.password !== '') password = raw.password
   else if (raw.password !== undefined && raw.password !== null && raw.password !== '') bad.set(PASSWORD_LABEL, `it is ${describeValue(raw.password)}, not a sealed password`)
@@ -449,7 +485,7 @@ export function readSettingsFile(file: string, savedBefore: boolean): { stored: 
   const dkimKey = readStoredDkimKey(raw.dkimKey)
   if (dkimKey === 'bad') bad.set(DKIM_KEY_LABEL, `it is ${describeValue(raw.dkimKey)}, not a sealed key`)
   else if (settings.dkimEnabled && !dkimKey && bad.size === 0) bad.set(DKIM_KEY_LABEL, `${FIELD_LABELS.dkimEnabled} is on, and no key is stored`)
-  const read: Stored = { settings, password, oauth, dkimKey: dkimKey === 'bad' ? null : dkimKey }
+  const read: Stored = { settings, password, oauth, dkimKey: dkimKey === 'bad' ? null : dkimKey, listenPassword }
   if (bad.size) {
     const list = [...bad].map(([label, why]) => `${label} (${why.replace(/\.$/, '')})`).join('; ')
     return fail(`${bad.size === 1 ? 'this field is' : 'these fields are'} invalid: ${list}`, [...bad.keys()], read)
