@@ -153,7 +153,14 @@ export interface Status {
   settingsProblem: SettingsProblem | null
   /** The database cannot be written (disk full, read-only): what is waiting and why. */
   storageProblem: string | null
+  /** Local submission: off, listening (where, and how many messages it took today), or why it cannot listen. */
+  listener?: ListenerStatus
 }
+
+export type ListenerStatus =
+  | { state: 'off' }
+  | { state: 'listening'; addresses: string[]; receivedToday: number; auth: boolean; starttls: boolean }
+  | { state: 'error'; message: string }
 
 export interface SettingsProblem {
   /** The settings file, as a full path. */

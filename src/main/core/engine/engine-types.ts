@@ -2,6 +2,7 @@ import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequ
 import type { Blocklist } from '../diagnostics/dns/input.ts'
 import type { LogCsvExport } from '../logs/log-export.ts'
 import type { SecretCipher } from '../settings/secrets.ts'
+import type { ListenerLimits } from '../listener/listener.ts'
 
 /** A settings store with the shape of `conf` (and so of electron-store, its subclass). */
 export interface SettingsBackend {
@@ -34,6 +35,8 @@ export interface EngineOptions {
   blocklists?: Blocklist[]
   /** 'like' searches the logs as a SQLite without FTS5 does (log-search.ts); for tests. */
   logSearch?: 'auto' | 'like'
+  /** Local submission's bounds (tests lower them) and grouping of commits (the benchmark turns it off to compare). */
+  listener?: { limits?: Partial<ListenerLimits>; grouping?: boolean }
 }
 
 export interface Engine {

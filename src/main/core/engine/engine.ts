@@ -33,6 +33,8 @@ import type { SessionHooks } from '../delivery/session.ts'
 import { buildTransport, type RelayAuth, type Transport } from '../delivery/transport.ts'
 import { grantConfigFor, makeGrant } from '../oauth/grants.ts'
 import { TokenCache } from '../oauth/token-cache.ts'
+import { GroupCommit } from '../listener/group-commit.ts'
+import { Listener } from '../listener/listener.ts'
 
 // The engine's lifecycle: it opens the database, wires the store, the queue,
 // the worker and the transports, starts and stops them, and answers the
@@ -59,6 +61,9 @@ export class CoreEngine implements Engine, EngineParts {
   readonly watch: Watch
   /** Delete Queue, Flush Queue and actions on a filter, in chunks, one at a time. */
   readonly bulk: BulkRunner
+  /** Local submission: SMTP clients' messages, committed to the queue a group at a time. */
+  readonly listener: Listener
+  readonly listenerCommit: GroupCommit
   private readonly now: () => number
   /** Port for direct delivery: 25, or a test's. */
   readonly directPort: number
@@ -123,6 +128,30 @@ export class CoreEngine implements Engine, EngineParts {
     }, { paused: !this.runWorker || this.settings.problem !== null })
     this.bulk = new BulkRunner({ db: this.db, queue: this.queue, queueView: this.queueView, worker: this.worker, watch: this.watch, notifier: this.notifier })
     this.handlers = makeHandlers(this)
+    this.listenerCommit = new GroupCommit({
+      submit: (messages) => this.queue.submit(messages),
+      committed: (n) => this.queueChanged(n),
+      ...(options.listener?.grouping === false ? { maxBatch: 1 } : {}),
+    })
+    this.listener = new Listener({
+      dataDir: this.dataDir,
+      settings: () => this.settings.get(),
+      password: () => this.settings.listenPassword(),
+      commit: this.listenerCommit,
+      countSince: (at) => this.mailLog.receivedFromClientsSince(at),
+      storageTrouble: (err) => (isDiskFull(err) ? 'full' : storageErrorOf(err, this.dataDir) ? 'other' : null),
+      logEvent: (level, message, details) => this.logEvent(level, 'listener', message, details),
+      changed: () => this.notifier.soon('queue.changed'),
+      now: this.now,
+      ...(options.listener?.limits ? { limits: options.listener.limits } : {}),
+    })
+  }
+
+  /** Messages were queued: the pages refresh and the worker looks for due mail. */
+  private queueChanged(appended: number): void {
+    this.notifier.soon('queue.changed')
+    this.notifier.soon('mailLog.appended', appended)
+    this.worker.wake()
   }
 
   static async open(options: EngineOptions): Promise<CoreEngine> {
@@ -172,6 +201,8 @@ export class CoreEngine implements Engine, EngineParts {
     this.pruneTimer.unref()
     this.logIndexer.start()
     this.worker.wake()
+    // A settings file that cannot be read leaves the listener off: it would take mail under defaults.
+    if (!problem) void this.listener.apply()
   }
 
   // ---- events ---------------------------------------------------------
@@ -258,9 +289,7 @@ export class CoreEngine implements Engine, EngineParts {
       drafts.push(draft)
     }
     const ids = this.queue.submit(drafts)
-    this.notifier.soon('queue.changed')
-    this.notifier.soon('mailLog.appended', ids.length)
-    this.worker.wake()
+    this.queueChanged(ids.length)
     return ids.map((queueId, i) => ({ queueId, messageId: drafts[i]!.messageId }))
   }
 
@@ -289,6 +318,7 @@ export class CoreEngine implements Engine, EngineParts {
       dataDir: this.dataDir,
       settingsProblem: this.settings.problem,
       storageProblem: this.storageProblem,
+      listener: this.listener.status(),
     }
   }
 
@@ -332,6 +362,9 @@ export class CoreEngine implements Engine, EngineParts {
       this.notifier.emit('settings.changed', { fields: changed })
     } else {
       this.logEvent('info', 'settings', 'Settings saved: nothing changed.')
+    }
+    if (damaged || LISTENER_FIELDS.some((k) => JSON.stringify(before[k]) !== JSON.stringify(this.settings.get()[k])) || req.listenPassword !== undefined) {
+      await this.listener.apply()
     }
     if (damaged) {
       this.logEvent('info', 'settings', `Valid settings saved over the damaged ${damaged.file}${keptAs ? `, kept as ${keptAs}` : ''}; delivery resumes.`, { file: damaged.file, keptAs })
@@ -407,6 +440,8 @@ export class CoreEngine implements Engine, EngineParts {
     if (this.pruneTimer) clearInterval(this.pruneTimer)
     // A Delete Queue in progress stops between chunks: what it did is whole, the rest can be deleted again.
     await this.bulk.stop()
+    // Clients still in a session hear 421; messages already in a commit are written before the database closes.
+    await this.listener.stop()
     this.logIndexer.stop()
     await this.worker.stop()
     this.transport?.close()
@@ -418,6 +453,17 @@ export class CoreEngine implements Engine, EngineParts {
     }
     this.db.close()
   }
+}
+
+/** The settings local submission is started with: a change to one restarts it. */
+const LISTENER_FIELDS: readonly (keyof SettingsFields)[] = [
+  'listenEnabled', 'listenAddress', 'listenPort', 'listenRequireAuth', 'listenUsername', 'listenStarttls', 'listenCertFile', 'listenKeyFile', 'maxMessageSizeBytes', 'hostname',
+]
+
+/** SQLITE_FULL or ENOSPC: a client is told 452 4.3.1 and may try again later. */
+function isDiskFull(err: unknown): boolean {
+  const { code, errcode } = err as { code?: string; errcode?: number }
+  return code === 'ENOSPC' || (typeof errcode === 'number' && (errcode & 0xff) === 13)
 }
 
 /** What a save gave up of TLS's protection, in words for a warning event; '' when nothing. */

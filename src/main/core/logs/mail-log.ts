@@ -185,6 +185,12 @@ export class MailLog {
     return (this.db.prepare(`${SELECT} WHERE queue_id = ? ORDER BY id DESC LIMIT ?`).all(queueId, limit) as unknown as Row[]).map(toEntry)
   }
 
+  /** Messages received from SMTP clients (local submission) since `at`: their received rows name the client. */
+  receivedFromClientsSince(at: number): number {
+    const row = this.db.prepare("SELECT count(*) AS n FROM mail_log WHERE at >= ? AND status = 'received' AND relay IS NOT NULL").get(at) as { n: number }
+    return row.n
+  }
+
   lastSentAt(): number | null {
     const row = this.db.prepare("SELECT at FROM mail_log WHERE status = 'sent' ORDER BY id DESC LIMIT 1").get() as { at: number } | undefined
     return row?.at ?? null

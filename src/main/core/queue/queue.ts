@@ -38,6 +38,8 @@ export interface NewMessage {
   raw: Buffer
   recipients: string[]
   isTest?: boolean
+  /** Where a message taken over SMTP came from, for its `received` log row: the client and its AUTH name. */
+  received?: { client: string; detail: string }
 }
 
 export interface ClaimedMessage {
@@ -156,6 +158,8 @@ export class Queue {
             recipient: summarizeRecipients(m.recipients),
             status: 'received',
             size: m.raw.length,
+            relay: m.received?.client ?? null,
+            reply: m.received?.detail ?? null,
           })
           return queueId
         })

@@ -1,0 +1,173 @@
+import { execFile } from 'node:child_process'
+import { createServer } from 'node:net'
+import { promisify } from 'node:util'
+import { createTransport } from 'nodemailer'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { SettingsFields } from '../../../src/shared/settings.ts'
+import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
+import type { EngineOptions } from '../../../src/main/core/engine/engine-types.ts'
+import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { freePort } from '../../helpers/postfix.ts'
+import { smtpDialog } from '../../helpers/smtp-client.ts'
+import { startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
+
+// Local submission against real clients: swaks over STARTTLS with AUTH,
+// nodemailer, a raw socket for the exact replies; the relay a real
+// smtp-server on loopback.
+
+const run = promisify(execFile)
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+async function relay(): Promise<TestSmtp> {
+  const smtp = await startSmtp({ tls: 'none' })
+  cleanups.push(() => smtp.close())
+  return smtp
+}
+
+async function console_(relayPort: number | null, listen: Partial<SettingsFields>, options: Partial<EngineOptions> & { listenPassword?: string } = {}): Promise<CoreEngine> {
+  const port = listen.listenPort ?? (await freePort())
+  const settings = { ...(relayPort ? { relayHost: '127.0.0.1', relayPort } : {}), listenEnabled: true, listenPort: port, ...listen }
+  const engine = await engineWith({ ...settings, listenEnabled: false, listenRequireAuth: false }, options)
+  cleanups.push(() => removeDir(engine.dataDir))
+  cleanups.push(() => engine.close())
+  unwrap(await engine.call('settings.update', { settings: { ...engine.settings.get(), ...settings }, ...(options.listenPassword !== undefined ? { listenPassword: options.listenPassword } : {}) }))
+  await waitFor(() => engine.status().listener?.state !== 'off', 'the listener to start')
+  return engine
+}
+
+const portOf = (engine: CoreEngine) => engine.settings.get().listenPort
+
+describe('local submission', () => {
+  it('takes a message from swaks with AUTH over STARTTLS and the relay gets it whole, with a Received: header on top', async () => {
+    const smtp = await relay()
+    const engine = await console_(smtp.port, { listenRequireAuth: true, listenUsername: 'cron', listenStarttls: true }, { listenPassword: 'pw-1234' })
+    const listener = engine.status().listener
+    expect(listener).toMatchObject({ state: 'listening', auth: true, starttls: true })
+    const { stdout } = await run('swaks', [
+      '--server', `127.0.0.1:${portOf(engine)}`, '--tls', '--auth', 'PLAIN', '--auth-user', 'cron', '--auth-password', 'pw-1234',
+      '--helo', 'backup.example.test', '--from', 'backup@example.test', '--to', 'ops@example.net',
+      '--header', 'Subject: Nightly backup done', '--header', 'X-Job: nightly-42', '--body', 'All 12 volumes copied.',
+    ], { timeout: 20_000 })
+    expect(stdout).toMatch(/<~ +250 2\.0\.0 Ok: queued as [0-9A-F]{12}/)
+    const queueId = /queued as ([0-9A-F]{12})/.exec(stdout)![1]!
+    await waitFor(() => smtp.received.length === 1, 'the relay to get the message')
+    const got = smtp.received[0]!
+    expect(got.from).toBe('backup@example.test')
+    expect(got.to).toEqual(['ops@example.net'])
+    expect(got.raw.startsWith('Received: from backup.example.test ([127.0.0.1])\r\n\tby console.example.test (SMTP Console) with ESMTPSA\r\n\tfor <ops@example.net>;')).toBe(true)
+    expect(got.raw).toContain('\r\nSubject: Nightly backup done\r\n')
+    expect(got.raw).toContain('\r\nX-Job: nightly-42\r\n')
+    expect(got.raw).toContain('\r\n\r\nAll 12 volumes copied.')
+    // swaks's own headers are kept as it wrote them: its Message-Id is not replaced.
+    expect(got.raw).toMatch(/\r\nMessage-Id: <[^>]+>\r\n/)
+    expect(got.raw.match(/^Message-ID:/gim)).toHaveLength(1)
+
+    const log = unwrap(await engine.call('mailLog.list', { limit: 10, text: queueId })).items
+    const received = log.find((r) => r.status === 'received')!
+    expect(received.relay).toMatch(/^\[127\.0\.0\.1\]:\d+$/)
+    expect(received.reply).toMatch(/^client=\[127\.0\.0\.1\]:\d+, sasl_username=cron, helo=backup\.example\.test$/)
+    expect(log.some((r) => r.status === 'sent')).toBe(true)
+    expect(engine.status().listener).toMatchObject({ state: 'listening', receivedToday: 1 })
+  })
+
+  it('answers 552 for an oversize message at SIZE= and at the end of DATA, and queues nothing', async () => {
+    const engine = await console_(null, { maxMessageSizeBytes: 2048 })
+    const c = await smtpDialog(portOf(engine))
+    cleanups.push(() => c.close())
+    expect(await c.send('EHLO client.example.test')).toMatch(/\n250[- ]SIZE 2048/)
+    expect(await c.send('MAIL FROM:<a@example.test> SIZE=5000')).toMatch(/^552 /)
+    expect(await c.send('MAIL FROM:<a@example.test>')).toMatch(/^250 /)
+    expect(await c.send('RCPT TO:<b@example.net>')).toMatch(/^250 /)
+    expect(await c.send('DATA')).toMatch(/^354 /)
+    expect(await c.sendRaw(`Subject: big\r\n\r\n${'x'.repeat(70).concat('\r\n').repeat(60)}.\r\n`)).toMatch(/^552 /)
+    expect(engine.queueView.count()).toBe(0)
+    expect(engine.mailLog.count('received')).toBe(0)
+  })
+
+  it('answers 530 without AUTH when it is required, 535 for a wrong password, 501 for bad addresses, 452 past the recipient limit', async () => {
+    const engine = await console_(null, { listenRequireAuth: true, listenUsername: 'cron' }, { listenPassword: 'right', listener: { limits: { maxRecipients: 2 } } })
+    const c = await smtpDialog(portOf(engine))
+    cleanups.push(() => c.close())
+    await c.send('EHLO client.example.test')
+    expect(await c.send('MAIL FROM:<a@example.test>')).toMatch(/^530 /)
+    expect(await c.send(`AUTH PLAIN ${Buffer.from('\0cron\0wrong').toString('base64')}`)).toMatch(/^535 5\.7\.8/)
+    expect(await c.send(`AUTH PLAIN ${Buffer.from('\0cron\0right').toString('base64')}`)).toMatch(/^235 /)
+    expect(await c.send('MAIL FROM:<a b@example.test>')).toMatch(/^501 /)
+    expect(await c.send('MAIL FROM:<a@example.test>')).toMatch(/^250 /)
+    expect(await c.send('RCPT TO:<nobody@localhost>')).toMatch(/^501 5\.1\.3/)
+    expect(await c.send('RCPT TO:<one@example.net>')).toMatch(/^250 /)
+    expect(await c.send('RCPT TO:<two@example.net>')).toMatch(/^250 /)
+    expect(await c.send('RCPT TO:<three@example.net>')).toMatch(/^452 4\.5\.3/)
+    expect(await c.send('FROB')).toMatch(/^5\d\d /)
+  })
+
+  it('answers 421 past the connections and the messages per connection it allows', async () => {
+    const engine = await console_(null, {}, { listener: { limits: { maxConnections: 2, maxMessagesPerConnection: 2 } } })
+    const port = portOf(engine)
+    const a = await smtpDialog(port)
+    const b = await smtpDialog(port)
+    const c = await smtpDialog(port)
+    cleanups.push(() => [a, b, c].forEach((x) => x.close()))
+    expect(a.greeting).toMatch(/^220 /)
+    expect(c.greeting).toMatch(/^421 /)
+    await c.closed
+    await a.send('EHLO client.example.test')
+    for (let i = 0; i < 2; i++) {
+      expect(await a.send('MAIL FROM:<a@example.test>')).toMatch(/^250 /)
+      expect(await a.send('RCPT TO:<b@example.net>')).toMatch(/^250 /)
+      expect(await a.send('DATA')).toMatch(/^354 /)
+      expect(await a.sendRaw(`Subject: ${i}\r\n\r\nhello\r\n.\r\n`)).toMatch(/^250 2\.0\.0 Ok: queued as/)
+    }
+    expect(await a.send('MAIL FROM:<a@example.test>')).toMatch(/^421 4\.7\.0/)
+    await a.closed
+    expect(engine.queueView.count()).toBe(2)
+    b.close()
+  })
+
+  it('reports a port in use on the dashboard and in the event log, and the rest keeps working', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()))
+    cleanups.push(() => new Promise<void>((resolve) => taken.close(() => resolve())))
+    const port = (taken.address() as { port: number }).port
+    const engine = await console_(null, { listenPort: port })
+    const status = unwrap(await engine.call('status.get', undefined))
+    expect(status.listener).toEqual({ state: 'error', message: expect.stringContaining(`cannot listen on 127.0.0.1:${port}: the port is in use by another program (EADDRINUSE)`) })
+    const events = unwrap(await engine.call('events.list', { limit: 20, level: 'error' })).items
+    expect(events.some((e) => e.source === 'listener' && e.message.includes('EADDRINUSE'))).toBe(true)
+    // The console still queues mail through the API.
+    unwrap(await engine.call('mail.sendTest', { to: 'ops@example.net' }))
+    expect(engine.queueView.count()).toBe(1)
+  })
+
+  it('20 concurrent clients × 50 messages: 1,000 delivered, none lost, none twice', async () => {
+    const smtp = await relay()
+    const engine = await console_(smtp.port, {})
+    const port = portOf(engine)
+    const sent = new Set<string>()
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, client) => {
+        const t = createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity })
+        try {
+          for (let i = 0; i < 50; i++) {
+            const id = `<c${client}-m${i}@clients.example.test>`
+            const info = await t.sendMail({ from: `client${client}@example.test`, to: `ops${i % 7}@example.net`, subject: `client ${client} message ${i}`, text: 'status ok', messageId: id })
+            expect(info.response).toMatch(/^250 2\.0\.0 Ok: queued as/)
+            sent.add(id)
+          }
+        } finally {
+          t.close()
+        }
+      }),
+    )
+    expect(sent.size).toBe(1000)
+    await waitFor(() => smtp.received.length >= 1000 && engine.queueView.count() === 0, 'every message delivered', 60_000)
+    const ids = smtp.received.map((r) => /^Message-ID: (<[^>]+>)/im.exec(r.raw)?.[1])
+    expect(ids).toHaveLength(1000)
+    expect(new Set(ids)).toEqual(sent)
+    expect(engine.mailLog.count('received')).toBe(1000)
+    expect(engine.mailLog.count('sent')).toBe(1000)
+  }, 90_000)
+})
