@@ -4,6 +4,7 @@ import { QUEUE_STATES, type Status } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { EventsTable, MailLogTable, QueueTable } from '../components/Tables.tsx'
+import { ListenerState } from '../components/listener/ListenerState.tsx'
 import { formatCount, formatTime } from '../format.ts'
 import { href } from '../routes.ts'
 import { useSlice, useStores } from '../stores/index.ts'
@@ -143,6 +144,7 @@ function Glance({ status: s }: { status: Status }) {
           <dd className="clip" title={s.hostname}>
             {s.hostname}
           </dd>
+          <ListenerState listener={s.listener} />
         </dl>
         <a href={href('/settings')}>Change the settings</a>
       </section>
