@@ -28,6 +28,7 @@ import { benchMemory } from './memory.ts'
 import { benchQueue1m } from './queue-1m.ts'
 import { SmtpSink } from './sink.ts'
 import { benchUi } from './ui.ts'
+import { benchListener } from './listener.ts'
 
 // `npm run bench [-- --json]`: how the queue, the logs and delivery behave at
 // the sizes a busy system reaches. A measurement, not a test: it exits 0
@@ -45,9 +46,9 @@ const STALL_MS = 30_000
 const PAGE_RUNS = 25
 
 const json = process.argv.includes('--json')
-// `--only=queue,maillog,report,ui,deliver,memory,queue1m,logs10m` runs a part of the benchmark (all of it by default).
+// `--only=queue,maillog,report,ui,deliver,memory,queue1m,logs10m,listener` runs a part of the benchmark (all of it by default).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
-const PARTS = ['queue', 'maillog', 'report', 'ui', 'deliver', 'memory', 'queue1m', 'logs10m'] as const
+const PARTS = ['queue', 'maillog', 'report', 'ui', 'deliver', 'memory', 'queue1m', 'logs10m', 'listener'] as const
 type Part = (typeof PARTS)[number]
 const only = (part: Part) => !onlyArg || onlyArg.split(',').includes(part)
 const unknownParts = onlyArg?.split(',').filter((p) => !(PARTS as readonly string[]).includes(p)) ?? []
@@ -366,6 +367,7 @@ const TARGETS: Target[] = [
   { key: 'flush_1m_ms', part: 'queue1m', test: (v) => v <= 5000, text: '<= 5000 ms' },
   { key: 'delete_all_1m_ms', part: 'queue1m', test: (v) => v <= 5000, text: '<= 5000 ms' },
   { key: 'rss_mb_peak_at_1m', part: 'queue1m', test: (v) => v <= 250, text: '<= 250 MiB' },
+  { key: 'listener_vs_postfix_ratio', part: 'listener', test: (v) => v >= 1.5, text: '>= 1.5' },
 ]
 
 type Verdict = { target: string; value: number | null; result: 'PASS' | 'MISS' | 'failed' | 'not run' }
@@ -419,6 +421,15 @@ const ROWS: [key: string, label: string, unit: string][] = [
   ['maillog_search_text_ms_at_10m', 'Mail log text search, 10M (max of 6)', 'ms'],
   ['maillog_search_only_common_trigrams_ms_at_10m', '  a search of common trigrams only (no target)', 'ms'],
   ['maillog_next_roundtrip_ms_at_10m', 'Mail Log Next at depth 10M', 'ms'],
+  ['listener_e2e_msgs_per_s', 'Race: smtp-source → listener → sink, 10k', 'msg/s'],
+  ['postfix_e2e_msgs_per_s', '  same through a private Postfix', 'msg/s'],
+  ['listener_vs_postfix_ratio', '  = listener / Postfix', ''],
+  ['wire_msgs_per_s', '  smtp-source → smtp-sink (the wire)', 'msg/s'],
+  ['listener_accept_msgs_per_s', 'Listener 250s, delivery paused', 'msg/s'],
+  ['listener_accept_ungrouped_msgs_per_s', '  same, one commit per message', 'msg/s'],
+  ['queue_latency_p50_ms', 'Queue latency 250 → sent, p50', 'ms'],
+  ['queue_latency_p99_ms', 'Queue latency 250 → sent, p99', 'ms'],
+  ['rss_mb_peak', 'Peak memory of the race (bench process)', 'MiB'],
 ]
 
 function table(figures: Figures): string {
@@ -514,6 +525,7 @@ async function main(): Promise<void> {
     ['memory', () => benchMemory()],
     ['queue1m', () => benchQueue1m()],
     ['logs10m', () => benchLogSearch()],
+    ['listener', () => benchListener()],
   ]
   for (const [part, run] of runs) {
     if (!only(part)) continue
