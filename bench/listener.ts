@@ -94,7 +94,16 @@ async function accept(sinkPort: number, grouping: boolean): Promise<Figures> {
   check(queued === run.accepted, `every 250 is in the queue (${run.accepted} 250s, ${queued} queued)`)
   const stats = { ...engine.listenerCommit.stats }
   await closeNow(engine)
-  return { ms: round(run.ms, 0), accepted: run.accepted, msgsPerS: round(run.accepted / (run.ms / 1000), 0), commits: stats.commits, per_commit: round(stats.messages / Math.max(1, stats.commits), 1) }
+  return {
+    ms: round(run.ms, 0),
+    accepted: run.accepted,
+    msgsPerS: round(run.accepted / (run.ms / 1000), 0),
+    commits: stats.commits,
+    per_commit: round(stats.messages / Math.max(1, stats.commits), 1),
+    // The share of the run the event loop spent inside durable commits, unable to answer any session.
+    commit_ms: round(stats.commitMs, 0),
+    commit_ms_each: round(stats.commitMs / Math.max(1, stats.commits), 2),
+  }
 }
 
 function percentile(sorted: number[], p: number): number | null {
