@@ -1,10 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server'
+import type { SMTPServer, SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server'
 import { FIELD_LABELS } from '../../../shared/labels.ts'
 import { isLoopback, isMailbox, type SettingsFields } from '../../../shared/settings.ts'
 import type { ListenerStatus } from '../../../shared/types.ts'
 import type { NewMessage } from '../queue/queue.ts'
 import { listenerCertificate } from './certificate.ts'
+import { PromptSMTPServer } from './prompt-server.ts'
 import type { GroupCommit } from './group-commit.ts'
 import { headerBlock, headerValue, receivedHeader, rfc5322Date } from './received-header.ts'
 
@@ -263,7 +264,7 @@ function withDomain(address: string, hostname: string): string {
 }
 
 function listen(options: SMTPServerOptions, host: string, port: number): Promise<SMTPServer> {
-  const server = new SMTPServer(options)
+  const server = new PromptSMTPServer(options)
   return new Promise((resolve, reject) => {
     const failed = (err: Error) => {
       server.close(() => undefined)
