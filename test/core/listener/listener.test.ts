@@ -10,6 +10,8 @@ import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
 import { freePort } from '../../helpers/postfix.ts'
 import { smtpDialog } from '../../helpers/smtp-client.ts'
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
+import { startDns } from '../../helpers/dns.ts'
+import { verifyDkim } from '../../helpers/dkim.ts'
 
 // Local submission against real clients: swaks over STARTTLS with AUTH,
 // nodemailer, a raw socket for the exact replies; the relay a real
@@ -170,4 +172,27 @@ describe('local submission', () => {
     expect(engine.mailLog.count('received')).toBe(1000)
     expect(engine.mailLog.count('sent')).toBe(1000)
   }, 90_000)
+
+  it('signs with DKIM what it takes From the signing domain, as the API’s messages are, and leaves other domains’ mail as it came', async () => {
+    const smtp = await relay()
+    const engine = await console_(smtp.port, {})
+    const { keyId } = unwrap(await engine.call('dkim.generateKey', { algorithm: 'ed25519' }))
+    const view = unwrap(await engine.call('settings.update', { settings: { ...engine.settings.get(), dkimEnabled: true, dkimSelector: 'sel1' }, dkimKey: { generated: keyId } }))
+    const record = view.dkim.record!
+    const dns = await startDns({ [record.name]: { TXT: [record.value] } })
+    cleanups.push(() => dns.close())
+    const t = createTransport({ host: '127.0.0.1', port: portOf(engine), secure: false, ignoreTLS: true })
+    cleanups.push(() => t.close())
+    await t.sendMail({ from: 'Backup <backup@example.test>', to: 'ops@example.net', subject: 'Nightly backup done', text: 'All 12 volumes copied.' })
+    await t.sendMail({ from: 'cron@other.example.org', to: 'ops@example.net', subject: 'Not ours to sign', text: 'x' })
+    await waitFor(() => smtp.received.length === 2, 'both messages at the relay')
+    const ours = smtp.received.find((r) => r.raw.includes('Nightly backup done'))!
+    const theirs = smtp.received.find((r) => r.raw.includes('Not ours to sign'))!
+    expect(ours.raw.startsWith('DKIM-Signature: ')).toBe(true)
+    const verdicts = await verifyDkim(ours.raw, dns.server)
+    expect(verdicts).toMatchObject([{ result: 'pass', domain: 'example.test', selector: 'sel1', algorithm: 'ed25519-sha256' }])
+    // The Received: header added here is signed over only where listed; From and Subject are.
+    expect(verdicts[0]!.signedFields).toEqual(expect.arrayContaining(['from', 'subject', 'date', 'message-id', 'to']))
+    expect(theirs.raw).not.toMatch(/^DKIM-Signature:/im)
+  })
 })

@@ -34,6 +34,8 @@ import { buildTransport, type RelayAuth, type Transport } from '../delivery/tran
 import { grantConfigFor, makeGrant } from '../oauth/grants.ts'
 import { TokenCache } from '../oauth/token-cache.ts'
 import { GroupCommit } from '../listener/group-commit.ts'
+import { signMessage } from '../queue/dkim-sign.ts'
+import { dkimAligned } from '../../../shared/dkim.ts'
 import { Listener } from '../listener/listener.ts'
 
 // The engine's lifecycle: it opens the database, wires the store, the queue,
@@ -142,6 +144,10 @@ export class CoreEngine implements Engine, EngineParts {
       storageTrouble: (err) => (isDiskFull(err) ? 'full' : storageErrorOf(err, this.dataDir) ? 'other' : null),
       logEvent: (level, message, details) => this.logEvent(level, 'listener', message, details),
       changed: () => this.notifier.soon('queue.changed'),
+      sign: async (raw, fromDomain) => {
+        const key = await this.settings.dkimSigningKey()
+        return key && fromDomain && dkimAligned(key.domainName, fromDomain) ? signMessage(raw, key) : raw
+      },
       now: this.now,
       ...(options.listener?.limits ? { limits: options.listener.limits } : {}),
     })

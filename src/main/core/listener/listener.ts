@@ -1,3 +1,4 @@
+import { addressDomain } from '../../../shared/dkim.ts'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { SMTPServer, SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server'
 import { FIELD_LABELS } from '../../../shared/labels.ts'
@@ -41,6 +42,12 @@ export interface ListenerParts {
   changed(): void
   now(): number
   limits?: Partial<ListenerLimits>
+  /**
+   * Signs a message with the DKIM key when Sign with DKIM is on and its From domain is the signing
+   * domain or under it, as the API's messages are; the message as given otherwise. Throws when a key
+   * cannot sign: then nothing is queued.
+   */
+  sign?(raw: Buffer, fromDomain: string | null): Promise<Buffer>
 }
 
 const smtpError = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code })
@@ -207,7 +214,7 @@ export class Listener {
         return
       }
       const message = this.compose(Buffer.concat(chunks), session, s)
-      this.parts.commit.add(message).then(
+      this.signed(message).then((m) => this.parts.commit.add(m)).then(
         (queueId) => {
           this.today.count++
           cb(null, `2.0.0 Ok: queued as ${queueId}`)
@@ -215,6 +222,15 @@ export class Listener {
         (err: Error) => cb(this.refusal(err)),
       )
     })
+  }
+
+  /** The message with its DKIM-Signature on top, where the settings sign its From domain. */
+  private async signed(message: NewMessage): Promise<NewMessage> {
+    if (!this.parts.sign) return message
+    const from = headerValue(headerBlock(message.raw), 'from')
+    const address = from ? (/<([^>]*)>\s*$/.exec(from)?.[1] ?? from) : null
+    const raw = await this.parts.sign(message.raw, address ? addressDomain(address) : null)
+    return raw === message.raw ? message : { ...message, raw }
   }
 
   /** The message as queued: the client's bytes under a Received: header (and Message-ID, Date when missing). */
