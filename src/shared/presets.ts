@@ -24,6 +24,13 @@ export interface HostChoice {
 
 export interface Preset {
   id: string
+  /**
+   * The SPF include that covers the provider's outgoing servers, where mail keeps the From Address as its
+   * envelope sender through them (Troubleshooting checks the From domain's record has it). Sources:
+   * Microsoft Learn "Set up SPF to identify valid email sources for your Microsoft 365 domain";
+   * Google Workspace Admin Help "Set up SPF" (answer 10684623).
+   */
+  spfInclude?: string
   name: string
   /** Relay Host, or a template when it contains `placeholder` (the part the admin completes). */
   relayHost: string
@@ -81,6 +88,7 @@ const SES_REGIONS: readonly HostChoice[] = [
 export const PRESETS: readonly Preset[] = [
   {
     id: 'microsoft-365',
+    spfInclude: 'spf.protection.outlook.com',
     name: 'Microsoft 365',
     relayHost: 'smtp.office365.com',
     relayPort: 587,
@@ -95,6 +103,7 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     id: 'microsoft-365-connector',
+    spfInclude: 'spf.protection.outlook.com',
     name: 'Microsoft 365 relay connector',
     relayHost: '<tenant>-<tld>.mail.protection.outlook.com',
     placeholder: '<tenant>-<tld>',
@@ -111,6 +120,7 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     id: 'google-workspace',
+    spfInclude: '_spf.google.com',
     name: 'Google Workspace',
     relayHost: 'smtp.gmail.com',
     relayPort: 587,
@@ -125,6 +135,7 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     id: 'google-workspace-relay',
+    spfInclude: '_spf.google.com',
     name: 'Google Workspace SMTP relay',
     relayHost: 'smtp-relay.gmail.com',
     relayPort: 587,

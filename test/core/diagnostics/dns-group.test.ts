@@ -78,11 +78,15 @@ describe('the DNS checks in a run', () => {
       expect(by['dns.hostname'].verdict).toBe('pass')
       expect(by['dns.ptr']).toMatchObject({ verdict: 'pass', summary: `${SEEN_AS} has reverse DNS console.example.test, which resolves back to it.` })
       expect(by['dns.spf'].verdict).toBe('pass')
-      expect(by['dns.spf'].summary).toContain(`allows ${SEEN_AS}`)
-      expect(by['dns.blocklist']).toMatchObject({ verdict: 'fail' })
       expect(by['dns.blocklist'].summary).toContain(`${SEEN_AS} is listed on Test list`)
       expect(by['dns.dkim']).toMatchObject({ verdict: 'skip', summary: 'DKIM signing is off, so there is no key record to check.' })
     }
+    // Sending directly, receivers judge this system's address; through a relay they judge the relay's servers.
+    expect(direct.by['dns.spf'].summary).toContain(`allows ${SEEN_AS}`)
+    expect(direct.by['dns.blocklist'].verdict).toBe('fail')
+    expect(relay.by['dns.spf'].summary).toBe('example.test publishes a sound SPF record; receivers check it against the servers of the relay 127.0.0.1, which only the relay\'s provider can name.')
+    expect(relay.by['dns.blocklist'].verdict).toBe('warn')
+    expect(relay.by['dns.blocklist'].detail).toContain('Mail leaves through the relay 127.0.0.1: receivers see its servers')
     expect(relay.by['dns.ptr'].detail).toContain(`Outgoing address: ${SEEN_AS}, as the relay 127.0.0.1:${relay.by['relay.tcp'].summary.match(/:(\d+)/)![1]} saw this system connect.`)
     expect(direct.by['dns.ptr'].detail).toContain(`as the MX mx.example.test saw this system connect.`)
     // Running the checks sent nothing.

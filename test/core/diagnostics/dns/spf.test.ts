@@ -48,6 +48,8 @@ beforeAll(async () => {
     'badcidr.test': { TXT: ['v=spf1 a/33 -all'] },
     'unknown.test': { TXT: ['v=spf1 ipv4:192.0.2.10 -all'] },
     'incnone.test': { TXT: ['v=spf1 include:nothing.test -all'] },
+    'o365.test': { TXT: ['v=spf1 ip4:198.51.100.9 include:spf.protection.outlook.com -all'] },
+    'spf.protection.outlook.com': { TXT: ['v=spf1 ip4:198.51.100.0/24 -all'] },
     'broken.test': { rcode: 'SERVFAIL' },
     'incbroken.test': { TXT: ['v=spf1 include:broken.test -all'] },
   }))
@@ -188,3 +190,32 @@ describe('dns.spf', () => {
     expect(dns.asked.length).toBe(before)
   })
 })
+
+describe('dns.spf through a relay', () => {
+  const through = (domain: string, relay: { host: string; spfInclude: string | null }, outgoingAddress: string | null = IP) =>
+    spfCheck({ resolver, hostname: 'mail.example.test', fromAddress: `alerts@${domain}`, outgoingAddress, relay })
+  const o365 = { host: 'smtp.office365.com', spfInclude: 'spf.protection.outlook.com' }
+
+  it('passes when the record includes the provider’s servers, whatever address this system has', async () => {
+    const c = await through('o365.test', o365)
+    expect(c).toMatchObject({ verdict: 'pass', summary: 'The SPF record of o365.test includes spf.protection.outlook.com, the servers mail leaves through from smtp.office365.com.' })
+  })
+
+  it('fails when it lacks the provider’s include (this system’s own address allowed or not), and gives the record to publish', async () => {
+    // good.test allows 192.0.2.0/24, this system's address: through Microsoft 365 that is not what receivers check.
+    const c = await through('good.test', o365)
+    expect(c).toMatchObject({ verdict: 'fail', field: 'fromAddress' })
+    expect(c.summary).toContain('does not include spf.protection.outlook.com')
+    expect(c.fix).toContain('v=spf1 ip4:192.0.2.0/24 include:spf.protection.outlook.com -all')
+    expect((await through('none.test', o365)).fix).toContain('v=spf1 include:spf.protection.outlook.com -all')
+  })
+
+  it('for a relay it does not know, judges only the record, never this system’s address', async () => {
+    const relay = { host: 'mailhub.corp.test', spfInclude: null }
+    // wrong.test does not allow this system's address: through a relay that is no failure.
+    expect(await through('wrong.test', relay)).toMatchObject({ verdict: 'pass', summary: expect.stringContaining('publishes a sound SPF record') })
+    expect(await through('limit.test', relay)).toMatchObject({ verdict: 'fail', summary: expect.stringContaining('permerror') })
+    expect(await through('none.test', relay)).toMatchObject({ verdict: 'fail', summary: 'none.test publishes no SPF record, so receivers cannot tell that the relay mailhub.corp.test may send its mail.' })
+  })
+})
+

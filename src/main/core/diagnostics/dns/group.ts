@@ -1,4 +1,5 @@
 import { dkimSigningDomain } from '../../../../shared/dkim.ts'
+import { presetForHost } from '../../../../shared/presets.ts'
 import type { Check, CheckId } from '../../../../shared/diagnostics.ts'
 import type { SettingsFields } from '../../../../shared/settings.ts'
 import { type CheckGroup, type DiagnosticsContext, type OutgoingAddress } from '../run.ts'
@@ -49,7 +50,10 @@ interface Known {
 }
 
 async function* runDns(ctx: DiagnosticsContext, options: DnsGroupOptions): AsyncGenerator<Check> {
+  const relayHost = ctx.settings.relayHost.trim()
+  const relay = relayHost ? { host: relayHost, spfInclude: presetForHost(relayHost)?.spfInclude ?? null } : undefined
   const base: Omit<DnsCheckInput, 'outgoingAddress'> = {
+    relay,
     resolver: ctx.resolver,
     hostname: ctx.settings.hostname,
     fromAddress: ctx.settings.fromAddress,
@@ -61,7 +65,7 @@ async function* runDns(ctx: DiagnosticsContext, options: DnsGroupOptions): Async
   const pending: Promise<void>[] = []
   const start = (ids: (c: CheckId) => boolean, input: DnsCheckInput, note: string | null) => {
     for (const c of DNS_CHECKS.filter((d) => ids(d.id))) {
-      pending.push(withTimeout(c, input, limit()).then((r) => results.push(note ? withNote(r, note) : r)))
+      pending.push(withTimeout(c, input, limit()).then((r) => results.push(throughRelay(note ? withNote(r, note) : r, relay))))
     }
   }
 
@@ -98,6 +102,15 @@ function waitFor(outgoing: Promise<OutgoingAddress | null>, until: number, signa
     signal.addEventListener('abort', stop, { once: true })
     void outgoing.then(done)
   })
+}
+
+/**
+ * Through a relay, receivers look up the relay's reverse DNS and blocklist entries, not this system's: what is
+ * found for this system's address matters only if the relay itself checks it, so a problem there is a warning.
+ */
+function throughRelay(c: Check, relay: { host: string } | undefined): Check {
+  if (!relay || (c.id !== 'dns.ptr' && c.id !== 'dns.blocklist') || c.verdict !== 'fail') return c
+  return withNote({ ...c, verdict: 'warn' }, `Mail leaves through the relay ${relay.host}: receivers see its servers, so this matters only if the relay checks the address this system connects from.`)
 }
 
 function withNote(c: Check, note: string): Check {

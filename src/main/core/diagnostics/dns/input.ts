@@ -36,6 +36,11 @@ export interface DnsCheckInput {
   fromAddress: string
   /** The address the relay or a recipient's MX sees; null when it cannot be known (never guessed). */
   outgoingAddress: string | null
+  /**
+   * Mail leaves through this relay: receivers see the relay's servers, not this system. `spfInclude` is the
+   * provider's SPF include where a preset knows it; null for a relay the console does not know.
+   */
+  relay?: { host: string; spfInclude: string | null } | undefined
   /** The EHLO name when it differs from Hostname. */
   heloName?: string
   /** DKIM signing; absent when signing is off. */

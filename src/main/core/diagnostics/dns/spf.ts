@@ -23,6 +23,7 @@ async function spfBody(input: DnsCheckInput): Promise<CheckBody> {
       field: FIELDS.fromAddress,
     }
   }
+  if (input.relay) return relayedSpf(input, input.relay, domain)
   const outgoing = input.outgoingAddress === null ? null : parseAddress(input.outgoingAddress)
   if (!outgoing) return recordWithoutAddress(input, domain)
   const ev = await evaluateSpf({ resolver: input.resolver, ip: outgoing.address, sender: input.fromAddress, helo: input.heloName ?? input.hostname })
@@ -64,6 +65,51 @@ async function spfBody(input: DnsCheckInput): Promise<CheckBody> {
     case 'permerror':
       return { verdict: 'fail', summary: `The SPF record of ${domain} is broken (permerror): ${ev.reason}.`, detail, fix: permerrorFix(ev, domain), field: FIELDS.fromAddress }
   }
+}
+
+/** An address no SPF record lists (TEST-NET-1): evaluating for it reads the whole record, its includes and its limits. */
+const NOBODY = '192.0.2.1'
+
+/**
+ * Through a relay, receivers judge SPF against the relay's servers, not this system: the record must be
+ * sound and, for a provider whose servers keep the From Address as envelope sender (Microsoft 365, Google
+ * Workspace), include the provider's. For another relay the record's soundness is all that can be seen.
+ */
+async function relayedSpf(input: DnsCheckInput, relay: { host: string; spfInclude: string | null }, domain: string): Promise<CheckBody> {
+  const ev = await evaluateSpf({ resolver: input.resolver, ip: NOBODY, sender: input.fromAddress, helo: input.heloName ?? input.hostname })
+  const detail = describeEvaluation(ev)
+  const top = ev.records.find((r) => r.domain === domain)?.record ?? null
+  if (ev.result === 'none') {
+    const record = relay.spfInclude ? `v=spf1 include:${relay.spfInclude} -all` : `v=spf1 include:<your relay provider’s SPF domain> -all`
+    return { verdict: 'fail', summary: `${domain} publishes no SPF record, so receivers cannot tell that the relay ${relay.host} may send its mail.`, detail, fix: publishTxt(domain, record), field: FIELDS.fromAddress }
+  }
+  if (ev.result === 'permerror') return { verdict: 'fail', summary: `The SPF record of ${domain} is broken (permerror): ${ev.reason}.`, detail, fix: permerrorFix(ev, domain), field: FIELDS.fromAddress }
+  if (ev.result === 'temperror') return { verdict: 'warn', summary: `SPF of ${domain} could not be evaluated: ${ev.reason}.`, detail, fix: 'Run the checks again; if this stays, the DNS servers of this system or of the domain are failing.' }
+  if (relay.spfInclude) {
+    const included = ev.records.some((r) => r.domain === relay.spfInclude)
+    if (included) return { verdict: 'pass', summary: `The SPF record of ${domain} includes ${relay.spfInclude}, the servers mail leaves through from ${relay.host}.`, detail }
+    return {
+      verdict: 'fail',
+      summary: `The SPF record of ${domain} does not include ${relay.spfInclude}, so receivers do not count SPF as passed for mail that leaves through ${relay.host}.`,
+      detail,
+      fix: publishTxt(domain, withInclude(top ?? 'v=spf1 -all', relay.spfInclude)),
+      field: FIELDS.fromAddress,
+    }
+  }
+  return {
+    verdict: 'pass',
+    summary: `${domain} publishes a sound SPF record; receivers check it against the servers of the relay ${relay.host}, which only the relay's provider can name.`,
+    detail: `${detail}\nMany relay services send with a bounce domain of their own, so their SPF is theirs and DKIM carries DMARC: make sure the provider signs for ${domain}, or sign here (Advanced, DKIM).`,
+  }
+}
+
+/** The record with `include:` added before its final all (or at its end). */
+function withInclude(record: string, include: string): string {
+  const terms = record.trim().split(/\s+/)
+  const all = terms.findIndex((t) => /^[-~?+]?all$/i.test(t))
+  const term = `include:${include}`
+  if (all === -1) return [...terms, term].join(' ')
+  return [...terms.slice(0, all), term, ...terms.slice(all)].join(' ')
 }
 
 /** Without the outgoing address only the record's presence can be checked; its verdict for an address is never guessed. */
