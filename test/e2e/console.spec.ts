@@ -155,7 +155,7 @@ test('invalid settings show field errors and change nothing', async ({ page, con
   await page.getByLabel('Hostname').fill('mail.example.com')
   await page.getByLabel('From Address').fill('alerts@example.com')
   await page.getByLabel('Relay Port').fill('587')
-  await page.getByLabel('Username').fill('')
+  await page.getByLabel('Username', { exact: true }).fill('')
   await page.getByRole('button', { name: 'Submit' }).click()
   await expect(page.getByText('Enter the Username: Use SASL Authorization is on.')).toBeVisible()
   expect(await consoleServer.api('settings.get')).toEqual(before)

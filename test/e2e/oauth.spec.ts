@@ -32,7 +32,7 @@ test('pick Microsoft 365 sign-in, fill it in, Submit, and Send Test Email delive
     await page.getByLabel('Use SASL Authorization').check()
     await page.getByLabel('Sign-in method').selectOption({ label: 'OAuth 2.0 — Microsoft 365 (app-only)' })
     await expect(page.getByLabel('Password', { exact: true })).toHaveCount(0)
-    await page.getByLabel('Username').fill('alerts@contoso.example')
+    await page.getByLabel('Username', { exact: true }).fill('alerts@contoso.example')
     await page.getByLabel('Tenant ID').fill(TENANT)
     await page.getByLabel('Client ID').fill(CLIENT)
     await page.getByLabel('Client secret').fill(SECRET)

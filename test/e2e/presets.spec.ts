@@ -18,7 +18,7 @@ test('pick SendGrid on a fresh console and Submit: the saved settings are smtp.s
   await expect(page.getByRole('dialog')).toHaveCount(0)
   await expect(page.getByRole('region', { name: 'SendGrid setup' })).toContainText('Mail Send permission')
   await expect(page.getByLabel('Relay Host')).toHaveValue('smtp.sendgrid.net')
-  await expect(page.getByLabel('Username')).toHaveValue('apikey')
+  await expect(page.getByLabel('Username', { exact: true })).toHaveValue('apikey')
   await page.getByLabel('Hostname').fill('console.example.com')
   await page.getByLabel('From Address').fill('alerts@example.com')
   await page.getByLabel('Password', { exact: true }).fill('SG.test-key')

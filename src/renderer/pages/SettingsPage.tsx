@@ -42,7 +42,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
   useEffect(() => {
     if (!draft || !focus) return
     if (ADVANCED_FIELDS.has(focus)) setAdvancedOpen(true)
-    requestAnimationFrame(() => document.getElementById(`settings-${focus}`)?.focus())
+    return focusWhenShown(`settings-${focus}`)
   }, [focus, ready])
 
   if (!draft || !view) {
@@ -103,7 +103,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
 
   function focusField(field: string) {
     if (ADVANCED_FIELDS.has(field)) setAdvancedOpen(true)
-    requestAnimationFrame(() => document.getElementById(`settings-${field}`)?.focus())
+    focusWhenShown(`settings-${field}`)
   }
 
   const input = (key: string) => ({
@@ -324,4 +324,21 @@ function NumberRow({
       <input type="text" inputMode="decimal" className="short" {...input(field)} value={String(draft[draftKey])} onChange={(e) => change(draftKey, e.target.value as never)} autoComplete="off" />
     </Row>
   )
+}
+
+/**
+ * Focuses an element once it is on the page: a field under Advanced appears only after the section opens,
+ * and a page that has just loaded hands focus to its heading first. Tries for about half a second of frames;
+ * returns the cancel.
+ */
+function focusWhenShown(id: string): () => void {
+  let frame = 0
+  let tries = 0
+  const attempt = () => {
+    const el = document.getElementById(id)
+    if (el && document.activeElement !== el) el.focus()
+    if (tries++ < 30 && document.activeElement !== el) frame = requestAnimationFrame(attempt)
+  }
+  frame = requestAnimationFrame(attempt)
+  return () => cancelAnimationFrame(frame)
 }
