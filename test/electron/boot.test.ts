@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Result } from '../../src/shared/api.ts'
+import { API_METHODS } from '../../src/shared/methods.ts'
+import type { SettingsView } from '../../src/shared/settings.ts'
+import { RENDERER_PAGE_URL } from '../../src/main/electron/renderer-scheme.ts'
+import { removeDir, tempDir, testSettings, waitFor } from '../helpers/engine.ts'
+import { bootShell, buildMain, type BootOptions, type BootedShell, type BuiltMain } from '../helpers/electron-boot.ts'
+import { startSmtp, type TestSmtp } from '../helpers/smtp.ts'
+import { selfSignedCert } from '../helpers/tls.ts'
+
+// The built desktop shell (out/main/index.js) booted under the stand-in for
+// Electron: what a machine without Electron's binary can prove of it.
+
+let main: BuiltMain
+const cleanups: (() => unknown)[] = []
+
+beforeAll(async () => {
+  main = await buildMain()
+}, 60_000)
+afterAll(() => main?.remove())
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+function boot(options: Partial<BootOptions> = {}): BootedShell {
+  const home = tempDir('smtp-console-boot-')
+  cleanups.push(() => removeDir(home))
+  const shell = bootShell(main, { dataDir: join(home, 'data'), home, ...options })
+  cleanups.push(() => shell.kill())
+  return shell
+}
+
+async function relay(): Promise<TestSmtp> {
+  const server = await startSmtp({ tls: 'starttls', auth: { user: 'relayuser', pass: 's3cret pass' } })
+  cleanups.push(() => server.close())
+  return server
+}
+
+const saslSettings = (server: TestSmtp) =>
+  testSettings({ relayHost: 'localhost', relayPort: server.port, useTls: true, useSasl: true, username: 'relayuser', caPem: selfSignedCert().cert })
+
+describe('the built shell under the stand-in', () => {
+  it('reaches ready, opens one sandboxed window, registers one handler per method, sends a SASL test mail and quits cleanly', async () => {
+    const server = await relay()
+    const shell = boot()
+    const window = await shell.window()
+    await shell.next('show')
+
+    const windows = shell.reports.filter((r) => r.type === 'window')
+    expect(windows).toHaveLength(1)
+    expect(windows[0]!.show).toBe(false)
+    expect(windows[0]!.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, preload: join(main.root, 'out/preload/preload.cjs') })
+    expect(window.url).toBe(RENDERER_PAGE_URL)
+    expect(shell.reports.map((r) => r.type)).toContain('enable-sandbox')
+
+    const channels = await shell.command<string[]>('handlers')
+    expect([...channels].sort()).toEqual([...API_METHODS].sort())
+
+    const saved = await shell.invoke<Result<unknown>>('settings.update', { settings: saslSettings(server), password: 's3cret pass' })
+    expect(saved.ok).toBe(true)
+    const sent = await shell.invoke<Result<{ queueId: string }>>('mail.sendTest', { to: 'admin@example.net' })
+    expect(sent.ok).toBe(true)
+    await waitFor(() => server.received.length === 1, 'the test mail at the relay')
+    expect(server.received[0]!.user).toBe('relayuser')
+
+    // Sealed by the keychain: safeStorage did the encrypting, the file never holds the password.
+    expect(shell.reports.some((r) => r.type === 'keychain' && r.op === 'encrypt')).toBe(true)
+    const view = await shell.invoke<Result<SettingsView>>('settings.get')
+    expect(view.ok && view.data.secretStorage.kind).toBe('os')
+    const file = readFileSync(join(shell.dataDir, 'settings.json'), 'utf8')
+    expect(file).not.toContain('s3cret')
+
+    await shell.command('quit')
+    expect(await shell.exited).toEqual({ code: 0, signal: null })
+    expect(lastEvent(shell.dataDir)).toBe('SMTP Console engine stopped')
+    expect(shell.reports.filter((r) => r.type === 'unhandled-rejection' || r.type === 'uncaught-exception')).toEqual([])
+  })
+
+  it('refuses calls that do not come from the main frame of its window showing its page', async () => {
+    const shell = boot()
+    const window = await shell.window()
+    const foreign = [
+      { webContentsId: window.webContentsId + 100 },
+      { frameUrl: 'https://mail.example.net/' },
+      { isMainFrame: false },
+      { frameUrl: null },
+    ]
+    for (const sender of foreign) {
+      const answer = await shell.invoke<Result<unknown>>('settings.get', undefined, sender)
+      expect(answer.ok ? 'answered' : answer.error.code).toBe('forbidden')
+    }
+    const own = await shell.invoke<Result<unknown>>('settings.get')
+    expect(own.ok).toBe(true)
+    await shell.command('quit')
+    expect((await shell.exited).code).toBe(0)
+  })
+})
+
+function lastEvent(dataDir: string): string | undefined {
+  const db = new DatabaseSync(join(dataDir, 'queue.sqlite'), { readOnly: true })
+  try {
+    return (db.prepare('SELECT message FROM events ORDER BY id DESC LIMIT 1').get() as { message: string } | undefined)?.message
+  } finally {
+    db.close()
+  }
+}
