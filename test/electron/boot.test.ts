@@ -1,50 +1,22 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { DatabaseSync } from 'node:sqlite'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Result } from '../../src/shared/api.ts'
 import { API_METHODS } from '../../src/shared/methods.ts'
 import type { SettingsView } from '../../src/shared/settings.ts'
 import { RENDERER_PAGE_URL } from '../../src/main/electron/renderer-scheme.ts'
-import { removeDir, tempDir, testSettings, waitFor } from '../helpers/engine.ts'
-import { bootShell, buildMain, type BootOptions, type BootedShell, type BuiltMain } from '../helpers/electron-boot.ts'
-import { startSmtp, type TestSmtp } from '../helpers/smtp.ts'
-import { selfSignedCert } from '../helpers/tls.ts'
+import { waitFor } from '../helpers/engine.ts'
+import { lastEvent, saslSettings, startSaslRelay, useShells, type BootOptions, type BootedShell } from '../helpers/electron-boot.ts'
 
 // The built desktop shell (out/main/index.js) booted under the stand-in for
 // Electron: what a machine without Electron's binary can prove of it.
 
-let main: BuiltMain
-const cleanups: (() => unknown)[] = []
-
-beforeAll(async () => {
-  main = await buildMain()
-}, 60_000)
-afterAll(() => main?.remove())
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!()
-})
-
-function boot(options: Partial<BootOptions> = {}): BootedShell {
-  const home = tempDir('smtp-console-boot-')
-  cleanups.push(() => removeDir(home))
-  const shell = bootShell(main, { dataDir: join(home, 'data'), home, ...options })
-  cleanups.push(() => shell.kill())
-  return shell
-}
-
-async function relay(): Promise<TestSmtp> {
-  const server = await startSmtp({ tls: 'starttls', auth: { user: 'relayuser', pass: 's3cret pass' } })
-  cleanups.push(() => server.close())
-  return server
-}
-
-const saslSettings = (server: TestSmtp) =>
-  testSettings({ relayHost: 'localhost', relayPort: server.port, useTls: true, useSasl: true, username: 'relayuser', caPem: selfSignedCert().cert })
+const shells = useShells()
+const boot = (options: Partial<BootOptions> = {}): BootedShell => shells.boot(options)
 
 describe('the built shell under the stand-in', () => {
   it('reaches ready, opens one sandboxed window, registers one handler per method, sends a SASL test mail and quits cleanly', async () => {
-    const server = await relay()
+    const server = await startSaslRelay(shells)
     const shell = boot()
     const window = await shell.window()
     await shell.next('show')
@@ -52,7 +24,7 @@ describe('the built shell under the stand-in', () => {
     const windows = shell.reports.filter((r) => r.type === 'window')
     expect(windows).toHaveLength(1)
     expect(windows[0]!.show).toBe(false)
-    expect(windows[0]!.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, preload: join(main.root, 'out/preload/preload.cjs') })
+    expect(windows[0]!.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, preload: join(shells.main.root, 'out/preload/preload.cjs') })
     expect(window.url).toBe(RENDERER_PAGE_URL)
     expect(shell.reports.map((r) => r.type)).toContain('enable-sandbox')
 
@@ -98,12 +70,3 @@ describe('the built shell under the stand-in', () => {
     expect((await shell.exited).code).toBe(0)
   })
 })
-
-function lastEvent(dataDir: string): string | undefined {
-  const db = new DatabaseSync(join(dataDir, 'queue.sqlite'), { readOnly: true })
-  try {
-    return (db.prepare('SELECT message FROM events ORDER BY id DESC LIMIT 1').get() as { message: string } | undefined)?.message
-  } finally {
-    db.close()
-  }
-}

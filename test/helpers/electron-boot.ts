@@ -2,9 +2,14 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { build as viteBuild, type InlineConfig } from 'vite'
 import { MainConfigFactory } from 'electron-vite'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import config from '../../electron.vite.config.ts'
+import { removeDir, tempDir, testSettings } from './engine.ts'
+import { startSmtp, type TestSmtp } from './smtp.ts'
+import { selfSignedCert } from './tls.ts'
 
 // Builds the desktop shell's main process with the project's electron-vite
 // config and boots the built out/main/index.js in a Node child whose 'electron'
@@ -177,3 +182,68 @@ function withoutDevServer(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { ELECTRON_RENDERER_URL: _, ...rest } = env
   return rest
 }
+
+export interface ShellFixture {
+  readonly main: BuiltMain
+  /** Boots the built main; home and dataDir are fresh temp directories unless given (a later launch on the same data). */
+  boot(options?: Partial<BootOptions>): BootedShell
+  /** A fresh home for launches that share a data directory and keychain. */
+  home(): { home: string; dataDir: string }
+  /** Runs after the test, latest first. */
+  later(cleanup: () => unknown): void
+}
+
+/** Builds main once for the file; kills every shell a test left running and removes its directories. */
+export function useShells(): ShellFixture {
+  let main: BuiltMain | null = null
+  const cleanups: (() => unknown)[] = []
+  beforeAll(async () => {
+    main = await buildMain()
+  }, 60_000)
+  afterAll(() => main?.remove())
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!()
+  })
+  const home = () => {
+    const dir = tempDir('smtp-console-boot-')
+    cleanups.push(() => removeDir(dir))
+    return { home: dir, dataDir: join(dir, 'data') }
+  }
+  return {
+    get main() {
+      if (!main) throw new Error('the main process is not built yet')
+      return main
+    },
+    boot(options = {}) {
+      const shell = bootShell(this.main, { ...home(), ...options })
+      cleanups.push(() => shell.kill())
+      return shell
+    },
+    home,
+    later: (cleanup) => cleanups.push(cleanup),
+  }
+}
+
+/** The message of the event log's last row: 'SMTP Console engine stopped' after a clean quit. */
+export function lastEvent(dataDir: string): string | undefined {
+  const db = new DatabaseSync(join(dataDir, 'queue.sqlite'), { readOnly: true })
+  try {
+    return (db.prepare('SELECT message FROM events ORDER BY id DESC LIMIT 1').get() as { message: string } | undefined)?.message
+  } finally {
+    db.close()
+  }
+}
+
+export const RELAY_USER = 'relayuser'
+export const RELAY_PASSWORD = 's3cret pass'
+
+/** A relay on loopback that takes STARTTLS and wants SASL: relayuser / s3cret pass. */
+export async function startSaslRelay(shells: ShellFixture): Promise<TestSmtp> {
+  const server = await startSmtp({ tls: 'starttls', auth: { user: RELAY_USER, pass: RELAY_PASSWORD } })
+  shells.later(() => server.close())
+  return server
+}
+
+/** Settings that send through that relay with Use SASL Authorization on. */
+export const saslSettings = (server: TestSmtp) =>
+  testSettings({ relayHost: 'localhost', relayPort: server.port, useTls: true, useSasl: true, username: RELAY_USER, caPem: selfSignedCert().cert })

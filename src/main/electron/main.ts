@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { openEngine } from '../core/engine/engine.ts'
 import type { Engine } from '../core/engine/engine-types.ts'
+import { KeyFileCipher } from '../core/settings/key-file-cipher.ts'
 import { resolveDataDir } from '../core/storage/paths.ts'
-import { createSafeStorageCipher } from './cipher.ts'
+import { createDesktopCipher } from './cipher.ts'
 import { contentSecurityPolicy, withContentSecurityPolicy } from './csp.ts'
 import { forwardEvents } from './events.ts'
 import { registerIpcHandlers } from './ipc.ts'
@@ -74,11 +75,11 @@ async function start(): Promise<Engine | null> {
   lockDownSession()
   let engine: Engine
   try {
-    const cipher = await createSafeStorageCipher(safeStorage, process.platform)
+    const cipher = await createDesktopCipher(safeStorage, { platform: process.platform, keyFile: new KeyFileCipher(dataDir) })
     // The same file the Node side opens with conf: <dataDir>/settings.json, 0600. Made at the first
     // save, so a file it cannot parse opens the console with delivery paused instead of stopping it.
     const settingsBackend = () => new Store<Record<string, unknown>>({ cwd: dataDir, name: 'settings', configFileMode: 0o600 })
-    engine = await openEngine({ dataDir, settingsBackend, ...(cipher ? { cipher } : {}) })
+    engine = await openEngine({ dataDir, settingsBackend, cipher })
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     dialog.showErrorBox(`${APP_NAME} cannot start`, `${message}\n\nData folder: ${dataDir}`)

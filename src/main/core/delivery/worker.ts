@@ -1,7 +1,8 @@
 import type { RetryPolicy } from '../queue/backoff.ts'
 import { isPassingWriteTrouble } from '../storage/db.ts'
 import type { ClaimedMessage, OutcomeSummary, Queue } from '../queue/queue.ts'
-import { forEach, internalFailure, type RecipientOutcome } from '../queue/outcome.ts'
+import { forEach, internalFailure, unreadableSecret, type RecipientOutcome } from '../queue/outcome.ts'
+import { SecretUnreadable } from '../settings/secrets.ts'
 import { STOP_NOW, type SessionHooks } from './session.ts'
 import type { Transport } from './transport.ts'
 
@@ -159,9 +160,13 @@ export class DeliveryWorker {
         ...(hooks ? { hooks } : {}),
       })
     } catch (err) {
-      // A fault of ours, not of the server: keep the message and say so.
-      this.deps.onError(err as Error)
-      outcomes = forEach(msg.recipients, internalFailure(err as Error))
+      if (err instanceof SecretUnreadable) {
+        outcomes = forEach(msg.recipients, unreadableSecret(err))
+      } else {
+        // A fault of ours, not of the server: keep the message and say so.
+        this.deps.onError(err as Error)
+        outcomes = forEach(msg.recipients, internalFailure(err as Error))
+      }
     }
     await new Promise<void>((resolve) => {
       this.finished.push({ msg, outcomes, hooks, resolve })

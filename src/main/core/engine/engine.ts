@@ -202,6 +202,7 @@ export class CoreEngine implements Engine, EngineParts {
     const recovered = this.queue.recoverActive()
     this.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: this.queueView.count() })
     if (recovered) this.logEvent('warning', 'queue', `${recovered} message(s) were being delivered when the console stopped; they will be retried now (a recipient may get a message twice).`)
+    void this.resealSecrets()
     void this.prune()
     this.pruneTimer = setInterval(() => void this.prune(), 24 * 3600 * 1000)
     this.pruneTimer.unref()
@@ -209,6 +210,17 @@ export class CoreEngine implements Engine, EngineParts {
     this.worker.wake()
     // A settings file that cannot be read leaves the listener off: it would take mail under defaults.
     if (!problem) void this.listener.apply()
+  }
+
+  /** Secrets the cipher wants sealed again (the keychain back, a rotated key), and those it cannot open now, said in the event log. */
+  private async resealSecrets(): Promise<void> {
+    try {
+      const { resealed, unreadable } = await this.settings.resealSecrets()
+      if (resealed.length) this.logEvent('info', 'settings', `${resealed.join(', ')} sealed again: ${this.settings.view().secretStorage.description}`)
+      for (const message of unreadable) this.logEvent('warning', 'settings', message)
+    } catch (err) {
+      this.logEvent('warning', 'settings', `The stored secrets could not be sealed again: ${(err as Error).message}. They are kept as they were.`)
+    }
   }
 
   // ---- events ---------------------------------------------------------

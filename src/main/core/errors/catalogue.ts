@@ -237,6 +237,14 @@ export const CATALOGUE = {
     dsn: '4.7.0',
   },
 
+  'secret-unreadable': {
+    summary: () => 'SMTP Console could not read the stored Password or OAuth 2.0 secret, so it did not log in and nothing was sent.',
+    fix: () =>
+      `When the reason names the OS keychain, unlock it (on Linux, the login keyring) and restart SMTP Console; otherwise enter the secret again in Edit Settings. ${FLUSH}`,
+    disposition: 'defer',
+    dsn: '4.7.0',
+  },
+
   // ── OAuth 2.0 sign-in (XOAUTH2): the token endpoint, then the relay ──
   'oauth-endpoint-unreachable': {
     summary: (p) => `No access token could be fetched: the token endpoint did not answer.${quoted(p)} Nothing was sent to the relay.`,

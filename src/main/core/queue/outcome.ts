@@ -39,6 +39,11 @@ export function internalFailure(err: Error): Outcome {
   return { kind: 'deferred', relay: null, reply: `internal error: ${err.message}`, dsn: '4.3.0', tls: null, cause: 'internal' }
 }
 
+/** A stored secret the console cannot read now (a locked keychain): no login was tried; the reply says why. */
+export function unreadableSecret(err: Error): Outcome {
+  return { kind: 'deferred', relay: null, reply: err.message, dsn: '4.7.0', tls: null, cause: 'secret-unreadable' }
+}
+
 /** The outcome kind for what the decoder decided: the message waits, or returns to the sender. */
 export function kindOf(disposition: Disposition): 'deferred' | 'bounced' {
   return disposition === 'bounce' ? 'bounced' : 'deferred'

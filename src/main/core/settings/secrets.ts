@@ -8,4 +8,15 @@ export interface SecretCipher {
   readonly description: string
   encrypt(plain: string): Promise<string>
   decrypt(sealed: string): Promise<string>
+  /**
+   * The secret sealed anew when the method that sealed it says so (a rotated key,
+   * or a key file's secret once the keychain is back); null to keep it as it is.
+   * Throws, like decrypt, when it cannot be opened.
+   */
+  reseal?(sealed: string): Promise<string | null>
+}
+
+/** A stored secret that cannot be opened now (its keychain locked, its key file gone): no login is tried, and the message says why. */
+export class SecretUnreadable extends Error {
+  override name = 'SecretUnreadable'
 }

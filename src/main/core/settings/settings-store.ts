@@ -7,9 +7,10 @@ import { CONTROL_CHARS, DEFAULT_SETTINGS, settingsFieldsSchema, settingsSchema, 
 import type { SettingsProblem } from '../../../shared/types.ts'
 import { caCertificateProblem } from './ca-certificate.ts'
 import type { EngineOptions, SettingsBackend } from '../engine/engine-types.ts'
-import type { SecretCipher } from './secrets.ts'
+import { SecretUnreadable, type SecretCipher } from './secrets.ts'
 import { certificateKeyProblem, missingSecret, NO_OAUTH, readRsaKey, readSealedOAuth, readServiceAccountKey, type SealedOAuth } from './oauth-secrets.ts'
 import { createPrivateKey, type KeyObject } from 'node:crypto'
+import { resealStored } from './reseal.ts'
 import { DkimKeyRejected, dkimKeyWarning, generateDkimKey, parseDkimKey, PendingDkimKeys, type DkimKey } from './dkim-key.ts'
 import type { DkimKeyChoice, DkimKeyView } from '../../../shared/dkim.ts'
 
@@ -45,14 +46,14 @@ export type SettingsBackendSource = NonNullable<EngineOptions['settingsBackend']
 const REQUIRED_FIELDS: readonly (keyof SettingsFields)[] = ['useTls', 'hostname', 'fromName', 'fromAddress', 'relayHost', 'relayPort', 'useSasl', 'username']
 
 /** The DKIM key as saved: the private key sealed like the password, its public half in clear for the window. */
-interface StoredDkimKey {
+export interface StoredDkimKey {
   sealed: string
   algorithm: DkimKeyView['algorithm']
   bits: number
   publicKey: string
 }
 
-interface Stored {
+export interface Stored {
   settings: SettingsFields
   password: string | null
   oauth: SealedOAuth
@@ -212,8 +213,16 @@ export class SettingsStore {
     try {
       return await this.cipher.decrypt(this.current.password)
     } catch (err) {
-      throw new Error(`The stored SASL password cannot be decrypted (${(err as Error).message}); enter the Password again in Edit Settings.`)
+      throw new SecretUnreadable(`The stored SASL password cannot be decrypted (${(err as Error).message}); enter the Password again in Edit Settings.`)
     }
+  }
+
+  /** Seals again the secrets the cipher asks to (at start), saying what it could not open; a save made meanwhile wins. */
+  async resealSecrets(): Promise<{ resealed: string[]; unreadable: string[] }> {
+    const before = this.current
+    const done = this.cipher.reseal && !this.problem ? await resealStored(before, this.cipher.reseal.bind(this.cipher)) : { stored: before, resealed: [], unreadable: [] }
+    if (done.resealed.length && this.current === before) this.backend.store = { version: 1, ...(this.current = done.stored) }
+    return { resealed: this.current === done.stored ? done.resealed : [], unreadable: done.unreadable }
   }
 
   /** The saved Sign-in method's secrets, decrypted: read only when a token is to be fetched. */
@@ -225,7 +234,7 @@ export class SettingsStore {
       try {
         return await this.cipher.decrypt(sealed)
       } catch (err) {
-        throw new Error(`The stored ${label} cannot be decrypted (${(err as Error).message}); enter it again in Edit Settings.`)
+        throw new SecretUnreadable(`The stored ${label} cannot be decrypted (${(err as Error).message}); enter it again in Edit Settings.`)
       }
     }
     const google = method === 'oauth-google' && o.google ? { ...o.google, privateKey: (await open(o.google.privateKey, SERVICE_ACCOUNT_KEY_LABEL))! } : null
