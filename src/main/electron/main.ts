@@ -19,6 +19,8 @@ import { createMainWindow } from './window.ts'
 // ready and drained at quit, one window that talks to it over IPC.
 
 const APP_NAME = 'SMTP Console'
+/** electron-builder.yml's appId: Windows shows a notification only for the app id its Start menu shortcut carries. */
+const APP_USER_MODEL_ID = 'io.smtpconsole.app'
 const defaultUserData = app.getPath('userData')
 const dataDir = resolveDataDir(process.argv, process.env, defaultUserData)
 // Chromium's profile and the single-instance lock follow the data directory,
@@ -34,6 +36,9 @@ const iconPath = join(app.getAppPath(), 'assets', 'icon.png')
 let window: BrowserWindow | null = null
 let engineStarting: Promise<Engine | null> | null = null
 let closing = false
+/** A launch arrived while closing: start again once closed. */
+let relaunchWhenClosed = false
+let exitCode = 0
 
 app.enableSandbox()
 // Privileges are fixed when Chromium starts, so before ready; the handler comes with the session.
@@ -42,8 +47,13 @@ protocol.registerSchemesAsPrivileged([{ scheme: RENDERER_SCHEME, privileges: { .
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
+  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID)
   app.on('second-instance', () => {
-    if (window && !window.isDestroyed()) {
+    if (closing) {
+      // The relaunch found this instance still finishing deliveries: say so, and open again once done.
+      if (!relaunchWhenClosed) void dialog.showMessageBox({ type: 'info', title: APP_NAME, message: `${APP_NAME} is closing`, detail: 'It is finishing the deliveries in progress, which takes a few seconds at most, and then opens again by itself.' })
+      relaunchWhenClosed = true
+    } else if (window && !window.isDestroyed()) {
       if (window.isMinimized()) window.restore()
       window.focus()
     } else {
@@ -64,7 +74,10 @@ if (!app.requestSingleInstanceLock()) {
     void engineStarting
       .then((engine) => engine?.close())
       .catch((error: unknown) => console.error('The engine did not close cleanly:', error))
-      .finally(() => app.exit(0))
+      .finally(() => {
+        if (relaunchWhenClosed) app.relaunch()
+        app.exit(exitCode)
+      })
   })
   void app.whenReady().then(() => {
     engineStarting = start()
@@ -121,10 +134,17 @@ async function start(): Promise<Engine | null> {
 
 function openWindow(): void {
   if (closing) return
-  window = createMainWindow({ preloadPath, appUrl, ...(existsSync(iconPath) ? { iconPath } : {}) })
+  window = createMainWindow({ preloadPath, appUrl, ...(existsSync(iconPath) ? { iconPath } : {}), onLoadFailed: showLoadFailure })
   window.on('closed', () => {
     window = null
   })
+}
+
+/** Without its page the console cannot be used: say why and quit (the engine closes, queued mail is kept). */
+function showLoadFailure(error: Error): void {
+  dialog.showErrorBox(`${APP_NAME} cannot show its window`, `Its page did not load: ${error.message}\n\n${app.isPackaged ? 'Install SMTP Console again.' : 'Build it again (npm start).'} Queued mail is kept in the data folder: ${dataDir}`)
+  exitCode = 1
+  app.quit()
 }
 
 function lockDownSession(): void {

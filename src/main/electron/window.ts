@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, shell, type WebContents } from 'electron'
+import { app, BrowserWindow, shell, type Session, type WebContents } from 'electron'
 import { externalTarget, isAppUrl } from './navigation.ts'
 
 // The console's one window: sandboxed, isolated, no Node in the page. It
@@ -10,6 +10,8 @@ export interface WindowOptions {
   /** The page to show: the built index.html on smtp-console://app, or the dev server's URL. */
   appUrl: string
   iconPath?: string
+  /** The page did not load (a missing or damaged build): the window would never show, so main says so. */
+  onLoadFailed(error: Error): void
 }
 
 export function createMainWindow(options: WindowOptions): BrowserWindow {
@@ -37,7 +39,11 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
   guardNavigation(window.webContents, options.appUrl)
   askWhereToSave(window.webContents)
   window.once('ready-to-show', () => window.show())
-  void window.loadURL(options.appUrl)
+  window.loadURL(options.appUrl).catch((error: unknown) => {
+    // ERR_ABORTED is a load replaced by another navigation, or a window closed while loading: not a failure.
+    if (window.isDestroyed() || (error as { code?: unknown }).code === 'ERR_ABORTED') return
+    options.onLoadFailed(error instanceof Error ? error : new Error(String(error)))
+  })
   return window
 }
 
@@ -70,8 +76,13 @@ function openOutside(url: string): void {
   if (target) void shell.openExternal(target)
 }
 
+/** Sessions already asking: every window shares the default session, which outlives them. */
+const askingSessions = new WeakSet<Session>()
+
 /** A report export arrives as a download: the admin picks where it goes, starting in Documents. */
 function askWhereToSave(contents: WebContents): void {
+  if (askingSessions.has(contents.session)) return
+  askingSessions.add(contents.session)
   contents.session.on('will-download', (_event, item) => {
     const name = item.getFilename()
     const csv = name.toLowerCase().endsWith('.csv')
