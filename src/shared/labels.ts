@@ -3,6 +3,8 @@
 // messages and the Logs entry of a save all take them from here, so a renamed
 // field reads the same everywhere.
 
+import { ALERT_LABELS } from './alerts.ts'
+
 export const FIELD_LABELS = {
   useTls: 'Use TLS',
   hostname: 'Hostname',
@@ -44,6 +46,7 @@ export const FIELD_LABELS = {
   listenStarttls: 'Offer STARTTLS',
   listenCertFile: 'Certificate file',
   listenKeyFile: 'Private key file',
+  ...ALERT_LABELS,
 } as const
 
 /** A settings field by its key; settings.ts checks that these are exactly its fields. */
@@ -70,6 +73,9 @@ const FORM_UNITS: Partial<Record<SettingsField, string>> = {
   greetingTimeoutSec: 'seconds',
   maxMessageSizeBytes: 'MiB',
   logRetentionDays: 'days',
+  alertQueueSize: 'messages',
+  alertOldestMinutes: 'minutes',
+  alertIntervalMinutes: 'minutes',
 }
 
 /** A field's label on the form: the label, and its unit in brackets where it has one ("Log retention (days)"). */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { CLIENT_SECRET_LABEL, DKIM_KEY_LABEL, FIELD_LABELS, LISTEN_PASSWORD_LABEL, PASSWORD_LABEL, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL, type SettingsField } from './labels.ts'
 import { addressDomain, dkimAligned, isDkimSelector, type DkimKeyView, type DkimRecord } from './dkim.ts'
+import { ALERT_DEFAULTS, alertSettingsFields } from './alerts.ts'
 
 // The settings of the SMTP page. Labels are the seed's words; the advanced
 // fields are what a mature mail tool needs beyond them.
@@ -313,6 +314,7 @@ export const settingsFieldsSchema = z.object({
     .refine((v) => v === '' || !(isIPv4(v) || isIPv6(v)) || isRoutable(v.replace(/^\[|\]$/g, '')), `${FIELD_LABELS.publicAddress} must be the address the Internet sees, not a private, loopback or link-local one; leave it blank if you do not know it.`)
     .transform((v) => v.replace(/^\[|\]$/g, '').toLowerCase()),
   ...listenFields,
+  ...alertSettingsFields,
 })
 
 export type SettingsFields = z.infer<typeof settingsFieldsSchema>
@@ -443,6 +445,7 @@ export const DEFAULT_SETTINGS: SettingsFields = {
   listenStarttls: false,
   listenCertFile: '',
   listenKeyFile: '',
+  ...ALERT_DEFAULTS,
 }
 
 /** A PEM private key of RSA 8192 is under 7 KiB. */

@@ -42,6 +42,10 @@ const REFUSED: Partial<{ [K in SettingsField]: unknown }> = {
   oauthCertificatePem: '-----BEGIN CERTIFICATE-----',
   oauthTokenUrl: 'http://idp.example.test/token',
   oauthScope: 'mail\u0007send',
+  alertsEnabled: 'yes',
+  alertQueueSize: 0,
+  alertOldestMinutes: 1.5,
+  alertIntervalMinutes: 24 * 60 + 1,
 }
 
 function fieldErrors(settings: unknown, password?: string): Record<string, string> {
@@ -120,6 +124,10 @@ describe('shared/labels.ts', () => {
       listenStarttls: !before.listenStarttls,
       listenCertFile: '/etc/ssl/console.pem',
       listenKeyFile: '/etc/ssl/console.key',
+      alertsEnabled: !before.alertsEnabled,
+      alertQueueSize: before.alertQueueSize + 1,
+      alertOldestMinutes: before.alertOldestMinutes + 1,
+      alertIntervalMinutes: before.alertIntervalMinutes + 1,
     }
     const { keyId } = unwrap(await engine.call('dkim.generateKey', { algorithm: 'ed25519' }))
     unwrap(await engine.call('settings.update', { settings: everything, password: 'secret', clientSecret: 'client-secret', dkimKey: { generated: keyId } }))

@@ -42,6 +42,10 @@ export interface Draft {
   greetingTimeoutSec: string
   maxMessageSizeMiB: string
   logRetentionDays: string
+  alertsEnabled: boolean
+  alertQueueSize: string
+  alertOldestMinutes: string
+  alertIntervalMinutes: string
   dkimEnabled: boolean
   dkimDomain: string
   dkimSelector: string
@@ -105,6 +109,10 @@ export function toDraft(view: SettingsView): Draft {
     greetingTimeoutSec: String(s.greetingTimeoutSec),
     maxMessageSizeMiB: unitText(s.maxMessageSizeBytes, MIB),
     logRetentionDays: String(s.logRetentionDays),
+    alertsEnabled: s.alertsEnabled,
+    alertQueueSize: String(s.alertQueueSize),
+    alertOldestMinutes: String(s.alertOldestMinutes),
+    alertIntervalMinutes: String(s.alertIntervalMinutes),
     dkimEnabled: s.dkimEnabled,
     dkimDomain: s.dkimDomain,
     dkimSelector: s.dkimSelector,
@@ -138,6 +146,9 @@ export const NUMBER_FIELDS: { field: NumberField; draft: keyof Draft; label: str
   { field: 'greetingTimeoutSec', draft: 'greetingTimeoutSec', label: FIELD_LABELS.greetingTimeoutSec, unit: 1, whole: true },
   { field: 'maxMessageSizeBytes', draft: 'maxMessageSizeMiB', label: FIELD_LABELS.maxMessageSizeBytes, unit: MIB, whole: false },
   { field: 'logRetentionDays', draft: 'logRetentionDays', label: FIELD_LABELS.logRetentionDays, unit: 1, whole: true },
+  { field: 'alertQueueSize', draft: 'alertQueueSize', label: FIELD_LABELS.alertQueueSize, unit: 1, whole: true },
+  { field: 'alertOldestMinutes', draft: 'alertOldestMinutes', label: FIELD_LABELS.alertOldestMinutes, unit: 1, whole: true },
+  { field: 'alertIntervalMinutes', draft: 'alertIntervalMinutes', label: FIELD_LABELS.alertIntervalMinutes, unit: 1, whole: true },
 ]
 
 export type FieldErrors = Record<string, string>
@@ -237,6 +248,10 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, saved: SavedSecr
     greetingTimeoutSec: numbers.greetingTimeoutSec ?? 30,
     maxMessageSizeBytes: numbers.maxMessageSizeBytes ?? 10 * MIB,
     logRetentionDays: numbers.logRetentionDays ?? 90,
+    alertsEnabled: draft.alertsEnabled,
+    alertQueueSize: numbers.alertQueueSize ?? 100,
+    alertOldestMinutes: numbers.alertOldestMinutes ?? 60,
+    alertIntervalMinutes: numbers.alertIntervalMinutes ?? 30,
     dkimEnabled: draft.dkimEnabled,
     dkimDomain: draft.dkimDomain,
     dkimSelector: draft.dkimSelector,
@@ -267,4 +282,4 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, saved: SavedSecr
 }
 
 /** Fields that live in the collapsed Advanced section. */
-export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'allowPlainAuth', 'caPem', 'publicAddress', ...NUMBER_FIELDS.map((f) => f.field), 'dkimEnabled', 'dkimDomain', 'dkimSelector', 'dkimKey', ...LISTEN_FIELDS])
+export const ADVANCED_FIELDS = new Set<string>(['tlsMode', 'verifyCertificate', 'allowPlainAuth', 'caPem', 'publicAddress', ...NUMBER_FIELDS.map((f) => f.field), 'alertsEnabled', 'dkimEnabled', 'dkimDomain', 'dkimSelector', 'dkimKey', ...LISTEN_FIELDS])

@@ -256,6 +256,15 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         >
           <input type="text" {...input('publicAddress')} value={draft.publicAddress} onChange={(e) => change('publicAddress', e.target.value)} autoComplete="off" spellCheck={false} placeholder="203.0.113.25" />
         </Row>
+        <fieldset className="alerts-settings" aria-labelledby="settings-alerts-legend">
+          <legend id="settings-alerts-legend">Alerts</legend>
+          <Row label={FIELD_LABELS.alertsEnabled} htmlFor="settings-alertsEnabled" error={errors.alertsEnabled} field="alertsEnabled" hint="A desktop notification (a banner in the browser) when mail is deferred or bounced, or the queue is past these limits; they reach you when mail itself cannot." check>
+            <input type="checkbox" {...input('alertsEnabled')} checked={draft.alertsEnabled} onChange={(e) => change('alertsEnabled', e.target.checked)} />
+          </Row>
+          <NumberRow label={formLabel('alertQueueSize')} field="alertQueueSize" draftKey="alertQueueSize" draft={draft} errors={errors} input={input} change={change} hint="Alert when more messages than this wait for delivery (held ones not counted)." />
+          <NumberRow label={formLabel('alertOldestMinutes')} field="alertOldestMinutes" draftKey="alertOldestMinutes" draft={draft} errors={errors} input={input} change={change} hint="Alert when a message has waited longer than this." />
+          <NumberRow label={formLabel('alertIntervalMinutes')} field="alertIntervalMinutes" draftKey="alertIntervalMinutes" draft={draft} errors={errors} input={input} change={change} hint="At most one alert per problem in this time; an outage that goes on gets one summary per interval." />
+        </fieldset>
         <DkimSettings draft={draft} view={view} errors={errors} input={input} change={change} />
         <LocalSubmission draft={draft.listen} hasPassword={view.hasListenPassword ?? false} errors={errors} onChange={(listen) => change('listen', listen)} />
       </details>
