@@ -51,6 +51,12 @@ export default tseslint.config(
     ['**/main/web/**', '**/main/electron/**', '**/renderer/**', '../../web/**', '../../electron/**', '**/queue/**', '**/storage/**', '**/logs/**', '**/engine/**', '**/settings/**', '**/delivery/worker*', '**/delivery/session*'],
     'The Troubleshooting checks (src/main/core/diagnostics) only look and never send: they import no queue, storage, log, settings store, engine, delivery worker or session, nor an adapter.',
   ),
+  // The alerts only look at the queue and say what to show: no storage, delivery, settings store, log or adapter.
+  room(
+    ['src/main/core/alerts/**'],
+    [...CORE_FORBIDDEN, ...['delivery', 'engine', 'logs', 'oauth', 'reports', 'settings', 'storage', 'diagnostics'].map((r) => `../${r}/**`)],
+    'The alerts room (src/main/core/alerts) looks at the queue and decides what to show: it imports src/shared, the queue and the errors rooms, nothing that writes or sends.',
+  ),
   room(['src/main/web/**'], ['**/electron/**', '**/renderer/**'], 'The web adapter serves the engine over HTTP; it does not import the desktop shell or the renderer.'),
   room(['src/renderer/**'], ['**/main/**'], 'The renderer talks to the engine only through the API object; it imports src/shared, never the main process.'),
   room(['src/shared/**'], ['**/main/**', '**/renderer/**', 'node:*'], 'src/shared is the contract: no Node, no main process, no renderer.'),

@@ -21,6 +21,7 @@ import type {
   Transcript,
 } from './types.ts'
 import type { DayReport } from './report.ts'
+import type { Alert, AlertBadge } from './alerts.ts'
 import { API_METHODS, EVENT_NAMES, type ApiMethod } from './methods.ts'
 
 // The contract between the console and the engine: one entry per method,
@@ -202,6 +203,10 @@ export interface ApiEvents {
   'queue.progress': QueueProgress
   /** One Troubleshooting check finished; runId is the request's, or null. */
   'diagnostics.progress': { runId: string | null; check: Check }
+  /** An alert to show (mail deferred or bounced, the queue past a threshold, the all-clear), already throttled. */
+  'alerts.raised': Alert
+  /** The count for the tray icon or dock badge. */
+  'alerts.badge': AlertBadge
 }
 
 /** Turns a zod failure into the API's error: one message per field, the first for each. */

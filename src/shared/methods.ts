@@ -28,4 +28,4 @@ export const API_METHODS = [
 
 export type ApiMethod = (typeof API_METHODS)[number]
 
-export const EVENT_NAMES = ['queue.changed', 'mailLog.appended', 'events.appended', 'delivery.progress', 'settings.changed', 'queue.progress', 'diagnostics.progress'] as const
+export const EVENT_NAMES = ['queue.changed', 'mailLog.appended', 'events.appended', 'delivery.progress', 'settings.changed', 'queue.progress', 'diagnostics.progress', 'alerts.raised', 'alerts.badge'] as const

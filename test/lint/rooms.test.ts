@@ -32,6 +32,8 @@ describe('lint keeps the rooms', () => {
     ['src/main/core/diagnostics/relay.ts', "import { startWebServer } from '../../web/server.ts'", /checks .* only look and never send/],
     ['src/main/core/oauth/grants.ts', "import { Queue } from '../queue/queue.ts'", /oauth room .* imports only src\/shared and Node/],
     ['src/main/core/oauth/token-cache.ts', "import { startWebServer } from '../../web/server.ts'", /oauth room/],
+    ['src/main/core/alerts/monitor.ts', "import { Queue } from '../storage/db.ts'", /alerts room .* nothing that writes or sends/],
+    ['src/main/core/alerts/throttle.ts', "import { app } from 'electron'", /Only src\/main\/electron may import 'electron'/],
   ])('%s: %s is refused', async (file, line, message) => {
     expect(await restricted(file, line)).toEqual([expect.stringMatching(message)])
   })
@@ -43,5 +45,6 @@ describe('lint keeps the rooms', () => {
     expect(await restricted('src/main/core/diagnostics/direct.ts', "import { resolveMailHosts } from '../delivery/mx.ts'")).toEqual([])
     expect(await restricted('src/main/core/delivery/session.ts', "import { TokenCache } from '../oauth/token-cache.ts'")).toEqual([])
     expect(await restricted('src/main/core/oauth/grants.ts', "import { createHash } from 'node:crypto'")).toEqual([])
+    expect(await restricted('src/main/core/alerts/monitor.ts', "import { explainCause } from '../errors/decoder.ts'")).toEqual([])
   })
 })

@@ -37,6 +37,7 @@ import { GroupCommit } from '../listener/group-commit.ts'
 import { signMessage } from '../queue/dkim-sign.ts'
 import { dkimAligned } from '../../../shared/dkim.ts'
 import { Listener } from '../listener/listener.ts'
+import { AlertMonitor } from '../alerts/monitor.ts'
 
 // The engine's lifecycle: it opens the database, wires the store, the queue,
 // the worker and the transports, starts and stops them, and answers the
@@ -87,6 +88,8 @@ export class CoreEngine implements Engine, EngineParts {
   private readonly runWorker: boolean
   /** Why finished deliveries cannot be recorded (disk full, read-only), while they cannot. */
   private storageProblem: string | null = null
+  /** Alerts that do not depend on mail: deferred, bounced, a queue past its thresholds. */
+  readonly alerts: AlertMonitor
 
   private constructor(options: EngineOptions, db: DatabaseSync) {
     this.dataDir = options.dataDir
@@ -151,6 +154,16 @@ export class CoreEngine implements Engine, EngineParts {
       now: this.now,
       ...(options.listener?.limits ? { limits: options.listener.limits } : {}),
     })
+    this.alerts = new AlertMonitor({
+      queue: this.queueView,
+      settings: () => this.settings.get(),
+      now: this.now,
+      raise: (alert) => {
+        this.logEvent(alert.severity, 'alerts', `${alert.title}: ${alert.body}`, { kind: alert.kind, waiting: alert.waiting })
+        this.notifier.emit('alerts.raised', alert)
+      },
+      badge: (badge) => this.notifier.emit('alerts.badge', badge),
+    })
   }
 
   /** Messages were queued: the pages refresh and the worker looks for due mail. */
@@ -207,6 +220,10 @@ export class CoreEngine implements Engine, EngineParts {
     this.pruneTimer = setInterval(() => void this.prune(), 24 * 3600 * 1000)
     this.pruneTimer.unref()
     this.logIndexer.start()
+    // The queue is looked at for alerts whenever it changes, and on a timer for the age of its oldest message.
+    this.notifier.on('queue.changed', () => this.alerts.check())
+    this.notifier.on('settings.changed', () => this.alerts.check())
+    this.alerts.start()
     this.worker.wake()
     // A settings file that cannot be read leaves the listener off: it would take mail under defaults.
     if (!problem) void this.listener.apply()
@@ -283,6 +300,7 @@ export class CoreEngine implements Engine, EngineParts {
       }
     }
     if (hooks) this.watch.reportAttempt(msg, outcomes, summary)
+    this.alerts.noteAttempt(outcomes, summary.expired)
   }
 
   // ---- operations -----------------------------------------------------
@@ -456,6 +474,7 @@ export class CoreEngine implements Engine, EngineParts {
     if (this.closed) return
     this.closed = true
     if (this.pruneTimer) clearInterval(this.pruneTimer)
+    this.alerts.stop()
     // A Delete Queue in progress stops between chunks: what it did is whole, the rest can be deleted again.
     await this.bulk.stop()
     // Clients still in a session hear 421; messages already in a commit are written before the database closes.

@@ -160,6 +160,17 @@ export class QueueView {
     return (row as { n: number } | undefined)?.n ?? 0
   }
 
+  /** When the oldest message not held arrived (by queue order, through the state index), or null when none waits. */
+  oldestWaitingArrival(): number | null {
+    const row = this.stmt(
+      `SELECT min(arrival_at) AS at FROM messages WHERE id IN (
+         SELECT min(id) FROM messages WHERE state = 'queued' UNION ALL
+         SELECT min(id) FROM messages WHERE state = 'active' UNION ALL
+         SELECT min(id) FROM messages WHERE state = 'deferred')`,
+    ).get() as { at: number | null } | undefined
+    return row?.at ?? null
+  }
+
   counts(): Record<QueueState, number> & { total: number } {
     const out = { queued: 0, active: 0, deferred: 0, hold: 0, total: 0 }
     for (const r of this.stmt("SELECT k, n FROM queue_counts WHERE k >= 'state:' AND k < 'state;'").all() as { k: string; n: number }[]) {

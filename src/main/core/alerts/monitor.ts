@@ -1,0 +1,93 @@
+import type { Alert, AlertBadge } from '../../../shared/alerts.ts'
+import type { SettingsFields } from '../../../shared/settings.ts'
+import type { QueueState } from '../../../shared/types.ts'
+import { explainCause } from '../errors/decoder.ts'
+import { isAborted, type RecipientOutcome } from '../queue/outcome.ts'
+import { INITIAL_ALERT_STATE, stepAlerts, type AlertPolicy, type AlertState } from './throttle.ts'
+
+// The engine's side of the alerts: it counts what delivery attempts defer and
+// bounce, looks at the queue when it changes (and every half minute, for the
+// age of the oldest message), runs the throttle and hands on what to show.
+
+export interface AlertMonitorParts {
+  queue: { counts(): Record<QueueState, number>; oldestWaitingArrival(): number | null }
+  settings: () => Pick<SettingsFields, 'alertsEnabled' | 'alertQueueSize' | 'alertOldestMinutes' | 'alertIntervalMinutes'>
+  now: () => number
+  /** Each alert to show, in order. */
+  raise: (alert: Alert) => void
+  /** The tray or dock count, when it changes. */
+  badge: (badge: AlertBadge) => void
+}
+
+/** How often the queue is looked at when nothing changes in it: a message grows old without an event. */
+export const ALERT_CHECK_MS = 30_000
+
+export class AlertMonitor {
+  private readonly parts: AlertMonitorParts
+  private state: AlertState = INITIAL_ALERT_STATE
+  private seen = { deferred: 0, bounced: 0, cause: null as string | null }
+  private count = 0
+  private timer: NodeJS.Timeout | null = null
+
+  constructor(parts: AlertMonitorParts) {
+    this.parts = parts
+  }
+
+  start(everyMs = ALERT_CHECK_MS): void {
+    this.timer = setInterval(() => this.check(), everyMs)
+    this.timer.unref()
+    this.check()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  /** The count on the tray icon or dock badge now. */
+  get badge(): number {
+    return this.count
+  }
+
+  /** Counts one attempt's outcomes; an expired recipient is a bounce, an attempt the console stopped is nothing. */
+  noteAttempt(outcomes: readonly RecipientOutcome[], expired: number): void {
+    for (const o of outcomes) {
+      if (o.kind === 'sent' || isAborted(o)) continue
+      // The attempt's deferrals past the maximal queue lifetime were bounced as expired.
+      if (o.kind === 'bounced' || expired > 0) this.seen.bounced += 1
+      else this.seen.deferred += 1
+      this.seen.cause = (o.cause ? explainCause(o.cause)?.summary : null) ?? o.reply?.split(/\r?\n/, 1)[0] ?? this.seen.cause
+    }
+  }
+
+  /** Looks at the queue now; returns the alerts raised (they are also handed on). */
+  check(): Alert[] {
+    const s = this.parts.settings()
+    const policy: AlertPolicy = {
+      enabled: s.alertsEnabled,
+      queueSize: s.alertQueueSize,
+      oldestMs: s.alertOldestMinutes * 60_000,
+      intervalMs: s.alertIntervalMinutes * 60_000,
+    }
+    let step
+    try {
+      const seen = this.seen
+      step = stepAlerts(
+        this.state,
+        { at: this.parts.now(), counts: this.parts.queue.counts(), oldestArrivalAt: this.parts.queue.oldestWaitingArrival(), newDeferred: seen.deferred, newBounced: seen.bounced, lastCause: seen.cause },
+        policy,
+      )
+    } catch {
+      // A database that cannot be read now (closed, disk trouble) is looked at again at the next change.
+      return []
+    }
+    this.seen = { deferred: 0, bounced: 0, cause: null }
+    this.state = step.state
+    for (const alert of step.alerts) this.parts.raise(alert)
+    if (step.badge !== this.count) {
+      this.count = step.badge
+      this.parts.badge({ count: step.badge })
+    }
+    return step.alerts
+  }
+}
