@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, safeStorage, session, shell, Tray } from 'electron'
 import Store from 'electron-store'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -9,6 +9,7 @@ import { resolveDataDir } from '../core/storage/paths.ts'
 import { createDesktopCipher } from './cipher.ts'
 import { contentSecurityPolicy, withContentSecurityPolicy } from './csp.ts'
 import { forwardEvents } from './events.ts'
+import { wireDesktopAlerts } from './alerts.ts'
 import { registerIpcHandlers } from './ipc.ts'
 import { menuTemplate } from './menu.ts'
 import { RENDERER_PAGE_URL, RENDERER_SCHEME, RENDERER_SCHEME_PRIVILEGES, rendererResponse } from './renderer-scheme.ts'
@@ -115,6 +116,16 @@ async function start(): Promise<Engine | null> {
   forwardEvents(engine, (channel, payload) => {
     if (window && !window.isDestroyed() && !window.webContents.isDestroyed()) window.webContents.send(channel, payload)
   })
+  // Mail trouble as notifications and a count on the dock or tray: they reach the admin when mail cannot.
+  wireDesktopAlerts(engine, {
+    platform: process.platform,
+    app,
+    Notification,
+    createTray: () => new Tray(existsSync(iconPath) ? nativeImage.createFromPath(iconPath).resize({ width: 16, height: 16 }) : nativeImage.createEmpty()),
+    appUserModelId: 'io.smtpconsole.app',
+    appName: APP_NAME,
+    openQueue,
+  })
   engine.on('delivery.progress', (progress) => {
     const notice = watcher.onProgress(progress)
     if (notice && Notification.isSupported()) new Notification(notice).show()
@@ -132,9 +143,9 @@ async function start(): Promise<Engine | null> {
   return engine
 }
 
-function openWindow(): void {
+function openWindow(page = ''): void {
   if (closing) return
-  window = createMainWindow({ preloadPath, appUrl, ...(existsSync(iconPath) ? { iconPath } : {}), onLoadFailed: showLoadFailure })
+  window = createMainWindow({ preloadPath, appUrl: `${appUrl}${page}`, ...(existsSync(iconPath) ? { iconPath } : {}), onLoadFailed: showLoadFailure })
   window.on('closed', () => {
     window = null
   })
@@ -145,6 +156,16 @@ function showLoadFailure(error: Error): void {
   dialog.showErrorBox(`${APP_NAME} cannot show its window`, `Its page did not load: ${error.message}\n\n${app.isPackaged ? 'Install SMTP Console again.' : 'Build it again (npm start).'} Queued mail is kept in the data folder: ${dataDir}`)
   exitCode = 1
   app.quit()
+}
+
+/** An alert was clicked: the window comes forward on the Mail Queue (a change of the page's hash, not a reload). */
+function openQueue(): void {
+  if (!window || window.isDestroyed()) return openWindow('#/queue')
+  if (window.isMinimized()) window.restore()
+  window.show()
+  window.focus()
+  // The window already shows the console: a change of page that fails leaves it on the page it was.
+  window.webContents.loadURL(`${appUrl}#/queue`).catch(() => undefined)
 }
 
 function lockDownSession(): void {
