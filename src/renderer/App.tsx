@@ -4,6 +4,7 @@ import { LogsPage, MailLogPage } from './pages/LogPages.tsx'
 import { QueuePage } from './pages/QueuePage.tsx'
 import { DeleteQueuePage, FlushQueuePage } from './pages/QueueToolsPages.tsx'
 import { ReportPage } from './pages/ReportPage.tsx'
+import { AlertBanners } from './components/AlertBanners.tsx'
 import { MENU, href, useRoute, type Route, type RoutePath } from './routes.ts'
 import { StoresContext, type Stores } from './stores/index.ts'
 
@@ -52,6 +53,7 @@ function Shell() {
         </nav>
       </aside>
       <main className="content">
+        <AlertBanners />
         <h1 ref={heading} tabIndex={-1}>
           {title}
         </h1>

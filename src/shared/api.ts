@@ -191,7 +191,12 @@ export type ConsoleApi = {
   [M in ApiMethod]: (request: ApiRequest<M>) => Promise<Result<ApiResponse<M>>>
 } & {
   on<E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
+  /** Where the events travel over a network (the browser's event stream): when it drops, and when it is back. */
+  onConnection?(listener: (state: ConnectionState) => void): () => void
 }
+
+/** The event stream to the engine: 'lost' when it dropped, 'restored' when it came back. */
+export type ConnectionState = 'lost' | 'restored'
 
 export interface ApiEvents {
   'queue.changed': { reason: string }

@@ -1,4 +1,4 @@
-import type { ApiEvents, ConsoleApi, Result } from '../../shared/api.ts'
+import type { ApiEvents, ConnectionState, ConsoleApi, Result } from '../../shared/api.ts'
 import { API_METHODS, EVENT_NAMES } from '../../shared/methods.ts'
 import { apiPath, EVENTS_PATH, TOKEN_HEADER, TOKEN_PARAM } from '../../shared/wire.ts'
 
@@ -80,10 +80,23 @@ export function createWebApi(options: WebApiOptions): ConsoleApi {
   // One event stream for the page, opened on the first subscription.
   const listeners = new Map<string, Set<(payload: never) => void>>()
   let source: EventSourceLike | null = null
+  // The stream reconnects by itself; the page is told when it drops and when it is back, once each.
+  const connection = new Set<(state: ConnectionState) => void>()
+  let lost = false
+  const tell = (state: ConnectionState) => {
+    lost = state === 'lost'
+    for (const listener of connection) listener(state)
+  }
 
   function open(): void {
     if (source || !Source) return
     source = new Source(`${base}${EVENTS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(options.token)}`)
+    source.addEventListener('error', () => {
+      if (!lost) tell('lost')
+    })
+    source.addEventListener('open', () => {
+      if (lost) tell('restored')
+    })
     for (const name of EVENT_NAMES) {
       source.addEventListener(name, (event) => {
         let payload: unknown
@@ -111,6 +124,10 @@ export function createWebApi(options: WebApiOptions): ConsoleApi {
         source = null
       }
     }
+  }
+  api.onConnection = (listener: (state: ConnectionState) => void) => {
+    connection.add(listener)
+    return () => connection.delete(listener)
   }
   return api as ConsoleApi
 }

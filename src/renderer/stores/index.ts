@@ -8,6 +8,7 @@ import { createQueueSummaryStore, createQueueTableStore, type QueueSummaryStore,
 import { createReportsStore, type ReportsStore } from './reports.ts'
 import { createSettingsStore, type SettingsStore } from './settings.ts'
 import { createStatusStore, type StatusStore } from './status.ts'
+import { createAlertsStore, type AlertsStore } from './alerts.ts'
 
 // Every store of the console, built over one API object (the real adapter, or
 // a test double), and the wiring of push events to the stores that show them.
@@ -22,6 +23,7 @@ export interface Stores {
   events: EventsStore
   delivery: DeliveryStore
   reports: ReportsStore
+  alerts: AlertsStore
   /** Subscribes the stores to the engine's push events; returns the unsubscribe. */
   connect(): () => void
 }
@@ -44,6 +46,7 @@ export function createStores(api: ConsoleApi, options: StoreOptions = {}): Store
     events: createEventsStore(api, refreshMs),
     delivery: createDeliveryStore(api),
     reports: createReportsStore(api, refreshMs),
+    alerts: createAlertsStore(),
   }
   const connect = () => {
     const offs = [
@@ -64,6 +67,15 @@ export function createStores(api: ConsoleApi, options: StoreOptions = {}): Store
         stores.settings.notify()
         stores.status.notify()
       }),
+      api.on('alerts.raised', (alert) => stores.alerts.getState().receive(alert)),
+      api.onConnection?.((state) => {
+        stores.alerts.getState().setConnection(state)
+        // Events sent while the stream was down are lost: what is on screen is read again.
+        if (state !== 'restored') return
+        for (const s of [stores.status, stores.queue, stores.queueSummary, stores.reports]) s.notify()
+        stores.mailLog.notify(1)
+        stores.events.notify(1)
+      }) ?? (() => {}),
     ]
     return () => {
       for (const off of offs) off()
