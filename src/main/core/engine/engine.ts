@@ -159,7 +159,8 @@ export class CoreEngine implements Engine, EngineParts {
       settings: () => this.settings.get(),
       now: this.now,
       raise: (alert) => {
-        this.logEvent(alert.severity, 'alerts', `${alert.title}: ${alert.body}`, { kind: alert.kind, waiting: alert.waiting })
+        // Logged as info: an alert retells deferrals and bounces, and must not count twice in a day's warnings and errors.
+        this.logEvent('info', 'alerts', `${alert.title}: ${alert.body}`, { kind: alert.kind, severity: alert.severity, waiting: alert.waiting })
         this.notifier.emit('alerts.raised', alert)
       },
       badge: (badge) => this.notifier.emit('alerts.badge', badge),
