@@ -122,7 +122,7 @@ async function start(): Promise<Engine | null> {
     app,
     Notification,
     createTray: () => new Tray(existsSync(iconPath) ? nativeImage.createFromPath(iconPath).resize({ width: 16, height: 16 }) : nativeImage.createEmpty()),
-    appUserModelId: 'io.smtpconsole.app',
+    appUserModelId: APP_USER_MODEL_ID,
     appName: APP_NAME,
     openQueue,
   })
