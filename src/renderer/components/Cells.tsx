@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react'
+import { Fragment, type ReactNode } from 'react'
 
 // Small pieces of the dense tables: coloured states, and text cut with an ellipsis but whole on hover.
 
@@ -11,6 +11,28 @@ export function Clip({ text, title, children }: { text?: string | null; title?: 
   return (
     <span className="clip" title={title ?? text ?? undefined}>
       {shown === '' ? '—' : shown}
+    </span>
+  )
+}
+
+/** An address (or a few): wraps over at most two lines where the column is narrow, whole on hover. */
+export function Address({ text, title }: { text: string; title?: string }) {
+  // A line breaks after the @ first, so the local part and the domain each stay whole where they fit.
+  const parts = text.split('@')
+  return (
+    <span className="address" title={title ?? text}>
+      {text === ''
+        ? '—'
+        : parts.map((part, i) => (
+            <Fragment key={i}>
+              {part}
+              {i < parts.length - 1 && (
+                <>
+                  @<wbr />
+                </>
+              )}
+            </Fragment>
+          ))}
     </span>
   )
 }

@@ -1,4 +1,4 @@
-import type { Key, ReactNode } from 'react'
+import { useLayoutEffect, useState, type Key, type ReactNode } from 'react'
 import { Empty } from './Notices.tsx'
 
 // Every table of the console: its columns as data, so the header, the width
@@ -17,6 +17,11 @@ export interface Column<R> {
   sorted?: boolean
   /** Width class of the column (w-id, w-time…, in tables.css); without one it takes what is left. */
   width?: string
+  /**
+   * How soon the column gives way when the table is narrow: `low` first (below a 1280-wide window),
+   * `medium` next (at 1024). Without one it always shows: what explains a row never goes.
+   */
+  priority?: 'low' | 'medium'
   /** Figures: right-aligned, in the header and every cell. */
   num?: boolean
   /** The cell names its row: a header cell, scope="row". */
@@ -52,9 +57,33 @@ export type DataTableProps<R> = Common<R> & ({ rows: readonly R[]; groups?: neve
 
 const join = (...names: (string | false | null | undefined)[]) => names.filter(Boolean).join(' ') || undefined
 
+/**
+ * The room (the table's container, in px) below which a column of that priority gives way. Columns are
+ * left out, not hidden by CSS: a detail row's colspan and the fixed layout's widths then count only what shows.
+ */
+export const GIVES_WAY_BELOW = { low: 1150, medium: 880 } as const
+
+/** The width of the element's container, followed as it changes; null until measured (or where nothing measures, as in tests). */
+function useContainerWidth(): [number | null, (el: HTMLElement | null) => void] {
+  const [el, setEl] = useState<HTMLElement | null>(null)
+  const [width, setWidth] = useState<number | null>(null)
+  useLayoutEffect(() => {
+    const parent = el?.parentElement
+    if (!parent || typeof ResizeObserver === 'undefined') return
+    // Measured before the first paint, so the full set of columns never flashes on a narrow page.
+    const measure = () => setWidth(parent.clientWidth)
+    measure()
+    const observer = new ResizeObserver(measure)
+    observer.observe(parent)
+    return () => observer.disconnect()
+  }, [el])
+  return [width, setEl]
+}
+
 export function DataTable<R>(props: DataTableProps<R>) {
   const { rowKey, rowClass, className, caption, showCaption, empty, detail } = props
-  const columns = props.columns.filter((c): c is Column<R> => Boolean(c))
+  const [room, measure] = useContainerWidth()
+  const columns = props.columns.filter((c): c is Column<R> => Boolean(c)).filter((c) => !c.priority || room === null || room >= GIVES_WAY_BELOW[c.priority])
   const groups = props.groups ?? [props.rows]
   if (empty !== undefined && groups.every((g) => g.length === 0)) return <Empty>{empty}</Empty>
 
@@ -91,7 +120,7 @@ export function DataTable<R>(props: DataTableProps<R>) {
   }
 
   return (
-    <table className={className}>
+    <table className={className} ref={measure}>
       {caption && <caption className={showCaption ? undefined : 'visually-hidden'}>{caption}</caption>}
       {columns.some((c) => c.width) && (
         <colgroup>

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react'
 import type { EventEntry, MailLogEntry, QueueEntry } from '../../shared/types.ts'
 import { formatBytes } from '../../shared/format.ts'
 import { formatDelay, formatTime } from '../format.ts'
-import { Badge, Clip, IconButton } from './Cells.tsx'
+import { Address, Badge, Clip, IconButton } from './Cells.tsx'
 import { DataTable, type Column } from './DataTable.tsx'
 
 // The three tables of the console, shared by their pages and the dashboard.
@@ -38,10 +38,10 @@ function queueColumns(actions: QueueActions | undefined): (Column<QueueEntry> | 
           e.queueId
         ),
     },
-    { key: 'size', header: 'Size', num: true, width: 'w-size', cell: (e) => formatBytes(e.size) },
-    { key: 'arrival', header: 'Arrival Time', width: 'w-split-time', cellClass: 'time split', cell: (e) => formatTime(e.arrivalAt) },
-    { key: 'sender', header: 'Sender', width: 'w-sender', cell: (e) => <Clip text={e.sender || '<>'} /> },
-    { key: 'recipients', header: 'Recipients', width: 'w-address', cell: (e) => <Clip text={recipientsText(e)} title={e.recipients.join('\n')} /> },
+    { key: 'size', header: 'Size', num: true, width: 'w-size', priority: 'low', cell: (e) => formatBytes(e.size) },
+    { key: 'arrival', header: 'Arrival Time', width: 'w-split-time', priority: 'medium', cellClass: 'time split', cell: (e) => formatTime(e.arrivalAt) },
+    { key: 'sender', header: 'Sender', width: 'w-sender', priority: 'low', cell: (e) => <Address text={e.sender || '<>'} /> },
+    { key: 'recipients', header: 'Recipients', width: 'w-address', cell: (e) => <Address text={recipientsText(e)} title={e.recipients.join('\n')} /> },
     {
       key: 'state',
       header: 'State',
@@ -49,7 +49,7 @@ function queueColumns(actions: QueueActions | undefined): (Column<QueueEntry> | 
       cellTitle: (e) => (e.isTest ? 'A test message from Send Test Email' : undefined),
       cell: (e) => <Badge value={e.state} />,
     },
-    { key: 'attempts', header: 'Attempts', num: true, width: 'w-attempts', cell: (e) => e.attempts },
+    { key: 'attempts', header: 'Attempts', num: true, width: 'w-attempts', priority: 'low', cell: (e) => e.attempts },
     { key: 'next', header: 'Next Attempt', width: 'w-split-time', cellClass: 'time split', cell: (e) => (e.state === 'hold' ? 'on hold' : formatTime(e.nextAttemptAt)) },
     { key: 'reason', header: 'Reason', cell: (e) => <Reason summary={e.explanation?.summary ?? null} raw={e.reason} /> },
     actions && {
@@ -105,14 +105,15 @@ function Reason({ summary, raw }: { summary: string | null; raw: string | null }
 const MAIL_LOG_COLUMNS: Column<MailLogEntry>[] = [
   { key: 'time', header: 'Time', width: 'w-time', cellClass: 'time', cell: (e) => formatTime(e.at) },
   { key: 'id', header: 'Queue ID', width: 'w-id', cellClass: 'mono', cell: (e) => e.queueId },
-  { key: 'from', header: 'From', width: 'w-sender', cell: (e) => <Clip text={e.sender || '<>'} /> },
-  { key: 'to', header: 'To', width: 'w-address', cell: (e) => <Clip text={e.recipient} /> },
+  { key: 'from', header: 'From', width: 'w-sender', priority: 'low', cell: (e) => <Address text={e.sender || '<>'} /> },
+  { key: 'to', header: 'To', width: 'w-address', cell: (e) => <Address text={e.recipient} /> },
   { key: 'status', header: 'Status', width: 'w-state', cell: (e) => <Badge value={e.status} /> },
-  { key: 'relay', header: 'Relay', width: 'w-relay', cell: (e) => <Clip text={e.relay ?? '—'} /> },
-  { key: 'delay', header: 'Delay', num: true, width: 'w-delay', cell: (e) => formatDelay(e.delayMs) },
-  { key: 'dsn', header: 'DSN', width: 'w-dsn', cellClass: 'mono', cell: (e) => e.dsn ?? '—' },
-  { key: 'tls', header: 'TLS', width: 'w-tls', cell: (e) => <Clip text={e.tls ?? '—'} /> },
-  { key: 'reply', header: 'Reply', cell: (e) => <Clip text={e.reply ?? '—'} /> },
+  { key: 'relay', header: 'Relay', width: 'w-relay', priority: 'medium', cell: (e) => <Address text={e.relay ?? '—'} /> },
+  { key: 'delay', header: 'Delay', num: true, width: 'w-delay', priority: 'low', cell: (e) => formatDelay(e.delayMs) },
+  { key: 'dsn', header: 'DSN', width: 'w-dsn', priority: 'medium', cellClass: 'mono', cell: (e) => e.dsn ?? '—' },
+  { key: 'tls', header: 'TLS', width: 'w-tls', priority: 'low', cell: (e) => <Clip text={e.tls ?? '—'} /> },
+  // The server's words explain the row: they wrap, whole, rather than being cut.
+  { key: 'reply', header: 'Reply', cellClass: 'wrap reply', cell: (e) => e.reply ?? <span className="muted">—</span> },
 ]
 
 const FAILED = new Set(['deferred', 'bounced', 'expired'])

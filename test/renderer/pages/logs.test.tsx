@@ -71,7 +71,9 @@ describe('Mail Log', () => {
     await screen.findByText('1–2 of 2')
     expect(screen.getByText('The recipient’s server says this address does not exist.')).toBeTruthy()
     const reply = screen.getByText(/^550 5\.1\.1/)
-    expect(reply.getAttribute('title')).toContain('User unknown')
+    // The reply wraps in its cell, whole: no ellipsis to hover over.
+    expect(reply.textContent).toContain('User unknown in virtual mailbox table')
+    expect(reply.classList.contains('wrap')).toBe(true)
     await user.selectOptions(screen.getByLabelText('Status'), 'bounced')
     await screen.findByText('1–1 of 1')
     expect(fake.callsOf('mailLog.list').at(-1)).toMatchObject({ status: 'bounced' })

@@ -1,13 +1,13 @@
 import type { DomainDelivery } from '../../../shared/report.ts'
 import { formatBytes } from '../../../shared/format.ts'
 import { formatCount, formatDelay } from '../../format.ts'
-import { Clip } from '../Cells.tsx'
+import { Address } from '../Cells.tsx'
 import { DataTable, type Column } from '../DataTable.tsx'
 
 // Message delivery per recipient domain, as pflogsumm's host/domain summary.
 
 const DOMAIN_COLUMNS: Column<DomainDelivery>[] = [
-  { key: 'domain', header: 'Domain', cell: (d) => <Clip text={d.domain} /> },
+  { key: 'domain', header: 'Domain', cell: (d) => <Address text={d.domain} /> },
   { key: 'sent', header: 'Sent', num: true, width: 'w-count', cell: (d) => formatCount(d.sent) },
   { key: 'bytes', header: 'Bytes', num: true, width: 'w-bytes', cell: (d) => formatBytes(d.bytes) },
   { key: 'defers', header: 'Defers', num: true, width: 'w-count', cellClass: (d) => (d.defers > 0 ? 'tone-deferred' : undefined), cell: (d) => formatCount(d.defers) },

@@ -1,6 +1,6 @@
 import type { ProblemDetail } from '../../../shared/report.ts'
 import { formatCount, plural } from '../../format.ts'
-import { Clip } from '../Cells.tsx'
+import { Address } from '../Cells.tsx'
 import { DataTable, type Column } from '../DataTable.tsx'
 import { Empty } from '../Notices.tsx'
 
@@ -61,7 +61,7 @@ function ByDomain({ detail, tone }: { detail: ProblemDetail; tone: string }) {
   // A cause's id is short enough for the column; its summary is the tooltip.
   const summaries = new Map(detail.byCause.map((c) => [c.cause, c.summary]))
   const columns: Column<ProblemDetail['byDomain'][number]>[] = [
-    { key: 'domain', header: 'Domain', width: 'w-problem-domain', cell: (d) => <Clip text={d.domain} /> },
+    { key: 'domain', header: 'Domain', width: 'w-problem-domain', cell: (d) => <Address text={d.domain} /> },
     { key: 'count', header: 'Count', num: true, width: 'w-count', cellClass: `tone-${tone}`, cell: (d) => formatCount(d.count) },
     {
       key: 'causes',
