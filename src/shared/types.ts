@@ -155,6 +155,31 @@ export interface Status {
   storageProblem: string | null
   /** Local submission: off, listening (where, and how many messages it took today), or why it cannot listen. */
   listener?: ListenerStatus
+  /** Whether mail is going out, for the dashboard's one line; computed by the engine so every window says the same. */
+  health: DeliveryHealth
+}
+
+/**
+ * `delivering`: nothing stops delivery and mail has gone out; `failing`: the latest word since the last delivery
+ * is a failure that stops every delivery (the relay refused, the password rejected, TLS); `idle`: nothing sent
+ * yet and nothing failing; `paused`: the settings file is damaged and delivery waits for a valid save.
+ */
+export type DeliveryHealthState = 'delivering' | 'failing' | 'idle' | 'paused'
+
+export interface DeliveryHealth {
+  state: DeliveryHealthState
+  lastSentAt: number | null
+  /** failing: the first failure that stopped delivery since the last message went out. */
+  since: number | null
+  /** failing: the latest such failure. */
+  lastFailureAt: number | null
+  /** failing: the cause in a few words ("connection refused by 127.0.0.1:1"), and in full. */
+  brief: string | null
+  explanation: Explanation | null
+  /** failing: the settings to check, in order (key for the link to the field, label for the words). */
+  check: { field: string; label: string }[]
+  /** failing: settings were saved after the latest failure, so a Flush Queue tries them now. */
+  settingsChangedSince: boolean
 }
 
 export type ListenerStatus =

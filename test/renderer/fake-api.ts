@@ -277,6 +277,7 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
         dataDir: '/tmp/data',
         settingsProblem: null,
         storageProblem: null,
+        health: { state: 'idle', lastSentAt: null, since: null, lastFailureAt: null, brief: null, explanation: null, check: [], settingsChangedSince: false },
       }),
     'settings.get': () => ok(fake.view),
     'settings.update': (request) => {

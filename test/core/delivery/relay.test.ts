@@ -137,7 +137,8 @@ describe('relay delivery', () => {
     expect(entry.reason).toMatch(/535/)
     expect(entry.explanation?.fix).toMatch(/Password/)
     const events = unwrap(await engine.call('events.list', { limit: 50 })).items
-    expect(events.some((e) => e.level === 'warning' && e.message.includes(queueId))).toBe(true)
+    // A rejected password stops every delivery: an error, not a warning.
+    expect(events.some((e) => e.level === 'error' && e.message.includes(queueId))).toBe(true)
     expect(JSON.stringify(events)).not.toContain('wrong"')
   })
 

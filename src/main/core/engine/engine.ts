@@ -18,6 +18,8 @@ import { Watch } from './watch.ts'
 import type { Blocklist } from '../diagnostics/dns/input.ts'
 import type { Engine, EngineOptions } from './engine-types.ts'
 import { explainCause } from '../errors/decoder.ts'
+import { stopsEveryDelivery } from '../errors/scope.ts'
+import { DeliveryHealthTracker, type HealthChange, type HealthContext } from './health.ts'
 import { EventLog } from '../logs/event-log.ts'
 import { favourSmallHeap } from './heap.ts'
 import { KeyFileCipher } from '../settings/key-file-cipher.ts'
@@ -61,6 +63,8 @@ export class CoreEngine implements Engine, EngineParts {
   readonly settings: SettingsStore
   readonly worker: DeliveryWorker
   readonly notifier = new Notifier()
+  /** Whether mail is going out: the dashboard's health line, and the outage's error in Logs. */
+  readonly health = new DeliveryHealthTracker()
   readonly watch: Watch
   /** Delete Queue, Flush Queue and actions on a filter, in chunks, one at a time. */
   readonly bulk: BulkRunner
@@ -213,6 +217,7 @@ export class CoreEngine implements Engine, EngineParts {
     if (this.oauthEndpointOverride) {
       this.logEvent('warning', 'settings', `SMTP_CONSOLE_OAUTH_ENDPOINT_OVERRIDE is set: Microsoft 365 and Google access tokens are asked of ${this.oauthEndpointOverride}, not of the providers. It is meant for tests only.`)
     }
+    if (!problem) this.health.seed(this.mailLog.deferralsSinceLastSent(), this.healthContext())
     const recovered = this.queue.recoverActive()
     this.logEvent('info', 'engine', 'SMTP Console engine started', { dataDir: options.dataDir, queued: this.queueView.count() })
     if (recovered) this.logEvent('warning', 'queue', `${recovered} message(s) were being delivered when the console stopped; they will be retried now (a recipient may get a message twice).`)
@@ -288,11 +293,15 @@ export class CoreEngine implements Engine, EngineParts {
     if (hooks?.transcript) this.transcripts.save({ queueId: msg.queueId, attempt: msg.attempts + 1, at: this.now(), lines: hooks.transcript })
     // A message deleted while in flight: its aborted attempt is no news, and nothing will be retried.
     if (summary.result === 'vanished') outcomes = outcomes.filter((o) => o.kind !== 'deferred')
+    const ctx = this.healthContext()
+    this.logHealth(this.health.record(outcomes, summary.at, ctx), msg, outcomes)
     for (const o of outcomes) {
       if (o.kind === 'sent') continue
       const explanation = o.cause ? explainCause(o.cause) : null
       if (hooks || summary.expired) {
-        this.logEvent(o.kind === 'bounced' ? 'error' : 'warning', 'delivery', `${msg.queueId}: ${o.recipient} ${o.kind}: ${explanation?.summary ?? o.reply ?? ''}`, {
+        // A failure that stops every delivery is an error, as a bounce is; a deferral of this message alone is a warning.
+        const level = o.kind === 'bounced' || (o.cause !== null && stopsEveryDelivery(o.cause, ctx.throughRelay)) ? 'error' : 'warning'
+        this.logEvent(level, 'delivery', `${msg.queueId}: ${o.recipient} ${o.kind}: ${explanation?.summary ?? o.reply ?? ''}`, {
           queueId: msg.queueId,
           reply: o.reply,
           relay: o.relay,
@@ -302,6 +311,35 @@ export class CoreEngine implements Engine, EngineParts {
     }
     if (hooks) this.watch.reportAttempt(msg, outcomes, summary)
     this.alerts.noteAttempt(outcomes, summary.expired)
+  }
+
+  /** Where deliveries go now: through the relay (named in the health line) or direct. */
+  private healthContext(): HealthContext {
+    const s = this.settings.get()
+    return s.relayHost ? { throughRelay: true, host: s.relayHost, port: effectiveRelayPort(s) } : { throughRelay: false }
+  }
+
+  /** An outage is said once in Logs, as an error, when it starts or its cause changes, and once when it ends. */
+  private logHealth(change: HealthChange, msg: ClaimedMessage, outcomes: RecipientOutcome[]): void {
+    if (!change) return
+    if (change.kind === 'stopped') {
+      const o = outcomes.find((x) => x.cause === change.cause)
+      this.logEvent('error', 'delivery', `Not delivering: ${change.brief}. ${change.summary} ${change.fix}`, {
+        cause: change.cause,
+        queueId: msg.queueId,
+        reply: o?.reply ?? null,
+        relay: o?.relay ?? null,
+      })
+    } else {
+      const minutes = Math.max(1, Math.round((this.now() - change.since) / 60_000))
+      this.logEvent(
+        'info',
+        'delivery',
+        change.sent ? `Delivering again: ${msg.queueId} went out after ${minutes} min without a delivery.` : `The server answers again (${msg.queueId}): delivery is no longer stopped.`,
+        { queueId: msg.queueId, since: change.since },
+      )
+    }
+    this.notifier.soon('queue.changed')
   }
 
   // ---- operations -----------------------------------------------------
@@ -356,6 +394,7 @@ export class CoreEngine implements Engine, EngineParts {
       settingsProblem: this.settings.problem,
       storageProblem: this.storageProblem,
       listener: this.listener.status(),
+      health: this.health.view(this.settings.problem !== null),
     }
   }
 
@@ -389,6 +428,7 @@ export class CoreEngine implements Engine, EngineParts {
     const damaged = this.settings.problem
     const { changed, keptAs } = await this.settings.update(req)
     this.markSettingsSaved()
+    this.health.settingsSaved(this.now())
     if (this.transport) {
       this.transport.close()
       this.transport = null

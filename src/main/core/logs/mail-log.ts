@@ -74,6 +74,13 @@ const COUNT_INSERT_TRIGGER = 'mail_log_count_ins'
 /** What that trigger adds for many rows of one status. */
 const COUNT_APPENDED = `INSERT INTO row_counts (tbl, k, n) VALUES ('mail_log', ?, ?) ON CONFLICT (tbl, k) DO UPDATE SET n = n + excluded.n`
 
+/** A failed attempt as the log keeps it: when, the decoder's cause, the server reached (null when none was). */
+export interface LoggedFailure {
+  at: number
+  cause: string | null
+  relay: string | null
+}
+
 export class MailLog {
   private readonly db: DatabaseSync
   private readonly insertStmt: StatementSync
@@ -194,6 +201,18 @@ export class MailLog {
   lastSentAt(): number | null {
     const row = this.db.prepare("SELECT at FROM mail_log WHERE status = 'sent' ORDER BY id DESC LIMIT 1").get() as { at: number } | undefined
     return row?.at ?? null
+  }
+
+  /**
+   * The deferrals logged since the last delivery, the oldest and the newest `limit` of them (each read from
+   * the status index, so a long outage costs the same): where the delivery health starts when the console opens.
+   */
+  deferralsSinceLastSent(limit = 1000): { lastSentAt: number | null; oldest: LoggedFailure[]; newest: LoggedFailure[] } {
+    const sent = this.db.prepare("SELECT id, at FROM mail_log WHERE status = 'sent' ORDER BY id DESC LIMIT 1").get() as { id: number; at: number } | undefined
+    const after = sent?.id ?? 0
+    const read = (order: 'ASC' | 'DESC') =>
+      this.db.prepare(`SELECT at, cause, relay FROM mail_log WHERE status = 'deferred' AND id > ? ORDER BY id ${order} LIMIT ?`).all(after, limit) as unknown as LoggedFailure[]
+    return { lastSentAt: sent?.at ?? null, oldest: read('ASC'), newest: read('DESC') }
   }
 
   /** Removes rows older than `before` (at most `limit`, the oldest); returns how many went. */

@@ -67,6 +67,8 @@ export interface OutcomeSummary {
   bounced: number
   expired: number
   nextAttemptAt: number | null
+  /** When the attempt was logged: the time of its mail-log rows. */
+  at: number
 }
 
 /**
@@ -219,7 +221,7 @@ export class Queue {
   recordAttempt(msg: ClaimedMessage, outcomes: RecipientOutcome[], policy: RetryPolicy): OutcomeSummary {
     return transaction(this.db, () => {
       const now = this.now()
-      const summary: OutcomeSummary = { queueId: msg.queueId, result: 'done', sent: 0, deferred: 0, bounced: 0, expired: 0, nextAttemptAt: null }
+      const summary: OutcomeSummary = { queueId: msg.queueId, result: 'done', sent: 0, deferred: 0, bounced: 0, expired: 0, nextAttemptAt: null, at: now }
       // Stopped by us (shutdown), not refused by a server: no attempt is counted and no log row written.
       const abortedOnly = outcomes.length > 0 && outcomes.every(isAborted)
       // Row ids can be reused after a delete: the random queue id tells this message from a newer one.
