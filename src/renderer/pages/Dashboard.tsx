@@ -2,6 +2,7 @@ import { useLayoutEffect } from 'react'
 import { SASL_WITHOUT_TLS_NOTE, type EffectiveTls } from '../../shared/settings.ts'
 import { QUEUE_STATES, type Status } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
+import { HealthLine } from '../components/HealthLine.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { EventsTable, MailLogTable, QueueTable } from '../components/Tables.tsx'
 import { ListenerState } from '../components/listener/ListenerState.tsx'
@@ -50,6 +51,7 @@ export function DashboardPage() {
   return (
     <>
       <ErrorNotice error={statusState.error} title="The status could not be read." />
+      {s && <HealthLine health={s.health} />}
       {s?.settingsProblem && (
         <div className="notice notice-error" role="alert">
           <strong>The settings file is damaged. </strong>
