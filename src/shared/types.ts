@@ -235,6 +235,18 @@ export interface QueueProgress {
   done: number
   total: number
   finished: boolean
+  /** Flush Queue, once finished: what became of the messages it made due, updated as their attempts end. */
+  outcome?: FlushOutcome
+}
+
+export interface FlushOutcome {
+  sent: number
+  /** Deferred again: they wait for their next retry. */
+  deferred: number
+  /** Bounced or expired: returned to the sender. */
+  bounced: number
+  /** Made due, their attempt not over yet. */
+  waiting: number
 }
 
 export interface QueueActionResult {

@@ -6,6 +6,7 @@ import { Badge } from '../components/Cells.tsx'
 import { DataTable, type Column } from '../components/DataTable.tsx'
 import { ActOnMatching } from '../components/ActOnMatching.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
+import { RetryNotice } from '../components/Outcomes.tsx'
 import { Pager } from '../components/Pager.tsx'
 import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
 import { QueueTable } from '../components/Tables.tsx'
@@ -16,8 +17,11 @@ import { useSlice, useStores } from '../stores/index.ts'
 // actions on one message. Deleting asks first.
 
 export function QueuePage() {
-  const { queue, queueSummary } = useStores()
+  const { queue, queueSummary, delivery } = useStores()
   const state = useSlice(queue, (s) => s)
+  // Retry now follows the message's next attempt: its progress since the click says what became of it.
+  const [retried, setRetried] = useState<{ entry: QueueEntry; after: number } | null>(null)
+  const retryProgress = useSlice(delivery, (s) => (retried ? s.progress[retried.entry.queueId] : undefined))
   const [confirm, setConfirm] = useState<QueueEntry | null>(null)
   const [viewing, setViewing] = useState<QueueEntry | null>(null)
   const [busy, setBusy] = useState(false)
@@ -32,6 +36,7 @@ export function QueuePage() {
 
   async function act(run: () => Promise<{ ok: true } | { ok: false; error: ApiError }>, done: string) {
     setMessage(null)
+    setRetried(null)
     setActionError(null)
     const result = await run()
     if (result.ok) setMessage(done)
@@ -40,7 +45,18 @@ export function QueuePage() {
 
   const actions = {
     onSource: (e: QueueEntry) => setViewing(e),
-    onRetry: (e: QueueEntry) => act(() => queueSummary.getState().retry(e.queueId), `${e.queueId} is due now and being retried.`),
+    onRetry: async (e: QueueEntry) => {
+      setMessage(null)
+      setActionError(null)
+      // Only progress after the click tells of this attempt: earlier attempts' stages stay in the store.
+      const after = delivery.getState().progress[e.queueId]?.at(-1)?.at ?? 0
+      setRetried({ entry: e, after })
+      const result = await queueSummary.getState().retry(e.queueId)
+      if (!result.ok) {
+        setRetried(null)
+        setActionError(result.error)
+      }
+    },
     onHold: (e: QueueEntry) => act(() => queueSummary.getState().hold(e.queueId), `${e.queueId} is on hold: it will not be sent until released.`),
     onRelease: (e: QueueEntry) => act(() => queueSummary.getState().release(e.queueId), `${e.queueId} is released and will be sent.`),
     onDelete: (e: QueueEntry) => setConfirm(e),
@@ -75,6 +91,7 @@ export function QueuePage() {
       </div>
       <div className="messages" aria-live="polite">
         {message && <p className="notice notice-ok">{message}</p>}
+        {retried && <RetryNotice queueId={retried.entry.queueId} recipients={retried.entry.recipients.length} progress={(retryProgress ?? []).filter((p) => p.at > retried.after)} />}
       </div>
       <ErrorNotice error={actionError} />
       <ErrorNotice error={state.error} title="The queue could not be read." />

@@ -8,7 +8,8 @@ import { formatCount, plural } from '../format.ts'
 import { href } from '../routes.ts'
 import { useConfirmedAction } from '../hooks/useConfirmedAction.ts'
 import { useQueueSummary } from '../hooks/useQueueSummary.ts'
-import { useStores } from '../stores/index.ts'
+import { useSlice, useStores } from '../stores/index.ts'
+import { FlushOutcomeNotice } from '../components/Outcomes.tsx'
 
 // Delete Queue and Flush Queue: the two operations on the whole queue. Both
 // say how many messages they touch before and after.
@@ -89,8 +90,11 @@ export function FlushQueuePage() {
   const { summary, error } = useQueueSummary()
   const { asking, setAsking, busy, done, actionError, run: flush } = useConfirmedAction(
     () => queueSummary.getState().flush(),
-    (data) => `${plural(data.count, 'message')} ${data.count === 1 ? 'is' : 'are'} due now and being retried.`,
+    (data) => data.count,
   )
+  // What the flushed messages became, as their attempts end (queue.progress events).
+  const progress = useSlice(queueSummary, (s) => s.progress)
+  const outcome = progress?.action === 'flush' ? (progress.outcome ?? null) : null
 
   const deferred = summary?.byState.deferred ?? 0
   return (
@@ -101,7 +105,7 @@ export function FlushQueuePage() {
       </p>
       <ErrorNotice error={error} title="The queue could not be read." />
       <div role="status" className="messages">
-        {done && <p className="notice notice-ok">{done}</p>}
+        {done !== null && <FlushOutcomeNotice count={done} outcome={outcome} />}
       </div>
       <ErrorNotice error={actionError} title="The queue was not flushed." />
       {summary && (

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { screen, waitFor, within } from '@testing-library/react'
+import { act, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import { createFakeApi, queueEntry } from '../fake-api.ts'
@@ -100,6 +100,45 @@ describe('Mail Queue', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('is being delivered now')
   })
 
+  it('says what Retry now did: being retried, then deferred again with the cause, in red', async () => {
+    const fake = createFakeApi({ queue: 1 })
+    const entry = queueEntry(0)
+    fake.handle('queue.retry', () => ({ ok: true, data: entry }))
+    renderConsole(fake, '#/queue')
+    const user = userEvent.setup()
+    // A stage of an earlier attempt is not this retry's outcome.
+    await act(() => fake.emit('delivery.progress', { queueId: entry.queueId, stage: 'deferred', at: 1000, detail: 'earlier', recipient: entry.recipients[0]! }))
+    await user.click(await screen.findByRole('button', { name: `Retry ${entry.queueId} now` }))
+    const pending = await screen.findByText(`${entry.queueId} is due now and being retried.`)
+    expect(pending.className).toContain('notice-info')
+    await act(() => fake.emit('delivery.progress', { queueId: entry.queueId, stage: 'connecting', at: 2000, detail: 'Connecting to relay.example.com:587' }))
+    expect(screen.getByText(`${entry.queueId} is being retried: Connecting to relay.example.com:587.`)).toBeTruthy()
+    await act(() =>
+      fake.emit('delivery.progress', {
+        queueId: entry.queueId,
+        stage: 'deferred',
+        at: 3000,
+        detail: 'deferred',
+        recipient: entry.recipients[0]!,
+        explanation: { cause: 'connection-refused', summary: 'The relay refused the connection.', fix: 'Check Relay Port.' },
+      }),
+    )
+    const notice = screen.getByText(new RegExp(`^${entry.queueId} deferred again: The relay refused the connection\\.`))
+    expect(notice.className).toContain('notice-error')
+  })
+
+  it('says Retry now sent the message, in green', async () => {
+    const fake = createFakeApi({ queue: 1 })
+    const entry = queueEntry(0)
+    fake.handle('queue.retry', () => ({ ok: true, data: entry }))
+    renderConsole(fake, '#/queue')
+    const user = userEvent.setup()
+    await user.click(await screen.findByRole('button', { name: `Retry ${entry.queueId} now` }))
+    await screen.findByText(`${entry.queueId} is due now and being retried.`)
+    await act(() => fake.emit('delivery.progress', { queueId: entry.queueId, stage: 'sent', at: Date.now() + 1000, detail: 'Delivered', recipient: entry.recipients[0]! }))
+    expect(screen.getByText(`${entry.queueId} sent to ${entry.recipients[0]!}.`).className).toContain('notice-ok')
+  })
+
   it('shows the source and the details of a message', async () => {
     const fake = createFakeApi({ queue: 1 })
     const entry = queueEntry(0)
@@ -192,14 +231,37 @@ describe('Delete Queue', () => {
 })
 
 describe('Flush Queue', () => {
-  it('asks Yes and reports how many messages became due', async () => {
+  it('asks Yes, then says what became of the messages as their attempts end, in a colour that matches', async () => {
     const fake = createFakeApi({ queue: 4 })
     renderConsole(fake, '#/flush-queue')
     const user = userEvent.setup()
     expect(await screen.findByText('4 deferred messages')).toBeTruthy()
     await user.click(screen.getByRole('button', { name: 'Flush Queue' }))
     await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Yes' }))
-    expect(await screen.findByText('4 messages are due now and being retried.')).toBeTruthy()
     await waitFor(() => expect(fake.callsOf('queue.flush')).toHaveLength(1))
+    // Not green before anything went out.
+    const pending = await screen.findByText('4 messages due now: being tried.')
+    expect(pending.className).toContain('notice-info')
+
+    const outcome = (sent: number, deferred: number, waiting: number) =>
+      act(() => fake.emit('queue.progress', { action: 'flush', done: 4, total: 4, finished: true, outcome: { sent, deferred, bounced: 0, waiting } }))
+    await outcome(1, 0, 3)
+    expect(screen.getByText('Flush Queue: 1 sent, 0 still deferred, 3 being tried.').className).toContain('notice-info')
+    await outcome(4, 0, 0)
+    expect(screen.getByText('Flush Queue: 4 sent, 0 still deferred.').className).toContain('notice-ok')
+  })
+
+  it('says in red when every retry failed again', async () => {
+    const fake = createFakeApi({ queue: 4 })
+    renderConsole(fake, '#/flush-queue')
+    const user = userEvent.setup()
+    expect(await screen.findByText('4 deferred messages')).toBeTruthy()
+    await user.click(screen.getByRole('button', { name: 'Flush Queue' }))
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Yes' }))
+    await screen.findByText('4 messages due now: being tried.')
+    await act(() => fake.emit('queue.progress', { action: 'flush', done: 4, total: 4, finished: true, outcome: { sent: 0, deferred: 4, bounced: 0, waiting: 0 } }))
+    const notice = screen.getByText(/^Flush Queue: 0 sent, 4 still deferred\./)
+    expect(notice.className).toContain('notice-error')
+    expect(within(notice).getByRole('link', { name: 'See why in the Mail Queue' })).toBeTruthy()
   })
 })

@@ -20,6 +20,7 @@ import type { Engine, EngineOptions } from './engine-types.ts'
 import { explainCause } from '../errors/decoder.ts'
 import { stopsEveryDelivery } from '../errors/scope.ts'
 import { DeliveryHealthTracker, type HealthChange, type HealthContext } from './health.ts'
+import { FlushFollower } from './follow.ts'
 import { EventLog } from '../logs/event-log.ts'
 import { favourSmallHeap } from './heap.ts'
 import { KeyFileCipher } from '../settings/key-file-cipher.ts'
@@ -65,6 +66,8 @@ export class CoreEngine implements Engine, EngineParts {
   readonly notifier = new Notifier()
   /** Whether mail is going out: the dashboard's health line, and the outage's error in Logs. */
   readonly health = new DeliveryHealthTracker()
+  /** What the last Flush Queue's messages became, counted as their attempts end. */
+  readonly flushFollower = new FlushFollower()
   readonly watch: Watch
   /** Delete Queue, Flush Queue and actions on a filter, in chunks, one at a time. */
   readonly bulk: BulkRunner
@@ -293,6 +296,8 @@ export class CoreEngine implements Engine, EngineParts {
     if (hooks?.transcript) this.transcripts.save({ queueId: msg.queueId, attempt: msg.attempts + 1, at: this.now(), lines: hooks.transcript })
     // A message deleted while in flight: its aborted attempt is no news, and nothing will be retried.
     if (summary.result === 'vanished') outcomes = outcomes.filter((o) => o.kind !== 'deferred')
+    const flushed = this.flushFollower.record(msg, summary)
+    if (flushed) this.notifier.emit('queue.progress', { action: 'flush', done: 0, total: 0, finished: true, outcome: flushed })
     const ctx = this.healthContext()
     this.logHealth(this.health.record(outcomes, summary.at, ctx), msg, outcomes)
     for (const o of outcomes) {

@@ -20,6 +20,7 @@ import { runDiagnostics } from '../diagnostics/run.ts'
 import { FIELD_LABELS } from '../../../shared/labels.ts'
 import { InputError } from './api-errors.ts'
 import type { BulkRunner } from './bulk.ts'
+import type { FlushFollower } from './follow.ts'
 import type { Notifier } from './notifier.ts'
 import type { Watch } from './watch.ts'
 
@@ -41,6 +42,7 @@ export interface EngineParts {
   readonly watch: Watch
   readonly notifier: Notifier
   readonly bulk: BulkRunner
+  readonly flushFollower: FlushFollower
   readonly directPort: number
   readonly dnsServers: string[] | null
   readonly blocklists: Blocklist[] | undefined
@@ -56,8 +58,18 @@ export interface EngineParts {
 type Handler<M extends ApiMethod> = (e: EngineParts, req: ApiParsedRequest<M>) => Promise<ApiResponse<M>> | ApiResponse<M>
 
 const flush: Handler<'queue.flush'> = async (e) => {
-  const count = await e.bulk.run('flush')
+  // Followed from before the first chunk: the chunks wake the worker, and attempts end while the rest is flushed.
+  e.flushFollower.start(e.queueView.lastRowId(), e.worker.inFlightIds())
+  let count: number
+  try {
+    count = await e.bulk.run('flush')
+  } catch (err) {
+    e.flushFollower.stop()
+    throw err
+  }
   e.logEvent('info', 'queue', `Flush Queue: ${count} message(s) due now.`, { count })
+  const outcome = e.flushFollower.made(count)
+  if (outcome) e.notifier.emit('queue.progress', { action: 'flush', done: count, total: count, finished: true, outcome })
   e.worker.wake()
   return { count }
 }
