@@ -19,7 +19,7 @@ import type { Blocklist } from '../diagnostics/dns/input.ts'
 import type { Engine, EngineOptions } from './engine-types.ts'
 import { explainCause } from '../errors/decoder.ts'
 import { stopsEveryDelivery } from '../errors/scope.ts'
-import { DeliveryHealthTracker, type HealthChange, type HealthContext } from './health.ts'
+import { DeliveryHealthTracker, healthEvent, type HealthContext } from './health.ts'
 import { FlushFollower } from './follow.ts'
 import { EventLog } from '../logs/event-log.ts'
 import { favourSmallHeap } from './heap.ts'
@@ -299,7 +299,11 @@ export class CoreEngine implements Engine, EngineParts {
     const flushed = this.flushFollower.record(msg, summary)
     if (flushed) this.notifier.emit('queue.progress', { action: 'flush', done: 0, total: 0, finished: true, outcome: flushed })
     const ctx = this.healthContext()
-    this.logHealth(this.health.record(outcomes, summary.at, ctx), msg, outcomes)
+    const said = healthEvent(this.health.record(outcomes, summary.at, ctx), msg.queueId, outcomes, this.now())
+    if (said) {
+      this.logEvent(said.level, 'delivery', said.message, said.details)
+      this.notifier.soon('queue.changed')
+    }
     for (const o of outcomes) {
       if (o.kind === 'sent') continue
       const explanation = o.cause ? explainCause(o.cause) : null
@@ -322,29 +326,6 @@ export class CoreEngine implements Engine, EngineParts {
   private healthContext(): HealthContext {
     const s = this.settings.get()
     return s.relayHost ? { throughRelay: true, host: s.relayHost, port: effectiveRelayPort(s) } : { throughRelay: false }
-  }
-
-  /** An outage is said once in Logs, as an error, when it starts or its cause changes, and once when it ends. */
-  private logHealth(change: HealthChange, msg: ClaimedMessage, outcomes: RecipientOutcome[]): void {
-    if (!change) return
-    if (change.kind === 'stopped') {
-      const o = outcomes.find((x) => x.cause === change.cause)
-      this.logEvent('error', 'delivery', `Not delivering: ${change.brief}. ${change.summary} ${change.fix}`, {
-        cause: change.cause,
-        queueId: msg.queueId,
-        reply: o?.reply ?? null,
-        relay: o?.relay ?? null,
-      })
-    } else {
-      const minutes = Math.max(1, Math.round((this.now() - change.since) / 60_000))
-      this.logEvent(
-        'info',
-        'delivery',
-        change.sent ? `Delivering again: ${msg.queueId} went out after ${minutes} min without a delivery.` : `The server answers again (${msg.queueId}): delivery is no longer stopped.`,
-        { queueId: msg.queueId, since: change.since },
-      )
-    }
-    this.notifier.soon('queue.changed')
   }
 
   // ---- operations -----------------------------------------------------

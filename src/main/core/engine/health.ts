@@ -111,3 +111,27 @@ export class DeliveryHealthTracker {
     return reach.scope === 'message' ? CATALOGUE[cause].summary(p) : reach.brief(p)
   }
 }
+
+/** An outage is said once in Logs: as an error when it starts or its cause changes, as info when it ends. */
+export function healthEvent(
+  change: HealthChange,
+  queueId: string,
+  outcomes: readonly RecipientOutcome[],
+  now: number,
+): { level: 'error' | 'info'; message: string; details: Record<string, unknown> } | null {
+  if (!change) return null
+  if (change.kind === 'stopped') {
+    const o = outcomes.find((x) => x.cause === change.cause)
+    return {
+      level: 'error',
+      message: `Not delivering: ${change.brief}. ${change.summary} ${change.fix}`,
+      details: { cause: change.cause, queueId, reply: o?.reply ?? null, relay: o?.relay ?? null },
+    }
+  }
+  const minutes = Math.max(1, Math.round((now - change.since) / 60_000))
+  return {
+    level: 'info',
+    message: change.sent ? `Delivering again: ${queueId} went out after ${minutes} min without a delivery.` : `The server answers again (${queueId}): delivery is no longer stopped.`,
+    details: { queueId, since: change.since },
+  }
+}
