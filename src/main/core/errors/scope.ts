@@ -56,6 +56,7 @@ export const REACH: Record<CauseId, Reach> = {
   'auth-not-offered': { scope: 'all', brief: (p) => `${at(p, 'the relay')} offers no login on this connection`, check: ['useTls', 'relayPort'] },
   'auth-needs-tls': { scope: 'all', brief: (p) => `${at(p, 'the relay')} logs in only over TLS`, check: ['useTls'] },
   'auth-tls-unavailable': { scope: 'all', brief: (p) => `${at(p, 'the relay')} offers no TLS to carry the Password`, check: ['useTls', 'relayPort'] },
+  'secret-unreadable': { scope: 'all', brief: () => 'the saved Password cannot be opened (the keychain that sealed it is not available)', check: ['password'] },
   'auth-credentials-missing': { scope: 'all', brief: () => 'the Username or Password is empty', check: ['username', 'password'] },
   'oauth-endpoint-unreachable': { scope: 'all', brief: () => 'the token endpoint does not answer', check: [] },
   'oauth-secret-invalid': { scope: 'all', brief: () => 'Microsoft 365 refuses the Client secret', check: ['oauthCredential'] },
