@@ -92,6 +92,11 @@ class App extends EventEmitter {
   getName(): string {
     return 'SMTP Console'
   }
+  /** The dock or launcher badge: taken here, as on macOS and Unity. */
+  setBadgeCount(count?: number): boolean {
+    report('badge', { count: count ?? 0 })
+    return true
+  }
   enableSandbox(): void {
     report('enable-sandbox')
   }
@@ -388,6 +393,39 @@ export class Notification extends EventEmitter {
   }
 }
 
+/** The tray icon, where the dock badge is not available: it says what it is told. */
+export class Tray extends EventEmitter {
+  constructor(_image: unknown) {
+    super()
+    report('tray', {})
+  }
+  setToolTip(toolTip: string): void {
+    report('tray-tooltip', { toolTip })
+  }
+  setTitle(title: string): void {
+    report('tray-title', { title })
+  }
+  destroy(): void {
+    report('tray-destroyed', {})
+  }
+}
+
+/** Images are never drawn here: a path is kept, and resizing gives the same image. */
+class NativeImage {
+  readonly path: string | null
+  constructor(path: string | null) {
+    this.path = path
+  }
+  resize(_size: { width: number; height: number }): NativeImage {
+    return this
+  }
+}
+
+export const nativeImage = {
+  createFromPath: (path: string) => new NativeImage(path),
+  createEmpty: () => new NativeImage(null),
+}
+
 export const nativeTheme = Object.assign(new EventEmitter(), { shouldUseDarkColors: false, themeSource: 'system' })
 
 // ---- the test's commands ------------------------------------------------
@@ -439,5 +477,5 @@ process.on('message', (message: Command) => {
   )
 })
 
-const electron = { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, Notification, protocol, safeStorage, session, shell }
+const electron = { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, protocol, safeStorage, session, shell, Tray }
 export default electron
