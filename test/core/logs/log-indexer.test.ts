@@ -129,6 +129,34 @@ describe('the background search index', () => {
     integrityCheck(engine)
   }, 60_000)
 
+  it('is held back while Delete Queue runs, and indexes what it logged once it ends', async () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const engine = await openEngine({ dataDir: dir, startWorker: false, dnsServers: ['127.0.0.1:9'] })
+    engines.push(engine)
+    engine.logIndexer.stop()
+    // A backlog for the indexer when the action starts: its turns follow each other with no pause.
+    append(engine, 0, 20_000)
+    engine.queue.submit(Array.from({ length: 3000 }, (_, i) => ({ sender: 'alerts@example.test', subject: `m${i}`, messageId: `<m${i}@example.test>`, raw: Buffer.from('x'), recipients: [`u${i}@example.net`] })))
+    const backlog = notIndexed(engine.db, 'mail_log')
+    engine.logIndexer.start()
+    engine.bulk.chunk = 100
+    // Between chunks the event loop is free: without the hold, the indexer's turns would take the rows logged so far.
+    const waiting: number[] = []
+    const off = engine.on('queue.progress', (p) => {
+      if (!p.finished) waiting.push(notIndexed(engine.db, 'mail_log'))
+    })
+    expect(await engine.bulk.run('deleteAll')).toBe(3000)
+    off()
+    expect(waiting.length).toBeGreaterThan(20)
+    // Nothing was indexed meanwhile: only the action's own rows were added to the backlog.
+    expect(waiting).toEqual([...waiting].sort((a, b) => a - b))
+    expect(waiting[waiting.length - 1]).toBe(backlog + 3000)
+    for (let i = 0; i < 600 && notIndexed(engine.db, 'mail_log') > 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(notIndexed(engine.db, 'mail_log')).toBe(0)
+    integrityCheck(engine)
+  }, 60_000)
+
   it('once it has caught up with no delivery under way, what indexing wrote leaves the write-ahead log (truncated)', async () => {
     const dir = tempDir()
     dirs.push(dir)

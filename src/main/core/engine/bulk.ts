@@ -27,6 +27,8 @@ const LABELS: Record<QueueBulkAction, string> = {
 
 export interface BulkDeps {
   db: DatabaseSync
+  /** The log indexer, held back while an action runs. */
+  indexer: { hold(): () => void }
   queue: Queue
   queueView: QueueView
   worker: DeliveryWorker
@@ -61,7 +63,7 @@ export class BulkRunner {
   }
 
   private async runChunks(action: QueueBulkAction, filter: QueueFilter): Promise<number> {
-    const { db, queue, queueView, worker, watch, notifier } = this.deps
+    const { db, indexer, queue, queueView, worker, watch, notifier } = this.deps
     if (this.stopping) throw new QueueError('conflict', 'SMTP Console is stopping; nothing was changed.')
     if (this.running) {
       const r = this.running
@@ -83,6 +85,8 @@ export class BulkRunner {
     if (action === 'deleteAll') worker.abortAll()
     let changed = 0
     walForBulk(db, true)
+    // The chunks are what the admin waits for: the rows they log are indexed once the action ends.
+    const releaseIndexer = indexer.hold()
     try {
       notifier.emit('queue.progress', { action, done: 0, total, finished: false })
       let after = 0
@@ -104,6 +108,7 @@ export class BulkRunner {
         await new Promise((resolve) => setImmediate(resolve))
       }
     } finally {
+      releaseIndexer()
       walForBulk(db, false)
       this.running = null
       if (action === 'deleteAll') watch.clear()

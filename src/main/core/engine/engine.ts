@@ -138,7 +138,7 @@ export class CoreEngine implements Engine, EngineParts {
       onIdle: () => checkpointTruncate(this.db, join(this.dataDir, 'queue.sqlite')),
       now: this.now,
     }, { paused: !this.runWorker || this.settings.problem !== null })
-    this.bulk = new BulkRunner({ db: this.db, queue: this.queue, queueView: this.queueView, worker: this.worker, watch: this.watch, notifier: this.notifier })
+    this.bulk = new BulkRunner({ db: this.db, indexer: this.logIndexer, queue: this.queue, queueView: this.queueView, worker: this.worker, watch: this.watch, notifier: this.notifier })
     this.handlers = makeHandlers(this)
     this.listenerCommit = new GroupCommit({
       submit: (messages) => this.queue.submit(messages),

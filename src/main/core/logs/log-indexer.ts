@@ -33,6 +33,7 @@ export class LogIndexer {
   private timer: NodeJS.Timeout | null = null
   private stopped = true
   private failing = false
+  private holds = 0
 
   constructor(db: DatabaseSync, options: LogIndexerOptions = {}) {
     this.db = db
@@ -64,6 +65,21 @@ export class LogIndexer {
     this.timer = null
   }
 
+  /**
+   * Holds the indexer back until the returned release is called (a bulk action runs: its chunks, not the
+   * index, are what the admin waits for; the rows it logs are indexed once it ends). Searches stay
+   * complete meanwhile: rows above the mark are read with LIKE.
+   */
+  hold(): () => void {
+    this.holds++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.holds--
+    }
+  }
+
   private schedule(ms: number): void {
     if (this.stopped) return
     this.timer = setTimeout(() => this.run(), ms)
@@ -72,6 +88,7 @@ export class LogIndexer {
 
   private run(): void {
     this.timer = null
+    if (this.holds > 0) return this.schedule(this.idleMs)
     let full = false
     try {
       const indexed = this.turn()
