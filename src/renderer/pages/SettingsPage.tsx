@@ -1,5 +1,6 @@
 import '../zod-config.ts'
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
+import { SettingsRow as Row } from '../components/settings/SettingsRow.tsx'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { FIELD_LABELS, formLabel, PASSWORD_LABEL } from '../../shared/labels.ts'
 import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, type TlsMode } from '../../shared/settings.ts'
 import { ErrorNotice } from '../components/Notices.tsx'
@@ -288,24 +289,6 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
 /** The draft's parts of the DKIM key: an error about the key goes when any of them changes. */
 const DKIM_KEY_DRAFT = new Set<string>(['dkimGenerated', 'dkimPem', 'clearDkimKey'])
 
-function Row({ label, htmlFor, field, error, hint, check, children }: { label: string; htmlFor: string; field: string; error?: string; hint?: string; check?: boolean; children: ReactNode }) {
-  return (
-    <div className={check ? 'row row-check' : 'row'}>
-      <label htmlFor={htmlFor}>{label}</label>
-      <div className="row-control">
-        {children}
-        {error && (
-          <p id={`settings-${field}-error`} className="field-error">
-            {error}
-          </p>
-        )}
-        <p id={`settings-${field}-hint`} className="hint">
-          {hint}
-        </p>
-      </div>
-    </div>
-  )
-}
 
 type InputProps = (key: string) => { id: string; 'aria-invalid': boolean | undefined; 'aria-describedby': string }
 

@@ -1,4 +1,5 @@
-import { useState, type ReactNode } from 'react'
+import { useState } from 'react'
+import { SettingsRow as Row } from './SettingsRow.tsx'
 import { DKIM_KEY_CHOICE_LABELS, DKIM_KEY_CHOICES, dkimRecord, dkimSigningDomain, dkimZoneLine, isDkimSelector, type DkimKeyChoice, type DkimKeyView, type DkimRecord } from '../../../shared/dkim.ts'
 import { DKIM_KEY_LABEL, FIELD_LABELS } from '../../../shared/labels.ts'
 import type { SettingsView } from '../../../shared/settings.ts'
@@ -186,21 +187,3 @@ function CopyButton({ text, what }: { text: string; what: string }) {
   )
 }
 
-function Row({ label, field, error, hint, check, children }: { label: string; field: string; error?: string; hint?: string; check?: boolean; children: ReactNode }) {
-  return (
-    <div className={check ? 'row row-check' : 'row'}>
-      <label htmlFor={`settings-${field}`}>{label}</label>
-      <div className="row-control">
-        {children}
-        {error && (
-          <p id={`settings-${field}-error`} className="field-error">
-            {error}
-          </p>
-        )}
-        <p id={`settings-${field}-hint`} className="hint">
-          {hint}
-        </p>
-      </div>
-    </div>
-  )
-}

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react'
+import { SettingsRow as Field } from './SettingsRow.tsx'
 import { FIELD_LABELS, LISTEN_PASSWORD_LABEL } from '../../../shared/labels.ts'
 import { isLoopback } from '../../../shared/settings.ts'
 import type { ListenDraft } from '../../forms/listenDraft.ts'
@@ -63,21 +63,3 @@ export function LocalSubmission({ draft, hasPassword, errors, onChange }: Props)
   )
 }
 
-function Field({ label, field, error, hint, check, children }: { label: string; field: string; error?: string | undefined; hint: string; check?: boolean; children: ReactNode }) {
-  return (
-    <div className={check ? 'row row-check' : 'row'}>
-      <label htmlFor={`settings-${field}`}>{label}</label>
-      <div className="row-control">
-        {children}
-        {error && (
-          <p id={`settings-${field}-error`} className="field-error">
-            {error}
-          </p>
-        )}
-        <p id={`settings-${field}-hint`} className="hint">
-          {hint}
-        </p>
-      </div>
-    </div>
-  )
-}

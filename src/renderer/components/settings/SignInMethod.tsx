@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react'
+import { SettingsRow as FieldRow } from './SettingsRow.tsx'
 import { CLIENT_SECRET_LABEL, FIELD_LABELS, PRIVATE_KEY_LABEL, SERVICE_ACCOUNT_KEY_LABEL } from '../../../shared/labels.ts'
 import { AUTH_METHODS, OAUTH_CREDENTIALS, type AuthMethod, type OAuthCredential, type SettingsView } from '../../../shared/settings.ts'
 import type { Draft, FieldErrors } from '../../forms/SettingsForm.ts'
@@ -45,24 +45,6 @@ interface Props {
   change<K extends keyof Draft>(key: K, value: Draft[K]): void
 }
 
-function FieldRow({ label, field, error, hint, children }: { label: string; field: string; error?: string | undefined; hint: string; children: ReactNode }) {
-  return (
-    <div className="row">
-      <label htmlFor={`settings-${field}`}>{label}</label>
-      <div className="row-control">
-        {children}
-        {error && (
-          <p id={`settings-${field}-error`} className="field-error">
-            {error}
-          </p>
-        )}
-        <p id={`settings-${field}-hint`} className="hint">
-          {hint}
-        </p>
-      </div>
-    </div>
-  )
-}
 
 /** A secret as the Password is shown: never its value, only whether one is saved; typing replaces it. */
 function SecretRow({ label, field, saved, multiline, placeholder, ...p }: Props & { label: string; field: 'clientSecret' | 'privateKey' | 'serviceAccountKey'; saved: string | null; multiline?: boolean; placeholder?: string }) {
