@@ -13,6 +13,7 @@ import type {
   Page,
   QueueEntry,
   QueueActionResult,
+  MessageStory,
   QueueMessageDetail,
   QueueProgress,
   QueueSummary,
@@ -97,6 +98,7 @@ export const requestSchemas = {
   'queue.summary': z.void(),
   'queue.get': queueIdSchema,
   'queue.source': queueIdSchema,
+  'message.get': queueIdSchema,
   'queue.flush': z.void(),
   'queue.deleteAll': z.void(),
   'queue.delete': queueIdSchema,
@@ -150,6 +152,8 @@ export interface ApiResponses {
   'queue.summary': QueueSummary
   'queue.get': QueueMessageDetail
   'queue.source': { queueId: string; source: string; truncated: boolean }
+  /** Any message, in the queue or gone from it (its source kept for Keep sent messages): its story, headers and source. */
+  'message.get': MessageStory
   'queue.flush': FlushResult
   'queue.deleteAll': DeleteAllResult
   'queue.delete': { deleted: boolean }

@@ -36,6 +36,8 @@ export const FIELD_LABELS = {
   dkimDomain: 'DKIM domain',
   dkimSelector: 'DKIM selector',
   logRetentionDays: 'Log retention',
+  sourceRetentionDays: 'Keep sent messages',
+  sourceRetentionBytes: 'Kept messages size limit',
   publicAddress: 'Public address',
   // Local submission: the SMTP listener for the system's own mail (under Advanced).
   listenEnabled: 'Local submission',
@@ -73,6 +75,8 @@ const FORM_UNITS: Partial<Record<SettingsField, string>> = {
   greetingTimeoutSec: 'seconds',
   maxMessageSizeBytes: 'MiB',
   logRetentionDays: 'days',
+  sourceRetentionDays: 'days',
+  sourceRetentionBytes: 'MiB',
   alertQueueSize: 'messages',
   alertOldestMinutes: 'minutes',
   alertIntervalMinutes: 'minutes',

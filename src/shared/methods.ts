@@ -10,6 +10,7 @@ export const API_METHODS = [
   'queue.summary',
   'queue.get',
   'queue.source',
+  'message.get',
   'queue.flush',
   'queue.deleteAll',
   'queue.delete',

@@ -306,6 +306,14 @@ export const settingsFieldsSchema = z.object({
     .toLowerCase()
     .refine((v) => v === '' || isDkimSelector(v), `${FIELD_LABELS.dkimSelector} must be letters, digits and hyphens (dots may separate parts), such as mail2025: it becomes part of a DNS name.`),
   logRetentionDays: z.number().int().min(1, `${FIELD_LABELS.logRetentionDays} is at least 1 day.`).max(3650, `${FIELD_LABELS.logRetentionDays} is at most 3650 days.`),
+  /** How long the source of a message that left the queue is kept, to open it from the Mail Log; 0 keeps none. */
+  sourceRetentionDays: z.number().int().min(0, `${FIELD_LABELS.sourceRetentionDays} is 0 (keep none) or more days.`).max(365, `${FIELD_LABELS.sourceRetentionDays} is at most 365 days.`),
+  /** The most the kept sources may take together; the oldest go first past it. */
+  sourceRetentionBytes: z
+    .number()
+    .int()
+    .min(1024 * 1024, `${FIELD_LABELS.sourceRetentionBytes} is at least 1 MiB.`)
+    .max(100 * 1024 * 1024 * 1024, `${FIELD_LABELS.sourceRetentionBytes} is at most 100 GiB (102400 MiB).`),
   /** The address the Internet sees this system send from, for the Troubleshooting DNS checks; blank: learned from the relay's or MX's EHLO reply. */
   publicAddress: z
     .string()
@@ -436,6 +444,8 @@ export const DEFAULT_SETTINGS: SettingsFields = {
   dkimDomain: '',
   dkimSelector: '',
   logRetentionDays: 90,
+  sourceRetentionDays: 7,
+  sourceRetentionBytes: 500 * 1024 * 1024,
   publicAddress: '',
   listenEnabled: false,
   listenAddress: '127.0.0.1',

@@ -65,6 +65,25 @@ export interface QueueMessageDetail extends QueueEntry {
   attemptsLog: MailLogEntry[]
 }
 
+/** Where a message's source stands: kept (its first MiB), gone with a reason in the admin's words, or never kept. */
+export type MessageSource =
+  | { kind: 'kept'; source: string; truncated: boolean; size: number }
+  | { kind: 'gone'; at: number | null; note: string }
+
+/** One message, in the queue or gone from it: what the Mail Log and the dashboard open. */
+export interface MessageStory {
+  queueId: string
+  /** Its Mail Queue detail while it is in the queue; null once it has left. */
+  inQueue: QueueMessageDetail | null
+  sender: string | null
+  subject: string | null
+  messageId: string | null
+  /** Every mail-log row of the message, oldest first: received, each attempt, the final outcome. */
+  story: MailLogEntry[]
+  headers: { name: string; value: string }[]
+  source: MessageSource
+}
+
 export interface QueueSummary {
   total: number
   byState: Record<QueueState, number>

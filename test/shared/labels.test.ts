@@ -35,6 +35,8 @@ const REFUSED: Partial<{ [K in SettingsField]: unknown }> = {
   greetingTimeoutSec: 0,
   maxMessageSizeBytes: 1,
   logRetentionDays: 0,
+  sourceRetentionDays: -1,
+  sourceRetentionBytes: 1,
   authMethod: 'kerberos',
   oauthTenantId: 'not a tenant',
   oauthClientId: 'client id',
@@ -114,6 +116,8 @@ describe('shared/labels.ts', () => {
       dkimDomain: 'example.test',
       dkimSelector: 'mail2025',
       logRetentionDays: before.logRetentionDays + 1,
+      sourceRetentionDays: before.sourceRetentionDays + 1,
+      sourceRetentionBytes: before.sourceRetentionBytes + 1024 * 1024,
       publicAddress: '192.0.2.25',
       // Local submission stays off: turned on, it would open a port (test/core/listener covers that).
       listenEnabled: false,

@@ -42,6 +42,8 @@ export interface Draft {
   greetingTimeoutSec: string
   maxMessageSizeMiB: string
   logRetentionDays: string
+  sourceRetentionDays: string
+  sourceRetentionMiB: string
   alertsEnabled: boolean
   alertQueueSize: string
   alertOldestMinutes: string
@@ -109,6 +111,8 @@ export function toDraft(view: SettingsView): Draft {
     greetingTimeoutSec: String(s.greetingTimeoutSec),
     maxMessageSizeMiB: unitText(s.maxMessageSizeBytes, MIB),
     logRetentionDays: String(s.logRetentionDays),
+    sourceRetentionDays: String(s.sourceRetentionDays),
+    sourceRetentionMiB: unitText(s.sourceRetentionBytes, MIB),
     alertsEnabled: s.alertsEnabled,
     alertQueueSize: String(s.alertQueueSize),
     alertOldestMinutes: String(s.alertOldestMinutes),
@@ -146,6 +150,8 @@ export const NUMBER_FIELDS: { field: NumberField; draft: keyof Draft; label: str
   { field: 'greetingTimeoutSec', draft: 'greetingTimeoutSec', label: FIELD_LABELS.greetingTimeoutSec, unit: 1, whole: true },
   { field: 'maxMessageSizeBytes', draft: 'maxMessageSizeMiB', label: FIELD_LABELS.maxMessageSizeBytes, unit: MIB, whole: false },
   { field: 'logRetentionDays', draft: 'logRetentionDays', label: FIELD_LABELS.logRetentionDays, unit: 1, whole: true },
+  { field: 'sourceRetentionDays', draft: 'sourceRetentionDays', label: FIELD_LABELS.sourceRetentionDays, unit: 1, whole: true },
+  { field: 'sourceRetentionBytes', draft: 'sourceRetentionMiB', label: FIELD_LABELS.sourceRetentionBytes, unit: MIB, whole: false },
   { field: 'alertQueueSize', draft: 'alertQueueSize', label: FIELD_LABELS.alertQueueSize, unit: 1, whole: true },
   { field: 'alertOldestMinutes', draft: 'alertOldestMinutes', label: FIELD_LABELS.alertOldestMinutes, unit: 1, whole: true },
   { field: 'alertIntervalMinutes', draft: 'alertIntervalMinutes', label: FIELD_LABELS.alertIntervalMinutes, unit: 1, whole: true },
@@ -248,6 +254,8 @@ export function buildUpdate(draft: Draft, hasPassword: boolean, saved: SavedSecr
     greetingTimeoutSec: numbers.greetingTimeoutSec ?? 30,
     maxMessageSizeBytes: numbers.maxMessageSizeBytes ?? 10 * MIB,
     logRetentionDays: numbers.logRetentionDays ?? 90,
+    sourceRetentionDays: numbers.sourceRetentionDays ?? 7,
+    sourceRetentionBytes: numbers.sourceRetentionBytes ?? 500 * MIB,
     alertsEnabled: draft.alertsEnabled,
     alertQueueSize: numbers.alertQueueSize ?? 100,
     alertOldestMinutes: numbers.alertOldestMinutes ?? 60,

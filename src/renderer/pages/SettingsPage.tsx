@@ -248,6 +248,8 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         <NumberRow label={formLabel('greetingTimeoutSec')} field="greetingTimeoutSec" draftKey="greetingTimeoutSec" draft={draft} errors={errors} input={input} change={change} hint="Wait for the server’s 220 greeting." />
         <NumberRow label={formLabel('maxMessageSizeBytes')} field="maxMessageSizeBytes" draftKey="maxMessageSizeMiB" draft={draft} errors={errors} input={input} change={change} hint="" />
         <NumberRow label={formLabel('logRetentionDays')} field="logRetentionDays" draftKey="logRetentionDays" draft={draft} errors={errors} input={input} change={change} hint="Mail Log and Logs entries older than this are removed." />
+        <NumberRow label={formLabel('sourceRetentionDays')} field="sourceRetentionDays" draftKey="sourceRetentionDays" draft={draft} errors={errors} input={input} change={change} hint="The source of a sent message can be opened from the Mail Log this long; 0 keeps none." />
+        <NumberRow label={formLabel('sourceRetentionBytes')} field="sourceRetentionBytes" draftKey="sourceRetentionMiB" draft={draft} errors={errors} input={input} change={change} hint="Past this, the oldest kept messages are pruned first." />
         <Row
           label={FIELD_LABELS.publicAddress}
           htmlFor="settings-publicAddress"

@@ -31,6 +31,7 @@ import { LogIndexer } from '../logs/log-indexer.ts'
 import { Queue, type ClaimedMessage, type NewMessage, type OutcomeSummary } from '../queue/queue.ts'
 import type { RecipientOutcome } from '../queue/outcome.ts'
 import { QueueView } from '../queue/queue-view.ts'
+import { SentSources } from '../queue/sent-sources.ts'
 import { openConfBackend, SettingsStore } from '../settings/settings-store.ts'
 import type { SessionHooks } from '../delivery/session.ts'
 import { buildTransport, type RelayAuth, type Transport } from '../delivery/transport.ts'
@@ -58,6 +59,8 @@ export class CoreEngine implements Engine, EngineParts {
   readonly queue: Queue
   /** The queue as the admin reads it: listing, counts, summary, one message. */
   readonly queueView: QueueView
+  /** Sources of messages that left the queue, kept for Keep sent messages so they can still be opened. */
+  readonly sentSources: SentSources
   readonly mailLog: MailLog
   readonly transcripts: Transcripts
   readonly events: EventLog
@@ -85,6 +88,7 @@ export class CoreEngine implements Engine, EngineParts {
   readonly blocklists: Blocklist[] | undefined
   private transport: Transport | null = null
   private pruneTimer: NodeJS.Timeout | null = null
+  private sourcePruneTimer: NodeJS.Timeout | null = null
   private pruning: Promise<void> | null = null
   private closed = false
   private readonly downloads = new PendingDownloads()
@@ -113,12 +117,13 @@ export class CoreEngine implements Engine, EngineParts {
       },
     })
     this.queueView = new QueueView(db, this.mailLog, this.now)
-    this.queue = new Queue(db, this.mailLog, this.queueView, this.now)
     const settingsSource = options.settingsBackend ?? (() => openConfBackend(options.dataDir))
     this.settings = new SettingsStore(settingsSource, options.cipher ?? new KeyFileCipher(options.dataDir), {
       file: typeof settingsSource === 'function' ? join(options.dataDir, 'settings.json') : settingsSource.path,
       savedBefore: settingsSavedBefore(db),
     })
+    this.sentSources = new SentSources(db, () => this.settings.problem === null && this.settings.get().sourceRetentionDays > 0)
+    this.queue = new Queue(db, this.mailLog, this.queueView, this.now, this.sentSources)
     this.runWorker = options.startWorker !== false
     this.directPort = options.directPort ?? (Number(process.env.SMTP_CONSOLE_DIRECT_PORT) || 25)
     const dns = options.dnsServers ?? process.env.SMTP_CONSOLE_DNS_SERVERS?.split(',').map((s) => s.trim()).filter(Boolean)
@@ -228,6 +233,9 @@ export class CoreEngine implements Engine, EngineParts {
     void this.prune()
     this.pruneTimer = setInterval(() => void this.prune(), 24 * 3600 * 1000)
     this.pruneTimer.unref()
+    // The kept sources fill as mail goes out: their size cap is kept hourly, not daily.
+    this.sourcePruneTimer = setInterval(() => void this.pruneSources(), 3600 * 1000)
+    this.sourcePruneTimer.unref()
     this.logIndexer.start()
     // The queue is looked at for alerts whenever it changes, and on a timer for the age of its oldest message.
     this.notifier.on('queue.changed', () => this.alerts.check())
@@ -491,16 +499,50 @@ export class CoreEngine implements Engine, EngineParts {
       const mail = await inChunks((limit) => this.mailLog.prune(before, limit))
       const events = await inChunks((limit) => this.events.prune(before, limit))
       if (!this.closed) this.transcripts.prune(before)
+      await inChunks((limit) => this.sentSources.forgetOlderThan(before, limit))
+      await this.pruneSourcesInChunks(inChunks)
       if (mail || events) this.logEvent('info', 'retention', `Removed ${mail} mail log and ${events} event log rows older than ${this.settings.get().logRetentionDays} days.`)
     } catch (err) {
       if (!this.closed) this.logEvent('error', 'retention', `Pruning old log rows failed: ${(err as Error).message}`)
     }
   }
 
+  /** Drops kept sources past Keep sent messages or its size cap, in chunks as prune() does. */
+  pruneSources(): Promise<void> {
+    if (this.settings.problem) return Promise.resolve()
+    const run = async () => {
+      try {
+        await this.pruneSourcesInChunks(async (prune) => {
+          let removed = 0
+          for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK && !this.closed; ) {
+            n = prune(PRUNE_CHUNK)
+            removed += n
+            await new Promise((resolve) => setImmediate(resolve))
+          }
+          return removed
+        })
+      } catch (err) {
+        if (!this.closed) this.logEvent('error', 'retention', `Pruning kept message sources failed: ${(err as Error).message}`)
+      }
+    }
+    // One prune at a time, the logs' or the sources'.
+    this.pruning ??= run().finally(() => (this.pruning = null))
+    return this.pruning
+  }
+
+  private async pruneSourcesInChunks(inChunks: (prune: (limit: number) => number) => Promise<number>): Promise<void> {
+    const s = this.settings.get()
+    const now = this.now()
+    const byAge = await inChunks((limit) => this.sentSources.pruneOlderThan(now - s.sourceRetentionDays * 86400 * 1000, limit, now))
+    const bySize = await inChunks((limit) => this.sentSources.pruneToSize(s.sourceRetentionBytes, limit, now))
+    if (byAge || bySize) this.logEvent('info', 'retention', `Pruned the sources of ${byAge + bySize} sent message(s): ${byAge} older than ${s.sourceRetentionDays} days, ${bySize} over the ${formatBytes(s.sourceRetentionBytes)} limit.`)
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     if (this.pruneTimer) clearInterval(this.pruneTimer)
+    if (this.sourcePruneTimer) clearInterval(this.sourcePruneTimer)
     this.alerts.stop()
     // A Delete Queue in progress stops between chunks: what it did is whole, the rest can be deleted again.
     await this.bulk.stop()

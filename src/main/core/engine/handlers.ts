@@ -8,6 +8,8 @@ import type { Transcripts } from '../logs/transcripts.ts'
 import type { MailLog } from '../logs/mail-log.ts'
 import type { Queue } from '../queue/queue.ts'
 import type { QueueView } from '../queue/queue-view.ts'
+import type { SentSources } from '../queue/sent-sources.ts'
+import { messageStory } from './message-story.ts'
 import { reportToCsv } from '../reports/export-csv.ts'
 import { reportToText } from '../reports/export-text.ts'
 import { dayReport } from '../reports/day-report.ts'
@@ -34,6 +36,7 @@ export interface EngineParts {
   readonly db: DatabaseSync
   readonly queue: Queue
   readonly queueView: QueueView
+  readonly sentSources: SentSources
   readonly mailLog: MailLog
   readonly events: EventLog
   readonly transcripts: Transcripts
@@ -175,6 +178,7 @@ export function makeHandlers(e: EngineParts): Handlers {
     'queue.summary': () => e.queueView.summary(),
     'queue.get': (req) => e.queueView.get(req.queueId),
     'queue.source': (req) => e.queueView.source(req.queueId),
+    'message.get': (req) => messageStory(e, req.queueId),
     'queue.flush': (req) => flush(e, req),
     'queue.deleteAll': (req) => deleteAll(e, req),
     'queue.delete': (req) => deleteOne(e, req),

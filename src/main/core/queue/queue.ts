@@ -9,6 +9,7 @@ import type { MailLog } from '../logs/mail-log.ts'
 import type { MatchedRow, QueueView } from './queue-view.ts'
 import { statementCache } from '../storage/statements.ts'
 import { withoutTriggers, type TriggersAside } from '../storage/triggers.ts'
+import type { SentSources } from './sent-sources.ts'
 
 // The mail queue as a state machine on disk. A message is `queued` until its
 // first attempt, `active` while the worker holds it, `deferred` between
@@ -124,9 +125,12 @@ export class Queue {
 
   private readonly view: QueueView
   private readonly stmt: (sql: string) => StatementSync
+  /** Where the source of a message that leaves by delivery is kept for the source retention; none: not kept. */
+  private readonly sources: SentSources | null
 
-  constructor(db: DatabaseSync, log: MailLog, view: QueueView, now: () => number) {
+  constructor(db: DatabaseSync, log: MailLog, view: QueueView, now: () => number, sources: SentSources | null = null) {
     this.db = db
+    this.sources = sources
     this.log = log
     this.view = view
     this.now = now
@@ -275,6 +279,7 @@ export class Queue {
       }
       const pendingCount = (this.stmt("SELECT count(*) AS n FROM recipients WHERE message_id = ? AND status = 'pending'").get(msg.id) as { n: number }).n
       if (pendingCount === 0) {
+        this.sources?.keep(msg.id, now)
         this.removeMessage(msg.id)
         return summary
       }
@@ -282,6 +287,7 @@ export class Queue {
       const failure = outcomes.find((o) => o.kind === 'deferred')
       if (isExpired(msg.arrivalAt, now, policy)) {
         summary.expired = this.expirePending(msg, now, failure ?? null)
+        this.sources?.keep(msg.id, now)
         this.removeMessage(msg.id)
         return summary
       }
