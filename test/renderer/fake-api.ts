@@ -348,6 +348,25 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
       if (!parsed.ok) return parsed
       return ok({ queueId: 'C0FFEE01', messageId: '<test@mail.example.com>' })
     },
+    // A message of the fake Mail Log that left the queue, its source kept; not_found otherwise.
+    'message.get': ({ queueId }) => {
+      const story = fake.mailLog.filter((m) => m.queueId === queueId).reverse()
+      if (story.length === 0) return { ok: false, error: { code: 'not_found', message: `No message ${queueId} is in the queue or the Mail Log.` } }
+      const source = `From: alerts@example.com\r\nSubject: Alert for ${queueId}\r\n\r\nDisk full`
+      return ok({
+        queueId,
+        inQueue: null,
+        sender: story[0]!.sender,
+        subject: `Alert for ${queueId}`,
+        messageId: `<${queueId}@mail.example.com>`,
+        story,
+        headers: [
+          { name: 'From', value: 'alerts@example.com' },
+          { name: 'Subject', value: `Alert for ${queueId}` },
+        ],
+        source: { kind: 'kept', source, truncated: false, size: source.length },
+      })
+    },
     'mail.transcript': ({ queueId }) => ok({ queueId, attempt: 1, at: BASE, lines: ['S: 220 relay.example.com ESMTP', 'C: EHLO mail.example.com', 'C: AUTH PLAIN <redacted>'] }),
     'reports.day': ({ date, top }) => ok(fakeDayReport(date, top ?? 20)),
     'reports.export': ({ date, top, format }) => {

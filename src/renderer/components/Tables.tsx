@@ -20,23 +20,28 @@ interface TableProps<E> {
   caption: string
   /** Said instead of the table when there is no entry. */
   empty?: ReactNode
+  /** Opens a row's message; without it the queue id is plain text. */
+  onOpen?(queueId: string): void
 }
 
-function queueColumns(actions: QueueActions | undefined): (Column<QueueEntry> | undefined)[] {
+/** The queue id as the button that opens the message (its story, headers and source). */
+function OpenId({ queueId, onOpen }: { queueId: string; onOpen: () => void }) {
+  return (
+    <button type="button" className="link-button mono" aria-label={`Open message ${queueId}`} title="Open the message: its story, headers and source" onClick={onOpen}>
+      {queueId}
+    </button>
+  )
+}
+
+function queueColumns(actions: QueueActions | undefined, onOpen: ((queueId: string) => void) | undefined): (Column<QueueEntry> | undefined)[] {
+  const open = actions ? (e: QueueEntry) => actions.onSource(e) : onOpen ? (e: QueueEntry) => onOpen(e.queueId) : null
   return [
     {
       key: 'id',
       header: 'Queue ID',
       width: 'w-id',
       cellClass: 'mono',
-      cell: (e) =>
-        actions ? (
-          <button type="button" className="link-button mono" aria-label={`View source of ${e.queueId}`} title="View source and details" onClick={() => actions.onSource(e)}>
-            {e.queueId}
-          </button>
-        ) : (
-          e.queueId
-        ),
+      cell: (e) => (open ? <OpenId queueId={e.queueId} onOpen={() => open(e)} /> : e.queueId),
     },
     { key: 'size', header: 'Size', num: true, width: 'w-size', priority: 'low', cell: (e) => formatBytes(e.size) },
     { key: 'arrival', header: 'Arrival Time', width: 'w-split-time', priority: 'medium', cellClass: 'time split', cell: (e) => formatTime(e.arrivalAt) },
@@ -73,12 +78,12 @@ function queueColumns(actions: QueueActions | undefined): (Column<QueueEntry> | 
   ]
 }
 
-export function QueueTable({ entries, actions, caption, empty }: TableProps<QueueEntry> & { actions?: QueueActions }) {
+export function QueueTable({ entries, actions, caption, empty, onOpen }: TableProps<QueueEntry> & { actions?: QueueActions }) {
   return (
     <DataTable
       className="grid queue-table"
       caption={caption}
-      columns={queueColumns(actions)}
+      columns={queueColumns(actions, onOpen)}
       rows={entries}
       rowKey={(e) => e.queueId}
       rowClass={(e) => `row-${e.state}`}
@@ -102,9 +107,9 @@ function Reason({ summary, raw }: { summary: string | null; raw: string | null }
   )
 }
 
-const MAIL_LOG_COLUMNS: Column<MailLogEntry>[] = [
+const mailLogColumns = (onOpen: ((queueId: string) => void) | undefined): Column<MailLogEntry>[] => [
   { key: 'time', header: 'Time', width: 'w-time', cellClass: 'time', cell: (e) => formatTime(e.at) },
-  { key: 'id', header: 'Queue ID', width: 'w-id', cellClass: 'mono', cell: (e) => e.queueId },
+  { key: 'id', header: 'Queue ID', width: 'w-id', cellClass: 'mono', cell: (e) => (onOpen ? <OpenId queueId={e.queueId} onOpen={() => onOpen(e.queueId)} /> : e.queueId) },
   { key: 'from', header: 'From', width: 'w-sender', priority: 'low', cell: (e) => <Address text={e.sender || '<>'} /> },
   { key: 'to', header: 'To', width: 'w-address', cell: (e) => <Address text={e.recipient} /> },
   { key: 'status', header: 'Status', width: 'w-state', cell: (e) => <Badge value={e.status} /> },
@@ -118,12 +123,12 @@ const MAIL_LOG_COLUMNS: Column<MailLogEntry>[] = [
 
 const FAILED = new Set(['deferred', 'bounced', 'expired'])
 
-export function MailLogTable({ entries, caption, empty }: TableProps<MailLogEntry>) {
+export function MailLogTable({ entries, caption, empty, onOpen }: TableProps<MailLogEntry>) {
   return (
     <DataTable
       className="grid grouped maillog-table"
       caption={caption}
-      columns={MAIL_LOG_COLUMNS}
+      columns={mailLogColumns(onOpen)}
       rows={entries}
       rowKey={(e) => e.id}
       rowClass={(e) => `row-${e.status}`}

@@ -1,8 +1,9 @@
-import { useLayoutEffect } from 'react'
+import { useLayoutEffect, useState } from 'react'
 import { SASL_WITHOUT_TLS_NOTE, type EffectiveTls } from '../../shared/settings.ts'
 import { QUEUE_STATES, type Status } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
 import { HealthLine } from '../components/HealthLine.tsx'
+import { MessageDialog } from '../components/MessageDialog.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { EventsTable, MailLogTable, QueueTable } from '../components/Tables.tsx'
 import { ListenerState } from '../components/listener/ListenerState.tsx'
@@ -36,6 +37,7 @@ export function DashboardPage() {
   const queueState = useSlice(queue, (s) => s)
   const mailLogState = useSlice(mailLog, (s) => s)
   const eventsState = useSlice(events, (s) => s)
+  const [opened, setOpened] = useState<string | null>(null)
 
   // A layout effect asks for the data before the first paint rather than after it: the dashboard is the first page seen.
   useLayoutEffect(() => {
@@ -85,6 +87,7 @@ export function DashboardPage() {
         </div>
       )}
       {s && <Glance status={s} />}
+      {opened && <MessageDialog queueId={opened} onClose={() => setOpened(null)} />}
 
       <section aria-labelledby="dash-queue" className="dash-section">
         <div className="section-head">
@@ -93,7 +96,7 @@ export function DashboardPage() {
         </div>
         <ErrorNotice error={queueState.recentError} />
         {queueState.recent && (
-          <QueueTable entries={queueState.recent} caption="Most recent Mail Queue entries" empty="The queue is empty. Messages waiting to be sent appear here." />
+          <QueueTable entries={queueState.recent} caption="Most recent Mail Queue entries" onOpen={setOpened} empty="The queue is empty. Messages waiting to be sent appear here." />
         )}
       </section>
 
@@ -104,7 +107,7 @@ export function DashboardPage() {
         </div>
         <ErrorNotice error={mailLogState.recentError} />
         {mailLogState.recent && (
-          <MailLogTable entries={mailLogState.recent} caption="Most recent Mail Log entries" empty="No mail has been sent yet. Use Send Test Email to check the configuration." />
+          <MailLogTable entries={mailLogState.recent} caption="Most recent Mail Log entries" onOpen={setOpened} empty="No mail has been sent yet. Use Send Test Email to check the configuration." />
         )}
       </section>
 

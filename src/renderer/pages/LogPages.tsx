@@ -1,6 +1,7 @@
-import { useEffect } from 'react'
+import { useEffect, useState } from 'react'
 import { EVENT_LEVELS, MAIL_LOG_STATUSES } from '../../shared/types.ts'
 import { ExportCsvButton } from '../components/ExportCsv.tsx'
+import { MessageDialog } from '../components/MessageDialog.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { NewEntries, Pager } from '../components/Pager.tsx'
 import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
@@ -13,6 +14,7 @@ import { useSlice, useStores } from '../stores/index.ts'
 export function MailLogPage() {
   const { mailLog } = useStores()
   const state = useSlice(mailLog, (s) => s)
+  const [opened, setOpened] = useState<string | null>(null)
   useEffect(() => {
     const off = mailLog.getState().watch('page')
     void mailLog.getState().load()
@@ -33,6 +35,7 @@ export function MailLogPage() {
           <MailLogTable
             entries={state.page.items}
             caption="Mail Log"
+            onOpen={setOpened}
             empty={
               filtered
                 ? 'No entry matches the filter. Clear the Status or Search filter to see the whole log.'
@@ -49,6 +52,7 @@ export function MailLogPage() {
         onNext={() => void mailLog.getState().next()}
         onLimit={(n) => void mailLog.getState().setLimit(n)}
       />
+      {opened && <MessageDialog queueId={opened} onClose={() => setOpened(null)} />}
     </div>
   )
 }

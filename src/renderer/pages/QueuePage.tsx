@@ -1,16 +1,15 @@
 import { useEffect, useState } from 'react'
 import type { ApiError } from '../../shared/api.ts'
-import { QUEUE_STATES, type MailLogEntry, type QueueEntry, type QueueMessageDetail, type RecipientDetail } from '../../shared/types.ts'
-import { ConfirmDialog, Dialog } from '../components/Dialog.tsx'
-import { Badge } from '../components/Cells.tsx'
-import { DataTable, type Column } from '../components/DataTable.tsx'
+import { QUEUE_STATES, type QueueEntry } from '../../shared/types.ts'
+import { ConfirmDialog } from '../components/Dialog.tsx'
+import { MessageDialog } from '../components/MessageDialog.tsx'
 import { ActOnMatching } from '../components/ActOnMatching.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { RetryNotice } from '../components/Outcomes.tsx'
 import { Pager } from '../components/Pager.tsx'
 import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
 import { QueueTable } from '../components/Tables.tsx'
-import { formatTime, plural } from '../format.ts'
+import { plural } from '../format.ts'
 import { useSlice, useStores } from '../stores/index.ts'
 
 // Mail Queue: every message waiting to be sent, newest first, with the
@@ -120,101 +119,7 @@ export function QueuePage() {
           </p>
         </ConfirmDialog>
       )}
-      {viewing && <SourceDialog entry={viewing} onClose={() => setViewing(null)} />}
+      {viewing && <MessageDialog queueId={viewing.queueId} onClose={() => setViewing(null)} />}
     </div>
-  )
-}
-
-const RECIPIENT_COLUMNS: Column<RecipientDetail>[] = [
-  { key: 'address', header: 'Address', cellClass: 'wrap', cell: (r) => r.address },
-  { key: 'status', header: 'Status', cell: (r) => <Badge value={r.status} /> },
-  { key: 'dsn', header: 'DSN', cellClass: 'mono', cell: (r) => r.dsn ?? '—' },
-  { key: 'reply', header: 'Reply', cellClass: 'wrap', cell: (r) => r.reply ?? '—' },
-  { key: 'updated', header: 'Updated', cellClass: 'time', cell: (r) => formatTime(r.updatedAt) },
-]
-
-const ATTEMPT_COLUMNS: Column<MailLogEntry>[] = [
-  { key: 'time', header: 'Time', cellClass: 'time', cell: (a) => formatTime(a.at) },
-  { key: 'to', header: 'To', cellClass: 'wrap', cell: (a) => a.recipient },
-  { key: 'status', header: 'Status', cell: (a) => <Badge value={a.status} /> },
-  { key: 'relay', header: 'Relay', cellClass: 'wrap', cell: (a) => a.relay ?? 'none' },
-  {
-    key: 'reply',
-    header: 'Reply',
-    cellClass: 'wrap',
-    cell: (a) => (
-      <>
-        {a.reply ?? '—'}
-        {a.explanation && <div className="row-explanation">{a.explanation.summary}</div>}
-      </>
-    ),
-  },
-]
-
-function SourceDialog({ entry, onClose }: { entry: QueueEntry; onClose(): void }) {
-  const { queueSummary } = useStores()
-  const [detail, setDetail] = useState<QueueMessageDetail | null>(null)
-  const [source, setSource] = useState<{ source: string; truncated: boolean } | null>(null)
-  const [error, setError] = useState<ApiError | null>(null)
-
-  useEffect(() => {
-    let live = true
-    void Promise.all([queueSummary.getState().detail(entry.queueId), queueSummary.getState().source(entry.queueId)]).then(([d, s]) => {
-      if (!live) return
-      if (d.ok) setDetail(d.data)
-      else setError(d.error)
-      if (s.ok) setSource(s.data)
-      else setError(s.error)
-    })
-    return () => {
-      live = false
-    }
-  }, [entry.queueId, queueSummary])
-
-  return (
-    <Dialog
-      title={`Message ${entry.queueId}`}
-      onClose={onClose}
-      wide
-      actions={
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      }
-    >
-      <ErrorNotice error={error} />
-      {detail && (
-        <>
-          <dl className="facts facts-inline">
-            <dt>From</dt>
-            <dd>{detail.sender || '<>'}</dd>
-            <dt>Subject</dt>
-            <dd>{detail.subject}</dd>
-            <dt>Message-ID</dt>
-            <dd className="mono">{detail.messageId}</dd>
-            <dt>State</dt>
-            <dd>
-              <Badge value={detail.state} /> {plural(detail.attempts, 'attempt')}
-              {detail.nextAttemptAt !== null && detail.state !== 'hold' && `, next at ${formatTime(detail.nextAttemptAt)}`}
-            </dd>
-          </dl>
-          <h3>Recipients</h3>
-          <DataTable className="grid" columns={RECIPIENT_COLUMNS} rows={detail.recipientsDetail} rowKey={(r) => r.address} />
-          <h3>Attempts</h3>
-          <DataTable className="grid" columns={ATTEMPT_COLUMNS} rows={detail.attemptsLog} rowKey={(a) => a.id} empty="No delivery attempt yet." />
-        </>
-      )}
-      <h3>Source</h3>
-      {source ? (
-        <>
-          {source.truncated && <p className="muted">Only the beginning of a large message is shown.</p>}
-          <pre className="source" tabIndex={0} aria-label={`Source of ${entry.queueId}`}>
-            {source.source}
-          </pre>
-        </>
-      ) : (
-        !error && <p className="muted">Loading…</p>
-      )}
-    </Dialog>
   )
 }

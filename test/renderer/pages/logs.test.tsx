@@ -6,6 +6,59 @@ import { createFakeApi, eventEntry, mailLogEntry, pageOf } from '../fake-api.ts'
 import { renderConsole } from '../render.tsx'
 
 describe('Mail Log', () => {
+  it('opens a delivered message from its row: its story, headers, transcript, source and Download .eml', async () => {
+    const fake = createFakeApi({ mailLog: 3 })
+    const sent = fake.mailLog[0]!
+    // Its story: received, deferred once (the cause leads, the server's words one click away), then sent.
+    fake.mailLog.push(
+      mailLogEntry(10, { queueId: sent.queueId, status: 'deferred', reply: 'error:0A00010B:SSL routines:tlsany_meth.c:77: wrong version number', explanation: { cause: 'tls-wrong-mode', summary: 'The relay does not speak TLS on this port.', fix: 'Check TLS mode.' } }),
+      mailLogEntry(11, { queueId: sent.queueId, status: 'received', relay: null, reply: null }),
+    )
+    renderConsole(fake, '#/mail-log')
+    const user = userEvent.setup()
+    await user.click((await screen.findAllByRole('button', { name: `Open message ${sent.queueId}` }))[0]!)
+    const dialog = screen.getByRole('dialog', { name: `Message ${sent.queueId}` })
+    expect(fake.callsOf('message.get').at(-1)).toEqual({ queueId: sent.queueId })
+    const story = await within(dialog).findByRole('table', { name: `Story of ${sent.queueId}` })
+    const rows = within(story).getAllByRole('row').slice(1)
+    expect(rows.map((r) => within(r).getAllByRole('cell')[1]!.textContent)).toEqual(['received', 'deferred', 'sent'])
+    // The decoded cause leads; OpenSSL's text is behind "Server reply".
+    const cause = within(rows[1]!).getByText('The relay does not speak TLS on this port.')
+    expect(cause).toBeTruthy()
+    expect(within(rows[1]!).getByText('Server reply').tagName).toBe('SUMMARY')
+    // The subject, in the facts and among the headers.
+    expect(within(dialog).getAllByText(`Alert for ${sent.queueId}`, { selector: 'dd' })).toHaveLength(2)
+    expect(within(dialog).getByText(/Disk full/)).toBeTruthy()
+    await user.click(within(dialog).getByRole('button', { name: 'Show SMTP transcript' }))
+    expect(within(dialog).getByText(/EHLO mail.example.com/)).toBeTruthy()
+    expect(within(dialog).getByRole('button', { name: 'Hide SMTP transcript' })).toBeTruthy()
+    expect(within(dialog).getByRole('button', { name: 'Download .eml' })).toBeTruthy()
+  })
+
+  it('says plainly when a message’s source was pruned, with no download', async () => {
+    const fake = createFakeApi({ mailLog: 1 })
+    const sent = fake.mailLog[0]!
+    fake.handle('message.get', ({ queueId }) => ({
+      ok: true,
+      data: {
+        queueId,
+        inQueue: null,
+        sender: sent.sender,
+        subject: 'Old alert',
+        messageId: null,
+        story: [sent],
+        headers: [],
+        source: { kind: 'gone', at: null, note: 'Its source was pruned: sent messages are kept 7 day(s) (Keep sent messages (Advanced)).' },
+      },
+    }))
+    renderConsole(fake, '#/mail-log')
+    const user = userEvent.setup()
+    await user.click(await screen.findByRole('button', { name: `Open message ${sent.queueId}` }))
+    const dialog = screen.getByRole('dialog', { name: `Message ${sent.queueId}` })
+    expect(await within(dialog).findByText(/Its source was pruned: sent messages are kept 7 day/)).toBeTruthy()
+    expect(within(dialog).queryByRole('button', { name: 'Download .eml' })).toBeNull()
+  })
+
   it('follows new entries on page one', async () => {
     const fake = createFakeApi({ mailLog: 60 })
     renderConsole(fake, '#/mail-log')

@@ -142,19 +142,29 @@ describe('Mail Queue', () => {
   it('shows the source and the details of a message', async () => {
     const fake = createFakeApi({ queue: 1 })
     const entry = queueEntry(0)
-    fake.handle('queue.get', () => ({
+    const detail = {
+      ...entry,
+      messageId: '<m1@mail.example.com>',
+      recipientsDetail: [{ address: 'user0@example.org', status: 'pending' as const, dsn: '4.4.1', reply: null, updatedAt: 0 }],
+      attemptsLog: [],
+    }
+    const source = 'Subject: Alert 0\r\n\r\nDisk full'
+    fake.handle('message.get', ({ queueId }) => ({
       ok: true,
       data: {
-        ...entry,
-        messageId: '<m1@mail.example.com>',
-        recipientsDetail: [{ address: 'user0@example.org', status: 'pending', dsn: '4.4.1', reply: null, updatedAt: 0 }],
-        attemptsLog: [],
+        queueId,
+        inQueue: detail,
+        sender: entry.sender,
+        subject: entry.subject,
+        messageId: detail.messageId,
+        story: [],
+        headers: [{ name: 'Subject', value: 'Alert 0' }],
+        source: { kind: 'kept', source, truncated: false, size: source.length },
       },
     }))
-    fake.handle('queue.source', ({ queueId }) => ({ ok: true, data: { queueId, source: 'Subject: Alert 0\r\n\r\nDisk full', truncated: false } }))
     renderConsole(fake, '#/queue')
     const user = userEvent.setup()
-    await user.click(await screen.findByRole('button', { name: `View source of ${entry.queueId}` }))
+    await user.click(await screen.findByRole('button', { name: `Open message ${entry.queueId}` }))
     const dialog = screen.getByRole('dialog', { name: `Message ${entry.queueId}` })
     expect(await within(dialog).findByText(/Disk full/)).toBeTruthy()
     expect(within(dialog).getByText('<m1@mail.example.com>')).toBeTruthy()
