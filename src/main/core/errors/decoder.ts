@@ -94,5 +94,15 @@ export function explainCause(cause: string): Explanation | null {
   return { cause, summary: entry.summary({}), fix: entry.fix({}) }
 }
 
+/** The causes whose decoded sentence (summary or fix, any case) holds `text`: a search by the words the admin reads. */
+export function causesSaying(text: string): CauseId[] {
+  const t = text.trim().toLowerCase()
+  if (t.length < 3) return []
+  return (Object.keys(CATALOGUE) as CauseId[]).filter((c) => {
+    const e: CauseEntry = CATALOGUE[c]
+    return e.summary({}).toLowerCase().includes(t) || e.fix({}).toLowerCase().includes(t)
+  })
+}
+
 /** Every cause id the decoder can give. */
 export const CAUSES = Object.keys(CATALOGUE) as readonly CauseId[]

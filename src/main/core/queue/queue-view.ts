@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite'
 import type { Page, QueueEntry, QueueFilter, QueueMessageDetail, QueueState, QueueSummary, RecipientDetail } from '../../../shared/types.ts'
 import { QUEUE_STATES } from '../../../shared/types.ts'
-import { explainCause } from '../errors/decoder.ts'
+import { causesSaying, explainCause } from '../errors/decoder.ts'
 import type { MailLog } from '../logs/mail-log.ts'
 import { containsPattern, keysetPage, type PageQuery } from '../logs/paging.ts'
 import { QueueError } from './queue.ts'
@@ -73,10 +73,12 @@ export function filterWhere(filter: QueueFilter, now: number): { where: string[]
   const text = filter.text?.trim() || undefined
   if (text) {
     const like = containsPattern(text)
+    // Part of a queue id, the server's words of the last failure, or its decoded cause find a message too.
     where.push(
-      "(m.queue_id = ? OR m.sender LIKE ? ESCAPE '\\' OR m.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.address LIKE ? ESCAPE '\\'))",
+      `(m.queue_id LIKE ? ESCAPE '\\' OR m.sender LIKE ? ESCAPE '\\' OR m.subject LIKE ? ESCAPE '\\' OR m.last_reason LIKE ? ESCAPE '\\'
+        OR m.last_cause IN (SELECT value FROM json_each(?)) OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.address LIKE ? ESCAPE '\\'))`,
     )
-    params.push(text.toUpperCase(), like, like, like)
+    params.push(like, like, like, like, JSON.stringify(causesSaying(text)), like)
   }
   const domain = filter.domain?.trim().toLowerCase()
   if (domain) {
