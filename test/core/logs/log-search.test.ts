@@ -248,7 +248,8 @@ describe('the index stays equal to the log', () => {
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
     for (const migration of MIGRATIONS.slice(0, 3)) applyMigration(db, migration)
     db.exec(`ATTACH '${newer}' AS newer`)
-    db.exec('INSERT INTO mail_log SELECT * FROM newer.mail_log; INSERT INTO events SELECT * FROM newer.events')
+    // Migration 8's subject is not in a schema-3 file.
+    db.exec('INSERT INTO mail_log SELECT id, at, queue_id, sender, recipient, status, relay, delay_ms, dsn, reply, size, tls, cause FROM newer.mail_log; INSERT INTO events SELECT * FROM newer.events')
     db.exec('DETACH newer')
     db.exec('PRAGMA user_version = 3')
     expect((db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE '%fts%'").get() as { n: number }).n).toBe(0)

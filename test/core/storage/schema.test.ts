@@ -21,10 +21,16 @@ interface SchemaRow {
 const EXPECTED = JSON.parse(readFileSync(join(import.meta.dirname, 'schema-v3.json'), 'utf8')) as { userVersion: number; schema: SchemaRow[] }
 
 // Later migrations add objects of their own (4: the log search index); those of migrations 1–3 stay exactly as released,
-// but for the one change a later migration made to them: migration 6 moved messages.raw to message_bodies.
+// but for the changes later migrations made to them: migration 6 moved messages.raw to message_bodies,
+// migration 8 added the Mail Log's subject.
 const RELEASED = new Set(EXPECTED.schema.map((r) => `${r.type}:${r.name}`))
 const MESSAGES_RAW = ',\n    raw BLOB NOT NULL\n  )'
+const MAIL_LOG_END = '\n    cause TEXT\n  )'
 const CURRENT = EXPECTED.schema.map((r) => {
+  if (r.type === 'table' && r.name === 'mail_log') {
+    expect(r.sql).toContain(MAIL_LOG_END)
+    return { ...r, sql: r.sql!.replace(MAIL_LOG_END, '\n    cause TEXT\n  , subject TEXT)') }
+  }
   if (r.type !== 'table' || r.name !== 'messages') return r
   expect(r.sql).toContain(MESSAGES_RAW)
   return { ...r, sql: r.sql!.replace(MESSAGES_RAW, ')') }

@@ -21,7 +21,7 @@ export type LogSearchMode = 'fts' | 'like'
 
 /** The columns each log's search looks in: the same for the index and for LIKE, so both find the same rows. */
 export const SEARCHED_COLUMNS: Record<LogTable, readonly string[]> = {
-  mail_log: ['queue_id', 'sender', 'recipient', 'reply'],
+  mail_log: ['queue_id', 'sender', 'recipient', 'reply', 'subject'],
   events: ['message', 'source', 'details'],
 }
 
@@ -39,8 +39,14 @@ export const markKey = (table: LogTable): string => `log_indexed:${table}`
 
 const markSql = (table: LogTable): string => `(SELECT CAST(v AS INTEGER) FROM meta WHERE k = '${markKey(table)}')`
 
-function indexedColumns(table: LogTable): string[] {
-  return [...SEARCHED_COLUMNS[table], FILTER_COLUMN[table]]
+/** The columns migration 4 indexed, kept as released: migration 8 added the Mail Log's subject. */
+const MIGRATION_4_COLUMNS: Record<LogTable, readonly string[]> = {
+  mail_log: ['queue_id', 'sender', 'recipient', 'reply'],
+  events: ['message', 'source', 'details'],
+}
+
+function indexedColumns(table: LogTable, searched: Record<LogTable, readonly string[]> = SEARCHED_COLUMNS): string[] {
+  return [...searched[table], FILTER_COLUMN[table]]
 }
 
 /**
@@ -51,9 +57,9 @@ function indexedColumns(table: LogTable): string[] {
  * down to the highest id left, since SQLite gives a new row the highest id
  * plus one and it must land above the mark.
  */
-function indexSql(table: LogTable): string {
+function indexSql(table: LogTable, searched: Record<LogTable, readonly string[]> = SEARCHED_COLUMNS): string {
   const fts = indexOf(table)
-  const cols = indexedColumns(table)
+  const cols = indexedColumns(table, searched)
   const list = cols.join(', ')
   const values = (row: 'NEW' | 'OLD') => cols.map((c) => `${row}.${c}`).join(', ')
   const mark = markSql(table)
@@ -75,7 +81,7 @@ function indexSql(table: LogTable): string {
 const TRIGGERS = (table: LogTable) => ['del', 'upd'].map((t) => `${indexOf(table)}_${t}`)
 
 /** Migration 4's SQL: both logs' trigram indexes, empty, and their triggers; the indexer fills them from the rows there. */
-export const LOG_SEARCH_SQL = indexSql('mail_log') + indexSql('events')
+export const LOG_SEARCH_SQL = indexSql('mail_log', MIGRATION_4_COLUMNS) + indexSql('events', MIGRATION_4_COLUMNS)
 
 /** Whether this SQLite has FTS5 and its trigram tokenizer; tried on a temporary table, so the file is not touched. */
 export function trigramAvailable(db: DatabaseSync): boolean {

@@ -24,6 +24,8 @@ export interface MailLogRecord {
   size?: number | null
   tls?: string | null
   cause?: string | null
+  /** The message's subject, for search (migration 8). */
+  subject?: string | null
 }
 
 interface Row {
@@ -88,7 +90,7 @@ export class MailLog {
   constructor(db: DatabaseSync) {
     this.db = db
     this.insertStmt = db.prepare(
-      'INSERT INTO mail_log (at, queue_id, sender, recipient, status, relay, delay_ms, dsn, reply, size, tls, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO mail_log (at, queue_id, sender, recipient, status, relay, delay_ms, dsn, reply, size, tls, cause, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     )
   }
 
@@ -107,6 +109,7 @@ export class MailLog {
       r.size ?? null,
       r.tls ?? null,
       r.cause ?? null,
+      r.subject ?? null,
     )
   }
 
@@ -122,8 +125,8 @@ export class MailLog {
     reply: string,
     which: { messageRowId: number } | { allBut: Iterable<string> } | { messageRowIds: readonly number[] } | { rowIdsAfter: number; upTo: number; allBut: Iterable<string> },
   ): void {
-    const insert = `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply)
-      SELECT ?, m.queue_id, m.sender, r.address, ?, ? - m.arrival_at, m.size, ? FROM recipients r JOIN messages m ON m.id = r.message_id`
+    const insert = `INSERT INTO mail_log (at, queue_id, sender, recipient, status, delay_ms, size, reply, subject)
+      SELECT ?, m.queue_id, m.sender, r.address, ?, ? - m.arrival_at, m.size, ?, m.subject FROM recipients r JOIN messages m ON m.id = r.message_id`
     if ('messageRowId' in which) {
       this.db.prepare(`${insert} WHERE m.id = ? AND r.status = 'pending'`).run(at, status, at, reply, which.messageRowId)
     } else if ('rowIdsAfter' in which) {

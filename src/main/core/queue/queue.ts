@@ -48,6 +48,8 @@ export interface ClaimedMessage {
   queueId: string
   messageId: string
   sender: string
+  /** For the mail log's rows (searched by subject); absent where a caller does not know it. */
+  subject?: string
   raw: Buffer
   size: number
   arrivalAt: number
@@ -166,6 +168,7 @@ export class Queue {
             size: m.raw.length,
             relay: m.received?.client ?? null,
             reply: m.received?.detail ?? null,
+            subject: m.subject,
           })
           return queueId
         })
@@ -181,7 +184,7 @@ export class Queue {
       const now = this.now()
       const rows = this.db
         .prepare(
-          `SELECT id, queue_id, message_id, sender, (SELECT raw FROM message_bodies WHERE message_id = messages.id) AS raw, size, arrival_at, attempts, is_test FROM messages
+          `SELECT id, queue_id, message_id, sender, subject, (SELECT raw FROM message_bodies WHERE message_id = messages.id) AS raw, size, arrival_at, attempts, is_test FROM messages
            WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
         )
         .all(now, limit) as {
@@ -189,6 +192,7 @@ export class Queue {
         queue_id: string
         message_id: string
         sender: string
+        subject: string
         raw: Uint8Array
         size: number
         arrival_at: number
@@ -205,6 +209,7 @@ export class Queue {
           queueId: r.queue_id,
           messageId: r.message_id,
           sender: r.sender,
+          subject: r.subject,
           raw: Buffer.from(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength),
           size: r.size,
           arrivalAt: r.arrival_at,
@@ -259,6 +264,7 @@ export class Queue {
           size: msg.size,
           tls: o.tls,
           cause: o.cause,
+          subject: msg.subject ?? null,
         })
         if (exists && o.kind !== 'deferred') setRecipient.run(status, o.dsn, o.reply, now, msg.id, o.recipient)
         if (exists && o.kind === 'deferred') setRecipient.run('pending', o.dsn, o.reply, now, msg.id, o.recipient)
@@ -324,6 +330,7 @@ export class Queue {
         reply: lifetimeReply,
         size: msg.size,
         cause: 'expired',
+        subject: msg.subject ?? null,
       })
     }
     return pending.length
