@@ -25,7 +25,7 @@ export function MailLogPage() {
     <div className="list-page">
       <div className="filters">
         <FilterSelect label="Status" value={state.filter.status} options={MAIL_LOG_STATUSES} onChange={(v) => void mailLog.getState().setFilter({ status: v })} />
-        <SearchBox value={state.filter.text} placeholder="Address, queue id or reply" onSearch={(text) => void mailLog.getState().setFilter({ text })} />
+        <SearchBox value={state.filter.text} placeholder="Address, queue id, subject or reply" onSearch={(text) => void mailLog.getState().setFilter({ text })} />
         <ExportCsvButton request={{ log: 'mailLog', ...(state.filter.status ? { status: state.filter.status } : {}), ...(state.filter.text.trim() ? { text: state.filter.text.trim() } : {}) }} />
         <NewEntries count={state.newEntries} onNewest={() => void mailLog.getState().goNewest()} />
       </div>

@@ -82,7 +82,7 @@ export function QueuePage() {
     <div className="list-page">
       <div className="filters">
         <FilterSelect label="State" value={state.filter.state} options={QUEUE_STATES} onChange={(v) => void queue.getState().setFilter({ state: v })} />
-        <SearchBox value={state.filter.text} placeholder="Address or queue id" onSearch={(text) => void queue.getState().setFilter({ text })} />
+        <SearchBox value={state.filter.text} placeholder="Address, queue id, subject or reason" onSearch={(text) => void queue.getState().setFilter({ text })} />
         <SearchBox label="Recipient domain" value={f.domain} placeholder="example.com" onSearch={(domain) => void queue.getState().setFilter({ domain })} />
         <SearchBox label="Sender" value={f.sender} placeholder="Address" onSearch={(sender) => void queue.getState().setFilter({ sender })} />
         <SearchBox label="Older than (minutes)" type="number" value={f.olderThanMinutes} onSearch={(olderThanMinutes) => void queue.getState().setFilter({ olderThanMinutes })} />
