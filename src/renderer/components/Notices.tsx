@@ -35,7 +35,14 @@ export function ExplanationBox({ explanation, reply }: { explanation: Explanatio
           </p>
         </>
       )}
-      {reply && (
+      {/* With a decoded cause, the raw text (OpenSSL's, Node's) is one click away rather than leading. */}
+      {reply && explanation && (
+        <details className="explanation-reply raw-reply">
+          <summary>Server reply</summary>
+          <code>{reply}</code>
+        </details>
+      )}
+      {reply && !explanation && (
         <p className="explanation-reply">
           <strong>Server reply: </strong>
           <code>{reply}</code>

@@ -55,7 +55,7 @@ describe('Send Test Email', () => {
       fake.emit(
         'delivery.progress',
         step('deferred', 'Deferred: TLS handshake failed', {
-          reply: 'wrong version number',
+          reply: '40AD4494A07F0000:error:0A00010B:SSL routines:tls_validate_record_header:wrong version number:../deps/openssl/openssl/ssl/record/methods/tlsany_meth.c:77:',
           explanation: {
             cause: 'tls-wrong-version',
             summary: 'The relay does not speak TLS from the start on this port.',
@@ -67,7 +67,12 @@ describe('Send Test Email', () => {
     const alert = screen.getByRole('alert')
     expect(alert.textContent).toContain('The relay does not speak TLS from the start on this port.')
     expect(alert.textContent).toContain('Use STARTTLS: set Relay Port to 587')
-    expect(alert.textContent).toContain('wrong version number')
+    // OpenSSL's words do not lead: they are behind "Server reply", closed until the admin opens it.
+    const raw = within(alert).getByText(/tlsany_meth\.c:77/)
+    const details = raw.closest('details')!
+    expect(details.open).toBe(false)
+    expect(within(details).getByText('Server reply').tagName).toBe('SUMMARY')
+    expect(alert.textContent!.indexOf('The relay does not speak TLS')).toBeLessThan(alert.textContent!.indexOf('tlsany_meth'))
     expect(within(list).getAllByRole('listitem').map((li) => li.querySelector('.stage-name')?.textContent)).toEqual(['Queued', 'Connecting', 'Deferred'])
 
     await user.click(screen.getByRole('button', { name: 'Show SMTP transcript' }))
