@@ -72,7 +72,7 @@ describe('Send Test Email', () => {
     const details = raw.closest('details')!
     expect(details.open).toBe(false)
     expect(within(details).getByText('Server reply').tagName).toBe('SUMMARY')
-    expect(alert.textContent!.indexOf('The relay does not speak TLS')).toBeLessThan(alert.textContent!.indexOf('tlsany_meth'))
+    expect(alert.textContent.indexOf('The relay does not speak TLS')).toBeLessThan(alert.textContent.indexOf('tlsany_meth'))
     expect(within(list).getAllByRole('listitem').map((li) => li.querySelector('.stage-name')?.textContent)).toEqual(['Queued', 'Connecting', 'Deferred'])
 
     await user.click(screen.getByRole('button', { name: 'Show SMTP transcript' }))
