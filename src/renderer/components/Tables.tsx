@@ -161,12 +161,33 @@ export function EventsTable({ entries, caption, empty }: TableProps<EventEntry>)
   return <DataTable className="grid events-table" caption={caption} columns={EVENT_COLUMNS} rows={entries} rowKey={(e) => e.id} rowClass={(e) => `row-${e.level}`} empty={empty} />
 }
 
+/** A detail's value as a line an admin reads: text as it is, a list joined, anything deeper as compact JSON. */
+function detailText(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—'
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (Array.isArray(value) && value.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v))) return value.join(', ')
+  return JSON.stringify(value)
+}
+
 function EventMessage({ entry }: { entry: EventEntry }): ReactNode {
   if (!entry.details || Object.keys(entry.details).length === 0) return <span className="wrap">{entry.message}</span>
+  // Expanded, a row reads as key: value; the raw JSON is one click further.
   return (
     <details className="event-details">
       <summary>{entry.message}</summary>
-      <pre>{JSON.stringify(entry.details, null, 2)}</pre>
+      <dl className="event-facts">
+        {Object.entries(entry.details).map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd className="wrap">{detailText(v)}</dd>
+          </div>
+        ))}
+      </dl>
+      <details className="raw-details">
+        <summary>Raw details (JSON)</summary>
+        <pre>{JSON.stringify(entry.details, null, 2)}</pre>
+      </details>
     </details>
   )
 }

@@ -138,12 +138,17 @@ describe('Mail Log', () => {
 describe('Logs', () => {
   it('filters by level, expands details and follows page one', async () => {
     const fake = createFakeApi()
-    fake.events = [eventEntry(0, { level: 'error', message: 'Relay refused the login', details: { relay: 'relay.example.com:587' } }), eventEntry(1)]
+    fake.events = [eventEntry(0, { level: 'error', message: 'Relay refused the login', details: { relay: 'relay.example.com:587', fields: ['Username', 'Password'], attempts: 3 } }), eventEntry(1)]
     renderConsole(fake, '#/logs')
     const user = userEvent.setup()
     await screen.findByText('1–2 of 2')
     await user.click(screen.getByText('Relay refused the login'))
-    expect(screen.getByText(/"relay": "relay.example.com:587"/)).toBeTruthy()
+    // Expanded, the details read as key: value; the raw JSON is one click further, closed.
+    const facts = [...document.querySelectorAll('.event-facts > div')].map((d) => `${d.querySelector('dt')!.textContent}: ${d.querySelector('dd')!.textContent}`)
+    expect(facts).toEqual(['relay: relay.example.com:587', 'fields: Username, Password', 'attempts: 3'])
+    const raw = screen.getByText(/"relay": "relay.example.com:587"/).closest('details')!
+    expect(raw.open).toBe(false)
+    expect(within(raw).getByText('Raw details (JSON)').tagName).toBe('SUMMARY')
     await user.selectOptions(screen.getByLabelText('Level'), 'error')
     await screen.findByText('1–1 of 1')
     expect(fake.callsOf('events.list').at(-1)).toMatchObject({ level: 'error', cursor: null })
