@@ -122,8 +122,10 @@ describe('reportToText', () => {
     expect(text).toContain('\nErrors: none\n')
   })
 
-  it('lists causes with their summary, affected domains and a reply, and the warnings by source', () => {
-    expect(text).toContain('\nmessage deferral detail (by cause)\n----------------------------------\n  greylisted: Greylisted, says "later" (total: 1)\n')
+  it('lists causes by their summary, never their id, with affected domains and a reply, and the warnings by source', () => {
+    expect(text).toContain('\nmessage deferral detail (by cause)\n----------------------------------\n  Greylisted, says "later" (total: 1)\n')
+    expect(text).toMatch(/\nmessage deferral detail \(by domain\)\n-+\n {2}\S+ \(total: 1\)\n +1 +Greylisted, says "later"\n/)
+    expect(text).not.toContain('greylisted')
     expect(text).toContain('\nWarnings\n--------\n  delivery (total: 1)\n    04:05:06  ABC: a@accept.test deferred, later\n')
   })
 })

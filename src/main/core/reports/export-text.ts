@@ -67,7 +67,8 @@ function problemSections(out: string[], name: string, detail: ProblemDetail): vo
   } else {
     out.push(`\n${byCause}\n${'-'.repeat(byCause.length)}\n`)
     for (const c of detail.byCause) {
-      out.push(`  ${c.cause}: ${c.summary} (total: ${c.count})\n`)
+      // The decoder's sentence, not its id: the file is read by admins.
+      out.push(`  ${c.summary} (total: ${c.count})\n`)
       for (const d of c.domains) out.push(`    ${int(d.count)}  ${d.domain}\n`)
       if (c.sample) out.push(`    reply: ${c.sample}\n`)
     }
@@ -77,9 +78,10 @@ function problemSections(out: string[], name: string, detail: ProblemDetail): vo
     out.push(`\n${byDomain}: none\n`)
   } else {
     out.push(`\n${byDomain}\n${'-'.repeat(byDomain.length)}\n`)
+    const summaries = new Map(detail.byCause.map((c) => [c.cause, c.summary]))
     for (const d of detail.byDomain) {
       out.push(`  ${d.domain} (total: ${d.count})\n`)
-      for (const c of d.causes) out.push(`    ${int(c.count)}  ${c.cause}\n`)
+      for (const c of d.causes) out.push(`    ${int(c.count)}  ${summaries.get(c.cause) ?? c.cause}\n`)
     }
   }
 }
