@@ -90,6 +90,7 @@ export class CoreEngine implements Engine, EngineParts {
   private pruneTimer: NodeJS.Timeout | null = null
   private sourcePruneTimer: NodeJS.Timeout | null = null
   private pruning: Promise<void> | null = null
+  private pruningSources: Promise<void> | null = null
   private closed = false
   private readonly downloads = new PendingDownloads()
   /** Fills the logs' search indexes in the background, so writing a log row stays cheap. */
@@ -525,9 +526,9 @@ export class CoreEngine implements Engine, EngineParts {
         if (!this.closed) this.logEvent('error', 'retention', `Pruning kept message sources failed: ${(err as Error).message}`)
       }
     }
-    // One prune at a time, the logs' or the sources'.
-    this.pruning ??= run().finally(() => (this.pruning = null))
-    return this.pruning
+    // One at a time; apart from the logs' prune, so that an hourly run never stands in for the daily one.
+    this.pruningSources ??= run().finally(() => (this.pruningSources = null))
+    return this.pruningSources
   }
 
   private async pruneSourcesInChunks(inChunks: (prune: (limit: number) => number) => Promise<number>): Promise<void> {
