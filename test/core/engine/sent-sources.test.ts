@@ -65,10 +65,13 @@ describe('kept sources of sent messages', () => {
   })
 
   it('prunes the oldest sources past the size cap', async () => {
-    const { engine } = await deliveringEngine({ sourceRetentionBytes: 1 * MIB })
+    const { engine, clock } = await deliveringEngine({ sourceRetentionBytes: 1 * MIB })
     const big = 'x'.repeat(76) + '\n'
     const ids: string[] = []
-    for (const n of [1, 2, 3]) ids.push(await sendOne(engine, `big ${n}`, big.repeat(5000)))
+    for (const n of [1, 2, 3]) {
+      ids.push(await sendOne(engine, `big ${n}`, big.repeat(5000)))
+      clock.t += 1000
+    }
     await engine.pruneSources()
     const kinds = await Promise.all(ids.map(async (queueId) => unwrap(await engine.call('message.get', { queueId })).source))
     expect(kinds.map((s) => s.kind)).toEqual(['gone', 'kept', 'kept'])

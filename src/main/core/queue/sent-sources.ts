@@ -82,7 +82,7 @@ export class SentSources {
   private pruneToSizeNow(capBytes: number, limit: number, now: number): number {
     let over = this.keptBytes() - capBytes
     if (over <= 0) return 0
-    const oldest = this.stmt('SELECT queue_id, size FROM sent_sources WHERE raw IS NOT NULL ORDER BY left_at, queue_id LIMIT ?').all(limit) as { queue_id: string; size: number }[]
+    const oldest = this.stmt('SELECT queue_id, size FROM sent_sources WHERE raw IS NOT NULL ORDER BY left_at, rowid LIMIT ?').all(limit) as { queue_id: string; size: number }[]
     const drop = this.stmt("UPDATE sent_sources SET raw = NULL, pruned_at = ?, pruned_why = 'size' WHERE queue_id = ?")
     let n = 0
     for (const r of oldest) {
