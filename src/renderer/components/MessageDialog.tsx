@@ -59,11 +59,36 @@ function downloadEml(queueId: string, source: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 30_000)
 }
 
+/** The SMTP transcript of the message's latest watched attempt, shown on request. */
+function TranscriptSection({ transcript }: { transcript: Transcript | null | undefined }) {
+  const [shown, setShown] = useState(false)
+  return (
+    <>
+      <h3>SMTP transcript</h3>
+      {transcript === undefined ? (
+        <p className="muted">Loading…</p>
+      ) : transcript === null ? (
+        <p className="muted">No SMTP transcript was kept: one is kept for test emails and messages retried by hand.</p>
+      ) : (
+        <>
+          <button type="button" className="link-button" aria-expanded={shown} onClick={() => setShown((v) => !v)}>
+            {shown ? 'Hide SMTP transcript' : 'Show SMTP transcript'}
+          </button>
+          {shown && (
+            <pre className="transcript" tabIndex={0} aria-label={`SMTP transcript of attempt ${transcript.attempt}`}>
+              {transcript.lines.join('\n')}
+            </pre>
+          )}
+        </>
+      )}
+    </>
+  )
+}
+
 export function MessageDialog({ queueId, onClose }: { queueId: string; onClose(): void }) {
   const { api } = useStores()
   const [message, setMessage] = useState<MessageStory | null>(null)
   const [transcript, setTranscript] = useState<Transcript | null | undefined>(undefined)
-  const [showTranscript, setShowTranscript] = useState(false)
   const [error, setError] = useState<ApiError | null>(null)
 
   useEffect(() => {
@@ -131,23 +156,7 @@ export function MessageDialog({ queueId, onClose }: { queueId: string; onClose()
               <DataTable className="grid" columns={RECIPIENT_COLUMNS} rows={detail.recipientsDetail} rowKey={(r) => r.address} />
             </>
           )}
-          <h3>SMTP transcript</h3>
-          {transcript === undefined ? (
-            <p className="muted">Loading…</p>
-          ) : transcript === null ? (
-            <p className="muted">No SMTP transcript was kept: one is kept for test emails and messages retried by hand.</p>
-          ) : (
-            <>
-              <button type="button" className="link-button" aria-expanded={showTranscript} onClick={() => setShowTranscript((v) => !v)}>
-                {showTranscript ? 'Hide SMTP transcript' : 'Show SMTP transcript'}
-              </button>
-              {showTranscript && (
-                <pre className="transcript" tabIndex={0} aria-label={`SMTP transcript of attempt ${transcript.attempt}`}>
-                  {transcript.lines.join('\n')}
-                </pre>
-              )}
-            </>
-          )}
+          <TranscriptSection transcript={transcript} />
           {message.headers.length > 0 && (
             <>
               <h3>Headers</h3>
