@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
-import { screen, waitFor } from '@testing-library/react'
+import { screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import type { Status } from '../../../src/shared/types.ts'
 import { createFakeApi } from '../fake-api.ts'
@@ -56,5 +57,20 @@ describe('the dashboard with Use SASL Authorization on and Use TLS off', () => {
     status = { ...status, tls: 'starttls' }
     fake.emit('settings.changed', { fields: ['Use TLS'] })
     await waitFor(() => expect(screen.queryByText(/Use TLS is off: the Password is sent only/)).toBeNull())
+  })
+})
+
+describe('the dashboard’s rows', () => {
+  it('open their message: a Mail Log row shows its story and source', async () => {
+    const fake = createFakeApi({ mailLog: 2 })
+    const sent = fake.mailLog[0]!
+    renderConsole(fake)
+    const user = userEvent.setup()
+    const recent = await screen.findByRole('table', { name: 'Most recent Mail Log entries' })
+    await user.click(within(recent).getByRole('button', { name: `Open message ${sent.queueId}` }))
+    const dialog = screen.getByRole('dialog', { name: `Message ${sent.queueId}` })
+    expect(await within(dialog).findByRole('table', { name: `Story of ${sent.queueId}` })).toBeTruthy()
+    expect(within(dialog).getByText(/Disk full/)).toBeTruthy()
+    expect(fake.callsOf('message.get')).toEqual([{ queueId: sent.queueId }])
   })
 })
