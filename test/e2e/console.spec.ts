@@ -26,7 +26,7 @@ test('configure a relay in Edit Settings and send a test email that arrives', as
     await page.getByLabel('From Address').fill('alerts@example.test')
     await page.getByLabel('Relay Host').fill('127.0.0.1')
     await page.getByLabel('Relay Port').fill(String(relay.port))
-    await expect(page.getByLabel('Use TLS')).not.toBeChecked()
+    await expect(page.getByLabel('Use TLS')).toHaveValue('none')
     await page.getByRole('button', { name: 'Submit' }).click()
     await expect(page.getByText('Settings saved.')).toBeVisible()
 

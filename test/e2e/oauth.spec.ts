@@ -28,7 +28,7 @@ test('pick Microsoft 365 sign-in, fill it in, Submit, and Send Test Email delive
     await page.getByLabel('From Address').fill('alerts@contoso.example')
     await page.getByLabel('Relay Host').fill('127.0.0.1')
     await page.getByLabel('Relay Port').fill(String(relay.port))
-    await page.getByLabel('Use TLS').check()
+    await page.getByLabel('Use TLS').selectOption('auto')
     await page.getByLabel('Use SASL Authorization').check()
     await page.getByLabel('Sign-in method').selectOption({ label: 'OAuth 2.0 — Microsoft 365 (app-only)' })
     await expect(page.getByLabel('Password', { exact: true })).toHaveCount(0)

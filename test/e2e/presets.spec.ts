@@ -54,7 +54,7 @@ test('picking another provider with edits present asks first; Cancel keeps the e
   await expect(dialog).toHaveCount(0)
   await expect(page.getByLabel('Relay Host')).toHaveValue('mail.corp.example')
   await expect(page.getByLabel('Relay Port')).toHaveValue('2525')
-  await expect(page.getByLabel('Use TLS')).not.toBeChecked()
+  await expect(page.getByLabel('Use TLS')).toHaveValue('none')
   await expect(page.getByLabel('Provider')).toHaveValue('custom')
   expect(await consoleServer.api('settings.get')).toEqual(before)
 })

@@ -59,9 +59,9 @@ test('implicit TLS against a STARTTLS relay is a problem with its fix; Fix leads
 
     await tls.getByRole('link', { name: 'Fix: open TLS mode in Edit Settings' }).click()
     await expect(page).toHaveURL(/#\/settings\?focus=tlsMode$/)
-    const mode = page.getByLabel('TLS mode')
+    const mode = page.getByLabel('Use TLS')
     await expect(mode).toBeFocused()
-    await mode.selectOption({ label: 'STARTTLS' })
+    await mode.selectOption({ label: 'STARTTLS — port 587' })
     await page.getByRole('button', { name: 'Submit' }).click()
     await expect(page.getByText('Settings saved.')).toBeVisible()
 

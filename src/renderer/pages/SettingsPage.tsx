@@ -2,7 +2,7 @@ import '../zod-config.ts'
 import { SettingsRow as Row } from '../components/settings/SettingsRow.tsx'
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { FIELD_LABELS, formLabel, PASSWORD_LABEL } from '../../shared/labels.ts'
-import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, type TlsMode } from '../../shared/settings.ts'
+import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE } from '../../shared/settings.ts'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { ProviderPreset } from '../components/settings/ProviderPreset.tsx'
 import { DkimSettings } from '../components/settings/DkimSettings.tsx'
@@ -10,8 +10,8 @@ import { ConnectionResults } from '../components/troubleshooting/ConnectionResul
 import { useDiagnosticsRun } from '../hooks/useDiagnosticsRun.ts'
 import { LocalSubmission } from '../components/settings/LocalSubmission.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
-import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING, TLS_LABELS } from './Dashboard.tsx'
-import { ADVANCED_FIELDS, buildUpdate, TLS_MODE_LABELS, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
+import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING } from './Dashboard.tsx'
+import { ADVANCED_FIELDS, buildUpdate, TLS_CHOICE_LABELS, tlsChoiceHint, tlsChoiceOf, tlsFieldsOf, toDraft, type Draft, type FieldErrors, type TlsChoice } from '../forms/SettingsForm.ts'
 import { SignInMethod, usernameHint } from '../components/settings/SignInMethod.tsx'
 
 // Edit Settings: the seed's fields, then the collapsed Advanced section.
@@ -43,7 +43,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
   useEffect(() => {
     if (!draft || !focus) return
     if (ADVANCED_FIELDS.has(focus)) setAdvancedOpen(true)
-    return focusWhenShown(`settings-${focus}`)
+    return focusWhenShown(`settings-${onForm(focus)}`)
   }, [focus, ready])
 
   if (!draft || !view) {
@@ -56,12 +56,14 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
   function change<K extends keyof Draft>(key: K, value: Draft[K]) {
     setDraft((d) => (d ? { ...d, [key]: value } : d))
     setSaved(false)
-    const field = key === 'clearPassword' ? 'password' : key === 'maxQueueLifetimeDays' ? 'maxQueueLifetimeSec' : key === 'maxMessageSizeMiB' ? 'maxMessageSizeBytes' : DKIM_KEY_DRAFT.has(key) ? 'dkimKey' : key
+    const field = key === 'tlsMode' ? 'useTls' : key === 'clearPassword' ? 'password' : key === 'maxQueueLifetimeDays' ? 'maxQueueLifetimeSec' : key === 'maxMessageSizeMiB' ? 'maxMessageSizeBytes' : DKIM_KEY_DRAFT.has(key) ? 'dkimKey' : key
     if (errors[field]) setErrors(({ [field]: _, ...rest }) => rest)
   }
 
   function showErrors(found: FieldErrors) {
-    setErrors(found)
+    // TLS mode is part of the Use TLS choice: its error shows there.
+    const { tlsMode, ...rest } = found
+    setErrors(tlsMode && !rest.useTls ? { ...rest, useTls: tlsMode } : found)
     if (Object.keys(found).some((k) => ADVANCED_FIELDS.has(k))) setAdvancedOpen(true)
     requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
   }
@@ -81,9 +83,9 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
     setSaving(false)
     if (!result.ok) {
       const fields = result.error.fields ?? {}
-      const onForm = (k: string) => formRef.current?.querySelector(`#settings-${k}`) != null
-      const elsewhere = Object.entries(fields).filter(([k, m]) => !onForm(k) && m !== result.error.message).map(([, m]) => m)
-      const allOnForm = Object.keys(fields).length > 0 && elsewhere.length === 0 && Object.keys(fields).every(onForm)
+      const onThisForm = (k: string) => formRef.current?.querySelector(`#settings-${onForm(k)}`) != null
+      const elsewhere = Object.entries(fields).filter(([k, m]) => !onThisForm(k) && m !== result.error.message).map(([, m]) => m)
+      const allOnForm = Object.keys(fields).length > 0 && elsewhere.length === 0 && Object.keys(fields).every(onThisForm)
       setFormError(allOnForm ? 'Some fields need attention: see the messages under them.' : [result.error.message, ...elsewhere].join(' '))
       showErrors(fields)
       return
@@ -104,7 +106,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
 
   function focusField(field: string) {
     if (ADVANCED_FIELDS.has(field)) setAdvancedOpen(true)
-    focusWhenShown(`settings-${field}`)
+    focusWhenShown(`settings-${onForm(field)}`)
   }
 
   const input = (key: string) => ({
@@ -117,6 +119,12 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
   const connection = { useTls: draft.useTls, tlsMode: draft.tlsMode, relayHost: draft.relayHost.trim(), relayPort: portNumber }
   const tls = effectiveTls(connection)
   const blankPort = effectiveRelayPort({ ...connection, relayPort: null })
+  const tlsChoice = tlsChoiceOf(draft)
+  function pickTls(choice: TlsChoice) {
+    const fields = tlsFieldsOf(choice, draft!.tlsMode)
+    change('useTls', fields.useTls)
+    change('tlsMode', fields.tlsMode)
+  }
   const portHint =
     connection.relayHost === ''
       ? 'Blank for direct sending: port 25 of each recipient’s mail server.'
@@ -143,8 +151,14 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
       )}
 
       <ProviderPreset draft={draft} onApply={(patch) => (Object.keys(patch) as (keyof typeof patch)[]).forEach((k) => change(k, patch[k]!))} />
-      <Row label={FIELD_LABELS.useTls} htmlFor="settings-useTls" error={errors.useTls} field="useTls" hint={`Connections use: ${TLS_LABELS[tls]}.`} check>
-        <input type="checkbox" {...input('useTls')} checked={draft.useTls} onChange={(e) => change('useTls', e.target.checked)} />
+      <Row label={FIELD_LABELS.useTls} htmlFor="settings-useTls" error={errors.useTls} field="useTls" hint={tlsChoiceHint(tlsChoice, connection.relayHost === '')}>
+        <select {...input('useTls')} value={tlsChoice} onChange={(e) => pickTls(e.target.value as TlsChoice)}>
+          {(Object.keys(TLS_CHOICE_LABELS) as TlsChoice[]).map((choice) => (
+            <option key={choice} value={choice}>
+              {TLS_CHOICE_LABELS[choice]}
+            </option>
+          ))}
+        </select>
       </Row>
       <Row label={FIELD_LABELS.hostname} htmlFor="settings-hostname" error={errors.hostname} field="hostname" hint="A fully qualified domain name that resolves to this system, used in EHLO and the Message-ID.">
         <input type="text" {...input('hostname')} value={draft.hostname} onChange={(e) => change('hostname', e.target.value)} autoComplete="off" spellCheck={false} />
@@ -198,7 +212,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
           </Row>
         </>
       ) : (
-        <Row label={PASSWORD_LABEL} htmlFor="settings-password" error={errors.password} field="password" hint={draft.useSasl ? 'No password is set.' : 'Used only with Use SASL Authorization.'}>
+        <Row label={PASSWORD_LABEL} htmlFor="settings-password" error={errors.password} field="password" hint={!draft.useSasl ? 'Used only with Use SASL Authorization.' : draft.password === '' ? 'No password is set.' : 'Saved when you Submit; never shown again.'}>
           <input type="password" {...input('password')} value={draft.password} disabled={!draft.useSasl} onChange={(e) => change('password', e.target.value)} autoComplete="new-password" />
         </Row>
       )}
@@ -215,15 +229,6 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
 
       <details className="advanced" open={advancedOpen} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}>
         <summary>Advanced</summary>
-        <Row label={FIELD_LABELS.tlsMode} htmlFor="settings-tlsMode" error={errors.tlsMode} field="tlsMode" hint="Automatic: implicit TLS on port 465, STARTTLS on any other port.">
-          <select {...input('tlsMode')} value={draft.tlsMode} onChange={(e) => change('tlsMode', e.target.value as TlsMode)}>
-            {(Object.keys(TLS_MODE_LABELS) as TlsMode[]).map((mode) => (
-              <option key={mode} value={mode}>
-                {TLS_MODE_LABELS[mode]}
-              </option>
-            ))}
-          </select>
-        </Row>
         <Row label={FIELD_LABELS.verifyCertificate} htmlFor="settings-verifyCertificate" error={errors.verifyCertificate} field="verifyCertificate" hint="Refuse servers whose certificate is not trusted. Give a CA certificate rather than turning this off." check>
           <input type="checkbox" {...input('verifyCertificate')} checked={draft.verifyCertificate} onChange={(e) => change('verifyCertificate', e.target.checked)} />
         </Row>
@@ -289,6 +294,9 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
 }
 
 /** The draft's parts of the DKIM key: an error about the key goes when any of them changes. */
+/** The field's control on this form: TLS mode is chosen with Use TLS. */
+const onForm = (field: string): string => (field === 'tlsMode' ? 'useTls' : field)
+
 const DKIM_KEY_DRAFT = new Set<string>(['dkimGenerated', 'dkimPem', 'clearDkimKey'])
 
 

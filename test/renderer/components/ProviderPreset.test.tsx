@@ -22,8 +22,8 @@ function relayFields() {
   return {
     relayHost: field('Relay Host').value,
     relayPort: field('Relay Port').value,
-    useTls: screen.getByRole<HTMLInputElement>('checkbox', { name: 'Use TLS' }).checked,
-    tlsMode: screen.getByLabelText<HTMLSelectElement>('TLS mode').value,
+    useTls: screen.getByLabelText<HTMLSelectElement>('Use TLS').value !== 'none',
+    tlsMode: screen.getByLabelText<HTMLSelectElement>('Use TLS').value,
     useSasl: screen.getByRole<HTMLInputElement>('checkbox', { name: 'Use SASL Authorization' }).checked,
     username: field('Username').value,
   }

@@ -41,7 +41,7 @@ describe('Edit Settings: Check connection', () => {
     expect(within(results).getByRole('status').textContent).toContain('1 problem')
     expect(results.textContent).toContain(tls.summary)
     await user.click(within(results).getByRole('button', { name: 'Fix: go to TLS mode' }))
-    const field = screen.getByLabelText('TLS mode')
+    const field = screen.getByLabelText('Use TLS')
     await waitFor(() => expect(document.activeElement).toBe(field))
   })
 
