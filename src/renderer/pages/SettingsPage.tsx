@@ -212,7 +212,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
           </Row>
         </>
       ) : (
-        <Row label={PASSWORD_LABEL} htmlFor="settings-password" error={errors.password} field="password" hint={!draft.useSasl ? 'Used only with Use SASL Authorization.' : draft.password === '' ? 'No password is set.' : 'Saved when you Submit; never shown again.'}>
+        <Row label={PASSWORD_LABEL} htmlFor="settings-password" error={errors.password} field="password" hint={passwordHint(draft)}>
           <input type="password" {...input('password')} value={draft.password} disabled={!draft.useSasl} onChange={(e) => change('password', e.target.value)} autoComplete="new-password" />
         </Row>
       )}
@@ -294,6 +294,12 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
 }
 
 /** The draft's parts of the DKIM key: an error about the key goes when any of them changes. */
+/** Said under the Password while none is saved: what the form holds now, not what was saved. */
+function passwordHint(draft: Draft): string {
+  if (!draft.useSasl) return 'Used only with Use SASL Authorization.'
+  return draft.password === '' ? 'No password is set.' : 'Saved when you Submit; never shown again.'
+}
+
 /** The field's control on this form: TLS mode is chosen with Use TLS. */
 const onForm = (field: string): string => (field === 'tlsMode' ? 'useTls' : field)
 
