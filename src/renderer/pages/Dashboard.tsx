@@ -2,6 +2,7 @@ import { useLayoutEffect, useState } from 'react'
 import { SASL_WITHOUT_TLS_NOTE, type EffectiveTls } from '../../shared/settings.ts'
 import { QUEUE_STATES, type Status } from '../../shared/types.ts'
 import { Badge } from '../components/Cells.tsx'
+import { FirstRun } from '../components/FirstRun.tsx'
 import { HealthLine } from '../components/HealthLine.tsx'
 import { MessageDialog } from '../components/MessageDialog.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
@@ -54,6 +55,7 @@ export function DashboardPage() {
     <>
       <ErrorNotice error={statusState.error} title="The status could not be read." />
       {s && <HealthLine health={s.health} />}
+      {s && <FirstRun status={s} />}
       {s?.settingsProblem && (
         <div className="notice notice-error" role="alert">
           <strong>The settings file is damaged. </strong>

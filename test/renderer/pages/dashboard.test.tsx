@@ -2,6 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_SETTINGS } from '../../../src/shared/settings.ts'
 import type { Status } from '../../../src/shared/types.ts'
 import { createFakeApi } from '../fake-api.ts'
 import { renderConsole } from '../render.tsx'
@@ -72,5 +73,26 @@ describe('the dashboard’s rows', () => {
     expect(await within(dialog).findByRole('table', { name: `Story of ${sent.queueId}` })).toBeTruthy()
     expect(within(dialog).getByText(/Disk full/)).toBeTruthy()
     expect(fake.callsOf('message.get')).toEqual([{ queueId: sent.queueId }])
+  })
+})
+
+describe('the dashboard on a first run', () => {
+  it('says what to set first and why, direct delivery from localhost.localdomain included, and goes once they are set', async () => {
+    const fake = createFakeApi()
+    fake.view = { ...fake.view, settings: DEFAULT_SETTINGS }
+    renderConsole(fake)
+    const first = await screen.findByRole('region', { name: 'Set these first' })
+    expect(first.textContent).toContain('direct delivery from localhost.localdomain will not work')
+    const links = [...first.querySelectorAll('a')].map((a) => [a.textContent, a.getAttribute('href')])
+    expect(links).toEqual([
+      ['Hostname', '#/settings?focus=hostname'],
+      ['From Address', '#/settings?focus=fromAddress'],
+      ['Relay Host', '#/settings?focus=relayHost'],
+      ['Send Test Email', '#/send-test'],
+    ])
+
+    fake.view = { ...fake.view, settings: { ...fake.view.settings, hostname: 'mail.example.com', fromAddress: 'alerts@example.com', relayHost: 'smtp.example.net' } }
+    fake.emit('settings.changed', { fields: ['Hostname'] })
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Set these first' })).toBeNull())
   })
 })
