@@ -66,10 +66,37 @@ describe("Today's and Yesterday's Report", () => {
     expect(within(bounces).getAllByRole('table')[1]!.textContent).toContain('example.org37unknown-recipient (37)')
 
     const events = region('Warnings and errors')
-    const eventRows = bodyRows(within(events).getByRole('table'))
-    expect(eventRows).toHaveLength(4)
-    expect(eventRows[0]!.textContent).toBe('09:01:02warningdeliveryRelay relay.example.com is slow to answer.')
+    // Each cause is one line; its entries are a click away. Errors lead.
+    const groups = [...events.querySelectorAll('details')]
+    expect(groups.map((g) => g.querySelector('summary')!.textContent)).toEqual([
+      'error 1× Delivery to example.org failed: user unknown. (worker, latest 11:00:00)',
+      'warning 1× Relay relay.example.com is slow to answer. (delivery, latest 09:01:02)',
+      'warning 1× Greylisted by partner.example.de. (delivery, latest 10:00:00)',
+      'warning 1× A message expired after 5 days. (queue, latest 12:00:00)',
+    ])
+    expect(bodyRows(within(groups[1]!).getByRole('table'))[0]!.textContent).toBe('09:01:02warningdeliveryRelay relay.example.com is slow to answer.')
     expect(within(events).getByRole('link', { name: 'Open Logs' }).getAttribute('href')).toBe('#/logs')
+  })
+
+  it('groups a day of 72 deferral warnings by cause with counts, closed, so the page stays short', async () => {
+    const fake = createFakeApi()
+    const today = localDay(0)
+    const base = fakeDayReport(today, 20)
+    const outage = Array.from({ length: 72 }, (_, i) => ({
+      id: 100 + i,
+      at: base.from + 14 * 3_600_000 + i * 1000,
+      level: 'warning' as const,
+      source: 'delivery',
+      message: `Q${1000 + i}: user${i}@example.net deferred: The relay refused the connection.`,
+    }))
+    fake.handle('reports.day', () => ({ ok: true, data: { ...base, warnings: 74, errors: 0, events: [...outage, base.events[0]!, base.events[1]!] } }))
+    renderConsole(fake, '#/report/today')
+    const events = await screen.findByRole('region', { name: 'Warnings and errors' })
+    const groups = [...events.querySelectorAll('details')]
+    expect(groups).toHaveLength(3)
+    expect(groups.every((g) => !g.open)).toBe(true)
+    expect(groups[0]!.querySelector('summary')!.textContent).toBe('warning 72× Deferred: The relay refused the connection. (delivery, latest 14:01:11)')
+    expect(bodyRows(within(groups[0]!).getByRole('table'))).toHaveLength(72)
   })
 
   it('draws one bar group per hour of the report, four bars each, heights following the numbers', async () => {
