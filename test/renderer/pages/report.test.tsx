@@ -36,6 +36,8 @@ describe("Today's and Yesterday's Report", () => {
     expect(cells('Delivered')).toEqual([formatCount(r.totals.delivered), '−33 fewer than the day before'])
     expect(cells('Deferred')).toEqual(['210', '0the same as the day before'])
     expect(cells('Deferrals')).toEqual(['655', '+5555 more than the day before'])
+    // The two deferral figures say, in a line beside them, why they differ.
+    expect(within(region('Grand totals')).getByText(/^Deferred 210 counts messages that waited at least once; Deferrals 655 counts every attempt/)).toBeTruthy()
     expect(cells('Bounced')[0]).toBe('37')
     expect(cells('Bytes received')).toEqual([formatBytes(r.totals.bytesReceived), '+1.0 MiB1.0 MiB more than the day before'])
     expect(cells('Recipient domains')[0]).toBe('3')

@@ -86,6 +86,12 @@ export function GrandTotals({ report }: { report: DayReport }) {
     <section aria-labelledby="report-totals" className="card report-card">
       <h2 id="report-totals">Grand totals</h2>
       <DataTable className="grid small report-totals" columns={columns} groups={TOTAL_GROUPS} rowKey={(line) => line.key} />
+      {totals.deferrals > 0 && (
+        <p className="small-note muted" id="report-deferred-note">
+          Deferred {formatCount(totals.deferred)} counts messages that waited at least once; Deferrals {formatCount(totals.deferrals)} counts every attempt that
+          was put off, once per recipient, so one message retried five times is 1 and 5.
+        </p>
+      )}
     </section>
   )
 }
