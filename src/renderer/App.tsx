@@ -3,7 +3,7 @@ import { DashboardPage } from './pages/Dashboard.tsx'
 import { LogsPage, MailLogPage } from './pages/LogPages.tsx'
 import { QueuePage } from './pages/QueuePage.tsx'
 import { DeleteQueuePage, FlushQueuePage } from './pages/QueueToolsPages.tsx'
-import { ReportPage } from './pages/ReportPage.tsx'
+import { ReportPage, reportTitle } from './pages/ReportPage.tsx'
 import { AlertBanners } from './components/AlertBanners.tsx'
 import { MENU, href, useRoute, type Route, type RoutePath } from './routes.ts'
 import { StoresContext, type Stores } from './stores/index.ts'
@@ -26,16 +26,19 @@ const TITLES: Record<RoutePath, string> = {
 
 function Shell() {
   const route = useRoute()
-  const title = TITLES[route.path]
+  const title = titleOf(route)
   const heading = useRef<HTMLHeadingElement>(null)
   const first = useRef(true)
 
-  // A new page announces itself: the title changes and keyboard focus moves to its heading.
+  // A new page announces itself: the title changes and keyboard focus moves to its heading. Another day of a
+  // report renames the page but keeps focus where the admin picked it.
   useEffect(() => {
     document.title = `${title} — SMTP Console`
+  }, [title])
+  useEffect(() => {
     if (first.current) first.current = false
     else heading.current?.focus()
-  }, [title])
+  }, [route.path])
 
   return (
     <div className="app">
@@ -61,6 +64,12 @@ function Shell() {
       </main>
     </div>
   )
+}
+
+function titleOf(route: Route): string {
+  if (route.path === '/report/today') return reportTitle('today', route.params.get('day')) ?? TITLES[route.path]
+  if (route.path === '/report/yesterday') return reportTitle('yesterday', route.params.get('day')) ?? TITLES[route.path]
+  return TITLES[route.path]
 }
 
 function MenuLink({ path, label, current }: { path: RoutePath; label: string; current: RoutePath }) {
@@ -106,9 +115,9 @@ function PageFor({ route }: { route: Route }) {
     case '/logs':
       return <LogsPage />
     case '/report/today':
-      return <ReportPage key="today" day="today" />
+      return <ReportPage key="today" day="today" dayParam={route.params.get('day')} />
     case '/report/yesterday':
-      return <ReportPage key="yesterday" day="yesterday" />
+      return <ReportPage key="yesterday" day="yesterday" dayParam={route.params.get('day')} />
     case '/troubleshooting':
       return (
         <Suspense fallback={<p className="muted">Loading…</p>}>

@@ -10,6 +10,7 @@ import { TopList } from '../components/report/TopList.tsx'
 import { HourTable, TrafficChart } from '../components/report/TrafficChart.tsx'
 import { Empty, ErrorNotice } from '../components/Notices.tsx'
 import { localDay } from '../format.ts'
+import { href } from '../routes.ts'
 import { useSlice, useStores } from '../stores/index.ts'
 import { TOP_SIZES, type ReportFile, type ReportFormat } from '../stores/reports.ts'
 
@@ -17,13 +18,29 @@ import { TOP_SIZES, type ReportFile, type ReportFormat } from '../stores/reports
 // sections (grand totals, per-hour traffic, domains, senders and recipients,
 // deferrals and bounces) plus the day's warnings and errors, with export.
 
-export function ReportPage({ day }: { day: 'today' | 'yesterday' }) {
+/** The day a report page shows: the URL's day when it is a valid past day, else the menu item's own. */
+export function reportDay(day: 'today' | 'yesterday', param: string | null): { date: string; chosen: boolean } {
+  const own = localDay(day === 'today' ? 0 : -1)
+  const valid = param !== null && DAY_FORMAT.test(param) && param <= localDay(0)
+  return valid && param !== own ? { date: param, chosen: true } : { date: own, chosen: false }
+}
+
+/** The page title: the menu item's name on its own day, the day itself on another. */
+export function reportTitle(day: 'today' | 'yesterday', param: string | null): string | null {
+  const { date, chosen } = reportDay(day, param)
+  return chosen ? `Report for ${date}` : null
+}
+
+export function ReportPage({ day, dayParam = null }: { day: 'today' | 'yesterday'; dayParam?: string | null }) {
   const { reports } = useStores()
-  const offset = day === 'today' ? 0 : -1
+  const path = day === 'today' ? '/report/today' : '/report/yesterday'
   // Computed on every render so a page left open over midnight moves on with the clock.
   const today = localDay(0)
-  const [chosen, setChosen] = useState<string | null>(null)
-  const date = chosen ?? localDay(offset)
+  // The day picked lives in the URL: it survives a reload and Back goes to the day before.
+  const { date, chosen } = reportDay(day, dayParam)
+  const setChosen = (d: string | null) => {
+    window.location.hash = d === null ? href(path) : href(path, { day: d })
+  }
   const top = useSlice(reports, (s) => s.top)
   const entry = useSlice(reports, (s) => s.byDate[date])
 
@@ -41,7 +58,7 @@ export function ReportPage({ day }: { day: 'today' | 'yesterday' }) {
         date={date}
         max={today}
         top={top}
-        defaultLabel={chosen !== null && chosen !== localDay(offset) ? (day === 'today' ? 'Back to today' : 'Back to yesterday') : null}
+        defaultLabel={chosen ? (day === 'today' ? 'Back to today' : 'Back to yesterday') : null}
         onDate={(d) => setChosen(d)}
         onDefault={() => setChosen(null)}
         onTop={(n) => reports.getState().setTop(n)}

@@ -164,6 +164,34 @@ describe("Today's and Yesterday's Report", () => {
     expect(screen.getByLabelText<HTMLInputElement>('Day').value).toBe(localDay(-1))
   })
 
+  it('keeps the day picked in the URL, titles the page with it, and keeps the focus in Day', async () => {
+    const fake = createFakeApi()
+    const other = localDay(-3)
+    renderConsole(fake, '#/report/today')
+    await screen.findByRole('region', { name: 'Grand totals' })
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe("Today's Report")
+    const dayField = screen.getByLabelText('Day')
+    dayField.focus()
+    fireEvent.change(dayField, { target: { value: other } })
+    await waitFor(() => expect(window.location.hash).toBe(`#/report/today?day=${other}`))
+    await waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(`Report for ${other}`))
+    expect(document.title).toBe(`Report for ${other} — SMTP Console`)
+    expect(document.activeElement).toBe(screen.getByLabelText('Day'))
+    await waitFor(() => expect(fake.callsOf('reports.day').at(-1)).toEqual({ date: other, top: 20 }))
+  })
+
+  it('opens the day named in the URL, and ignores a day that is not one', async () => {
+    const fake = createFakeApi()
+    const other = localDay(-5)
+    renderConsole(fake, `#/report/yesterday?day=${other}`)
+    await screen.findByRole('columnheader', { name: other })
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(`Report for ${other}`)
+    expect(fake.callsOf('reports.day')).toEqual([{ date: other, top: 20 }])
+    window.location.hash = '#/report/yesterday?day=tomorrow'
+    await waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe("Yesterday's Report"))
+    expect(screen.getByLabelText<HTMLInputElement>('Day').value).toBe(localDay(-1))
+  })
+
   it('says so when the day had no mail, and shows an error with a way to try again', async () => {
     const fake = createFakeApi()
     const empty = fakeDayReport(localDay(-1), 20)
