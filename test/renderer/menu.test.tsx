@@ -55,3 +55,21 @@ describe('the SMTP Dashboard menu', () => {
     await within(logs).findByText(/No events yet/)
   })
 })
+
+describe('the skip link', () => {
+  it('is the first Tab stop and takes the keyboard past the menu to the page, leaving the route as it was', async () => {
+    renderConsole(createFakeApi(), '#/send-test')
+    const user = userEvent.setup()
+    await screen.findByLabelText('Email address')
+    await user.tab()
+    const skip = screen.getByRole('link', { name: 'Skip to main content' })
+    expect(document.activeElement).toBe(skip)
+    await user.keyboard('{Enter}')
+    const heading = screen.getByRole('heading', { level: 1, name: 'Send Test Email' })
+    expect(document.activeElement).toBe(heading)
+    expect(window.location.hash).toBe('#/send-test')
+    // The next Tab is inside the page, not in the menu.
+    await user.tab()
+    expect(screen.getByRole('main').contains(document.activeElement)).toBe(true)
+  })
+})
