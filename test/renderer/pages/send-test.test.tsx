@@ -78,6 +78,13 @@ describe('Send Test Email', () => {
     await user.click(screen.getByRole('button', { name: 'Show SMTP transcript' }))
     expect((await screen.findByLabelText('SMTP transcript')).textContent).toContain('C: AUTH PLAIN <redacted>')
     expect(fake.callsOf('mail.transcript')).toEqual([{ queueId: 'C0FFEE01' }])
+    // The button becomes Hide and keeps the focus; Hide hides.
+    const hide = screen.getByRole('button', { name: 'Hide SMTP transcript' })
+    expect(document.activeElement).toBe(hide)
+    expect(hide.getAttribute('aria-expanded')).toBe('true')
+    await user.keyboard('{Enter}')
+    expect(screen.queryByLabelText('SMTP transcript')).toBeNull()
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Show SMTP transcript' }))
   })
 
   it('keeps progress that arrived before the queue id came back, and shows the reply of a sent message', async () => {
