@@ -65,7 +65,8 @@ function queueColumns(actions: QueueActions | undefined, onOpen: ((queueId: stri
       cellClass: 'actions',
       cell: (e) => (
         <>
-          <IconButton icon="retry" label={`Retry ${e.queueId} now`} onClick={() => actions.onRetry(e)} />
+          {/* Retry now on a held message releases it: the name says so before the click. */}
+          <IconButton icon="retry" label={e.state === 'hold' ? `Retry ${e.queueId} now (releases it from hold)` : `Retry ${e.queueId} now`} onClick={() => actions.onRetry(e)} />
           {e.state === 'hold' ? (
             <IconButton icon="release" label={`Release ${e.queueId}`} onClick={() => actions.onRelease(e)} />
           ) : (

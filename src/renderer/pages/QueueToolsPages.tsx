@@ -117,7 +117,7 @@ export function FlushQueuePage() {
               <strong className="num">{plural(deferred, 'deferred message')}</strong> waiting for a retry.
             </>
           )}{' '}
-          {summary.byState.hold > 0 && <span className="muted">{plural(summary.byState.hold, 'message')} on hold stay on hold.</span>}
+          {summary.byState.hold > 0 && <span className="muted">{plural(summary.byState.hold, 'message')} on hold {summary.byState.hold === 1 ? 'stays' : 'stay'} on hold.</span>}
         </p>
       )}
       <div className="form-actions">

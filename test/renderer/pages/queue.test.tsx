@@ -96,7 +96,7 @@ describe('Mail Queue', () => {
     const user = userEvent.setup()
     await user.click(await screen.findByRole('button', { name: `Hold ${id}` }))
     expect(await screen.findByRole('button', { name: `Release ${id}` })).toBeTruthy()
-    await user.click(screen.getByRole('button', { name: `Retry ${id} now` }))
+    await user.click(screen.getByRole('button', { name: `Retry ${id} now (releases it from hold)` }))
     expect((await screen.findByRole('alert')).textContent).toContain('is being delivered now')
   })
 
@@ -241,6 +241,23 @@ describe('Delete Queue', () => {
 })
 
 describe('Flush Queue', () => {
+  it('says how many held messages stay held, with the verb agreeing', async () => {
+    const fake = createFakeApi({ queue: 4 })
+    fake.queue[0]!.state = 'hold'
+    renderConsole(fake, '#/flush-queue')
+    expect(await screen.findByText('1 message on hold stays on hold.')).toBeTruthy()
+  })
+
+  it('names Retry now on a held message as releasing it', async () => {
+    const fake = createFakeApi({ queue: 2 })
+    fake.queue[0]!.state = 'hold'
+    renderConsole(fake, '#/queue')
+    const held = fake.queue[0]!.queueId
+    const button = await screen.findByRole('button', { name: `Retry ${held} now (releases it from hold)` })
+    expect(button.getAttribute('title')).toBe(`Retry ${held} now (releases it from hold)`)
+    expect(screen.getByRole('button', { name: `Retry ${fake.queue[1]!.queueId} now` })).toBeTruthy()
+  })
+
   it('asks Yes, then says what became of the messages as their attempts end, in a colour that matches', async () => {
     const fake = createFakeApi({ queue: 4 })
     renderConsole(fake, '#/flush-queue')
