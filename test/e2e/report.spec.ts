@@ -124,3 +124,22 @@ test('Copy to clipboard puts the text summary on the clipboard', async ({ page, 
   expect(copied).toContain(`SMTP Console log summaries for ${localDay(0)}`)
   expect(copied).toMatch(/^ +0 +delivered$/m)
 })
+
+test('at 1920×1080 the per-hour table stays inside its card and the chart labels stay small', async ({ page, consoleServer }) => {
+  const relay = await startRelay(0, {})
+  try {
+    await sendTraffic(consoleServer, relay)
+    await page.setViewportSize({ width: 1920, height: 1080 })
+    await page.goto(consoleServer.url)
+    await menu(page, "Today's Report").click()
+    const card = page.getByRole('region', { name: 'Per-hour table' })
+    await expect(card.getByRole('table')).toBeVisible()
+    const [cardBox, tableBox] = [await card.boundingBox(), await card.getByRole('table').boundingBox()]
+    expect(tableBox!.x + tableBox!.width).toBeLessThanOrEqual(cardBox!.x + cardBox!.width)
+    // 11 px labels drawn at most about 1.2× (they were 20 px tall at this width).
+    const label = await page.locator('.traffic-chart text.chart-hour').first().boundingBox()
+    expect(label!.height).toBeLessThanOrEqual(16)
+  } finally {
+    await relay.close()
+  }
+})
