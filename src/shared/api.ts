@@ -126,7 +126,8 @@ export const requestSchemas = {
   'reports.export': z.object({
     date: z.string().regex(DAY_FORMAT, 'The day must be given as YYYY-MM-DD.'),
     top: z.number().int().min(1).max(1000).default(20),
-    format: z.enum(['text', 'csv']),
+    // csv-zip: one CSV file per table, in a zip, as the tables have different shapes.
+    format: z.enum(['text', 'csv', 'csv-zip']),
   }),
   'diagnostics.run': diagnosticsRequestSchema,
 } satisfies Record<ApiMethod, z.ZodType>
@@ -169,7 +170,8 @@ export interface ApiResponses {
   'logs.exportCsv': LogExportResult
   'reports.day': DayReport
   /** The report as a file: plain text in pflogsumm's layout, or CSV. */
-  'reports.export': { filename: string; mimeType: string; content: string }
+  /** content is text, or with encoding 'base64' the bytes of a binary file (the zip). */
+  'reports.export': { filename: string; mimeType: string; content: string; encoding?: 'base64' }
   /** Every check of the run, in CHECK_IDS order; diagnostics.progress events carry each as it finishes. Nothing is sent. */
   'diagnostics.run': DiagnosticsReport
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { formatBytes } from '../../src/shared/format.ts'
 import { formatCount, localDay } from '../../src/renderer/format.ts'
@@ -106,8 +107,11 @@ test("Today's Report shows the day's traffic as the API counts it; Yesterday's i
     await expect(page.getByRole('status').filter({ hasText: 'Exported' })).toHaveText(`Exported smtp-report-${today}.txt.`)
 
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
-    expect(csv.suggestedFilename()).toBe(`smtp-report-${today}.csv`)
-    expect(readFileSync(await csv.path(), 'utf8')).toContain('totals,delivered,4,0,4\r\n')
+    expect(csv.suggestedFilename()).toBe(`smtp-report-${today}-csv.zip`)
+    // One file per table, each with its own heading row.
+    const totalsCsv = execFileSync('unzip', ['-p', await csv.path(), `smtp-report-${today}-totals.csv`], { encoding: 'utf8' })
+    expect(totalsCsv.startsWith('key,value,previous,change\r\n')).toBe(true)
+    expect(totalsCsv).toContain('delivered,4,0,4\r\n')
   } finally {
     await relay.close()
   }

@@ -371,6 +371,8 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
     'reports.day': ({ date, top }) => ok(fakeDayReport(date, top ?? 20)),
     'reports.export': ({ date, top, format }) => {
       const r = fakeDayReport(date, top ?? 20)
+      // Bytes that are not text, as a zip's are: they must reach the file unchanged.
+      if (format === 'csv-zip') return ok({ filename: `smtp-report-${date}-csv.zip`, mimeType: 'application/zip', content: Buffer.from([0x50, 0x4b, 0x05, 0x06, 0xff, 0x00, 0x80]).toString('base64'), encoding: 'base64' as const })
       return format === 'csv'
         ? ok({ filename: `smtp-report-${date}.csv`, mimeType: 'text/csv', content: `section,key,value\r\ntotals,delivered,${r.totals.delivered}\r\n` })
         : ok({ filename: `smtp-report-${date}.txt`, mimeType: 'text/plain', content: `SMTP Console log summaries for ${date}\n\nGrand Totals\n------------\n     ${r.totals.delivered}  delivered\n` })

@@ -220,7 +220,7 @@ function ReportBar({ date, max, top, defaultLabel, onDate, onDefault, onTop, onE
         <button type="button" disabled={busy !== null} onClick={() => void run('text')}>
           Export text
         </button>
-        <button type="button" disabled={busy !== null} onClick={() => void run('csv')}>
+        <button type="button" disabled={busy !== null} onClick={() => void run('csv-zip')} title="A zip with one CSV file per table, each with its own columns">
           Export CSV
         </button>
         <button type="button" disabled={busy !== null} onClick={() => void run('copy')}>
@@ -242,7 +242,11 @@ function messageOf(error: unknown): string {
 
 /** Hands the file to the browser as a download; the desktop app turns it into a save dialog. */
 function saveFile(file: ReportFile): void {
-  const url = URL.createObjectURL(new Blob([file.content], { type: `${file.mimeType};charset=utf-8` }))
+  const blob =
+    file.encoding === 'base64'
+      ? new Blob([Uint8Array.from(atob(file.content), (c) => c.charCodeAt(0))], { type: file.mimeType })
+      : new Blob([file.content], { type: `${file.mimeType};charset=utf-8` })
+  const url = URL.createObjectURL(blob)
   const link = document.createElement('a')
   link.href = url
   link.download = file.filename

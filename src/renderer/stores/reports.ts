@@ -9,7 +9,7 @@ import { createRefresher, Watchers } from './refresh.ts'
 export const TOP_SIZES = [10, 20, 50, 100] as const
 export const DEFAULT_TOP = 20
 
-export type ReportFormat = 'text' | 'csv'
+export type ReportFormat = 'text' | 'csv' | 'csv-zip'
 export type ReportFile = ApiResponse<'reports.export'>
 
 export interface ReportEntry {

@@ -260,10 +260,12 @@ describe('exporting a report', () => {
     expect(await saved[0]!.blob.text()).toContain('Grand Totals')
 
     await user.click(screen.getByRole('button', { name: 'Export CSV' }))
-    expect(await screen.findByText(`Exported smtp-report-${day}.csv.`)).toBeTruthy()
-    expect(fake.callsOf('reports.export')[1]).toEqual({ date: day, top: 100, format: 'csv' })
-    expect(saved[1]!.filename).toBe(`smtp-report-${day}.csv`)
-    expect(await saved[1]!.blob.text()).toBe('section,key,value\r\ntotals,delivered,11020\r\n')
+    // One CSV file per table, in a zip: its bytes saved as they came, not as text.
+    expect(await screen.findByText(`Exported smtp-report-${day}-csv.zip.`)).toBeTruthy()
+    expect(fake.callsOf('reports.export')[1]).toEqual({ date: day, top: 100, format: 'csv-zip' })
+    expect(saved[1]!.filename).toBe(`smtp-report-${day}-csv.zip`)
+    expect(saved[1]!.blob.type).toBe('application/zip')
+    expect([...new Uint8Array(await saved[1]!.blob.arrayBuffer())]).toEqual([0x50, 0x4b, 0x05, 0x06, 0xff, 0x00, 0x80])
     // The link was only a vehicle for the download.
     expect(document.querySelectorAll('a[download]')).toHaveLength(0)
   })

@@ -10,7 +10,7 @@ import type { Queue } from '../queue/queue.ts'
 import type { QueueView } from '../queue/queue-view.ts'
 import type { SentSources } from '../queue/sent-sources.ts'
 import { messageStory } from './message-story.ts'
-import { reportToCsv } from '../reports/export-csv.ts'
+import { reportToCsv, reportToCsvZip } from '../reports/export-csv.ts'
 import { reportToText } from '../reports/export-text.ts'
 import { dayReport } from '../reports/day-report.ts'
 import type { SettingsStore } from '../settings/settings-store.ts'
@@ -132,6 +132,7 @@ const retry: Handler<'queue.retry'> = (e, req) => {
 
 const exportReport: Handler<'reports.export'> = (e, req) => {
   const report = dayReport(e.db, req.date, req.top)
+  if (req.format === 'csv-zip') return { filename: `smtp-report-${req.date}-csv.zip`, mimeType: 'application/zip', content: reportToCsvZip(report).toString('base64'), encoding: 'base64' as const }
   return req.format === 'csv'
     ? { filename: `smtp-report-${req.date}.csv`, mimeType: 'text/csv', content: reportToCsv(report) }
     : { filename: `smtp-report-${req.date}.txt`, mimeType: 'text/plain', content: reportToText(report) }

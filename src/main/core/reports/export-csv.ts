@@ -1,5 +1,6 @@
 import type { CountAndBytes, DayReport } from '../../../shared/report.ts'
 import { TOTAL_LINES } from './export-text.ts'
+import { zipStored } from './zip.ts'
 
 // A day's report as CSV, for a spreadsheet.
 
@@ -25,9 +26,33 @@ export function csvField(value: string | number | null): string {
  */
 export function reportToCsv(r: DayReport): string {
   const rows: (string | number | null)[][] = []
-  const section = (name: string, headings: string[], data: (string | number | null)[][]) => {
-    rows.push(['section', ...headings])
-    for (const d of data) rows.push([name, ...d])
+  for (const t of reportTables(r)) {
+    rows.push(['section', ...t.headings])
+    for (const d of t.rows) rows.push([t.name, ...d])
+  }
+  return toCsv(rows)
+}
+
+type Cell = string | number | null
+
+/** One table of the report: its name, heading row and rows, each table its own shape. */
+export interface ReportTable {
+  name: string
+  headings: string[]
+  rows: Cell[][]
+}
+
+const toCsv = (rows: Cell[][]): string => rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n'
+
+/** The report as a zip of CSV files, one per table, each with its own heading row: what a spreadsheet opens as it is. */
+export function reportToCsvZip(r: DayReport): Buffer {
+  return zipStored(reportTables(r).map((t) => ({ name: `smtp-report-${r.date}-${t.name}.csv`, data: Buffer.from(toCsv([t.headings, ...t.rows]), 'utf8') })))
+}
+
+export function reportTables(r: DayReport): ReportTable[] {
+  const tables: ReportTable[] = []
+  const section = (name: string, headings: string[], data: Cell[][]) => {
+    tables.push({ name, headings, rows: data })
   }
   section('report', ['key', 'value'], [
     ['date', r.date],
@@ -77,5 +102,5 @@ export function reportToCsv(r: DayReport): string {
     ['at', 'level', 'source', 'message'],
     r.events.map((e) => [new Date(e.at).toISOString(), e.level, e.source, e.message]),
   )
-  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n'
+  return tables
 }
