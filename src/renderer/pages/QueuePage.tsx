@@ -33,6 +33,13 @@ export function QueuePage() {
     return off
   }, [queue])
 
+  // What one action did belongs to the list it was done in: a new search starts without it.
+  const f = state.filter
+  useEffect(() => {
+    setMessage(null)
+    setRetried(null)
+  }, [f.state, f.text, f.domain, f.sender, f.olderThanMinutes])
+
   async function act(run: () => Promise<{ ok: true } | { ok: false; error: ApiError }>, done: string) {
     setMessage(null)
     setRetried(null)
@@ -74,7 +81,6 @@ export function QueuePage() {
     setConfirm(null)
   }
 
-  const f = state.filter
   const filtered = f.state !== '' || [f.text, f.domain, f.sender, f.olderThanMinutes].some((v) => v.trim() !== '')
   const page = state.page
 

@@ -82,6 +82,11 @@ describe('Mail Queue', () => {
     expect(fake.callsOf('queue.delete')).toEqual([{ queueId: id }])
     await screen.findByText('1–2 of 2')
     expect(screen.queryByText(id)).toBeNull()
+    // The notice belongs to that list: a new search does not carry it along.
+    expect(screen.getByText(`Deleted ${id}.`)).toBeTruthy()
+    await user.type(screen.getByLabelText('Search'), 'boss')
+    await waitFor(() => expect(fake.callsOf('queue.list').at(-1)).toMatchObject({ text: 'boss' }))
+    await waitFor(() => expect(screen.queryByText(`Deleted ${id}.`)).toBeNull())
   })
 
   it('holds, releases and retries one message', async () => {
