@@ -10,6 +10,7 @@ import { Pager } from '../components/Pager.tsx'
 import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
 import { QueueTable } from '../components/Tables.tsx'
 import { plural } from '../format.ts'
+import { keepPageSizeInUrl, pageSizeFromUrl } from '../hooks/pageSizeInUrl.ts'
 import { useSlice, useStores } from '../stores/index.ts'
 
 // Mail Queue: every message waiting to be sent, newest first, with the
@@ -29,7 +30,9 @@ export function QueuePage() {
 
   useEffect(() => {
     const off = queue.getState().watch('page')
-    void queue.getState().load()
+    const size = pageSizeFromUrl()
+    if (size !== null && size !== queue.getState().limit) void queue.getState().setLimit(size)
+    else void queue.getState().load()
     return off
   }, [queue])
 
@@ -116,7 +119,10 @@ export function QueuePage() {
         loading={state.loading}
         onPrev={() => void queue.getState().prev()}
         onNext={() => void queue.getState().next()}
-        onLimit={(n) => void queue.getState().setLimit(n)}
+        onLimit={(n) => {
+          keepPageSizeInUrl(n)
+          void queue.getState().setLimit(n)
+        }}
       />
       {confirm && (
         <ConfirmDialog title={`Delete ${confirm.queueId}?`} confirmLabel="Delete" danger busy={busy} onConfirm={() => void deleteConfirmed()} onCancel={() => setConfirm(null)}>

@@ -210,6 +210,17 @@ describe('Mail Queue', () => {
     expect(fake.callsOf('queue.list').filter((r) => r.text !== undefined)).toHaveLength(1)
   })
 
+  it('keeps the page size in the address, and opens with the size it names', async () => {
+    const fake = createFakeApi({ queue: 3 })
+    renderConsole(fake, '#/queue?limit=100')
+    await screen.findByText('1–3 of 3')
+    expect(fake.callsOf('queue.list').at(-1)).toMatchObject({ limit: 100 })
+    expect(screen.getByLabelText<HTMLSelectElement>('Page size').value).toBe('100')
+    await userEvent.setup().selectOptions(screen.getByLabelText('Page size'), '25')
+    await waitFor(() => expect(fake.callsOf('queue.list').at(-1)).toMatchObject({ limit: 25 }))
+    expect(window.location.hash).toBe('#/queue?limit=25')
+  })
+
   it('says what the empty queue means', async () => {
     renderConsole(createFakeApi(), '#/queue')
     expect(await screen.findByText('The queue is empty. Messages waiting to be sent appear here.')).toBeTruthy()
