@@ -51,6 +51,10 @@ export function DashboardPage() {
   }, [status, queue, mailLog, events])
 
   const s = statusState.status
+  // Without the token every read is refused alike: say it once, not under each of the four sections.
+  if (!s && statusState.error?.code === 'forbidden') {
+    return <ErrorNotice error={statusState.error} title="This page may not use the console." />
+  }
   return (
     <>
       <ErrorNotice error={statusState.error} title="The status could not be read." />

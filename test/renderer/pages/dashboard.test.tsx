@@ -96,3 +96,15 @@ describe('the dashboard on a first run', () => {
     await waitFor(() => expect(screen.queryByRole('region', { name: 'Set these first' })).toBeNull())
   })
 })
+
+describe('the dashboard without the token', () => {
+  it('says once that the token is missing, not under every section', async () => {
+    const fake = createFakeApi()
+    const refused = { ok: false as const, error: { code: 'forbidden' as const, message: 'Missing or wrong token: open the URL the console printed.' } }
+    for (const method of ['status.get', 'queue.list', 'mailLog.list', 'events.list'] as const) fake.handle(method, () => refused)
+    renderConsole(fake)
+    await screen.findByText(/This page may not use the console\./)
+    await waitFor(() => expect(fake.callsOf('events.list').length).toBeGreaterThan(0))
+    expect(screen.getAllByText(/Missing or wrong token/)).toHaveLength(1)
+  })
+})
