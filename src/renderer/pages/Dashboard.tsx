@@ -72,26 +72,7 @@ export function DashboardPage() {
           {s.storageProblem}
         </div>
       )}
-      {s && s.sasl && s.secretStorage.kind === 'keyfile' && (
-        <div className="notice notice-warning" role="note" title={s.secretStorage.description}>
-          {KEYFILE_WARNING}
-        </div>
-      )}
-      {s && !s.verifyCertificate && (
-        <div className="notice notice-warning" role="note">
-          {NO_VERIFY_WARNING} <a href={href('/settings')}>Change the settings</a>
-        </div>
-      )}
-      {s && s.sasl && s.mode === 'relay' && s.tls === 'opportunistic' && !s.allowPlainAuth && (
-        <div className="notice notice-warning" role="note">
-          {SASL_WITHOUT_TLS_NOTE} <a href={href('/settings')}>Change the settings</a>
-        </div>
-      )}
-      {s && s.sasl && s.allowPlainAuth && (
-        <div className="notice notice-warning" role="note">
-          {PLAIN_AUTH_WARNING} <a href={href('/settings')}>Change the settings</a>
-        </div>
-      )}
+      {s && <SettingsWarnings status={s} />}
       {s && <Glance status={s} />}
       {opened && <MessageDialog queueId={opened} onClose={() => setOpened(null)} />}
 
@@ -180,5 +161,33 @@ function Glance({ status: s }: { status: Status }) {
         </p>
       </section>
     </div>
+  )
+}
+
+/** The lasting warnings about what the saved settings weaken, each with the way to change them. */
+function SettingsWarnings({ status: s }: { status: Status }) {
+  return (
+    <>
+      {s.sasl && s.secretStorage.kind === 'keyfile' && (
+        <div className="notice notice-warning" role="note" title={s.secretStorage.description}>
+          {KEYFILE_WARNING}
+        </div>
+      )}
+      {!s.verifyCertificate && (
+        <div className="notice notice-warning" role="note">
+          {NO_VERIFY_WARNING} <a href={href('/settings')}>Change the settings</a>
+        </div>
+      )}
+      {s.sasl && s.mode === 'relay' && s.tls === 'opportunistic' && !s.allowPlainAuth && (
+        <div className="notice notice-warning" role="note">
+          {SASL_WITHOUT_TLS_NOTE} <a href={href('/settings')}>Change the settings</a>
+        </div>
+      )}
+      {s.sasl && s.allowPlainAuth && (
+        <div className="notice notice-warning" role="note">
+          {PLAIN_AUTH_WARNING} <a href={href('/settings')}>Change the settings</a>
+        </div>
+      )}
+    </>
   )
 }
