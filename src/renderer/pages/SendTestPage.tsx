@@ -40,8 +40,6 @@ export function SendTestPage() {
   const progress = useSlice(delivery, (s) => (s.current ? (s.progress[s.current.queueId] ?? EMPTY) : EMPTY))
   const [to, setTo] = useState(state.current?.to ?? '')
   const [fieldError, setFieldError] = useState<string | null>(null)
-  // The transcript button toggles and is never disabled, so the keyboard focus stays on it.
-  const [transcriptOpen, setTranscriptOpen] = useState(false)
 
   async function send(event: FormEvent) {
     event.preventDefault()
@@ -50,8 +48,6 @@ export function SendTestPage() {
       setFieldError(validationError(parsed.error).fields?.to ?? 'Enter a valid email address.')
       return
     }
-    // A new message has its own transcript, asked for anew.
-    setTranscriptOpen(false)
     setFieldError(null)
     await delivery.getState().send(parsed.data.to)
   }
@@ -137,38 +133,48 @@ export function SendTestPage() {
             ))}
             {!done && progress.length > 0 && <li className="muted working">Working…</li>}
           </ol>
-          <div className="transcript">
-            <button
-              type="button"
-              aria-expanded={transcriptOpen}
-              onClick={() => {
-                if (transcriptOpen) return setTranscriptOpen(false)
-                setTranscriptOpen(true)
-                if (!state.transcriptLoading) void delivery.getState().loadTranscript()
-              }}
-            >
-              {transcriptOpen ? 'Hide SMTP transcript' : 'Show SMTP transcript'}
-            </button>
-            {transcriptOpen && state.transcriptLoading && <p className="muted">Loading the transcript…</p>}
-            {transcriptOpen && <ErrorNotice error={state.transcriptError} />}
-            {transcriptOpen && state.transcriptMissing && <p className="muted">No transcript yet: the message has not been attempted. Try again once a step above says Connecting.</p>}
-            {transcriptOpen && state.transcript && (
-              <>
-                <p className="muted">
-                  Attempt {state.transcript.attempt} at {formatTime(state.transcript.at)}; credentials are redacted.
-                </p>
-                {state.transcript.lines.length === 0 ? (
-                  <p className="muted">The transcript is empty: no server answered, so no SMTP was spoken. The cause is above.</p>
-                ) : (
-                  <pre className="transcript-text" aria-label="SMTP transcript">
-                    {state.transcript.lines.join('\n')}
-                  </pre>
-                )}
-              </>
-            )}
-          </div>
+          <TestTranscript key={state.current?.queueId} />
         </section>
       )}
     </>
+  )
+}
+
+/** The SMTP transcript of the test message, on request. The button toggles and is never disabled, so the keyboard focus stays on it. */
+function TestTranscript() {
+  const { delivery } = useStores()
+  const state = useSlice(delivery, (s) => s)
+  const [transcriptOpen, setTranscriptOpen] = useState(false)
+  return (
+    <div className="transcript">
+      <button
+        type="button"
+        aria-expanded={transcriptOpen}
+        onClick={() => {
+          if (transcriptOpen) return setTranscriptOpen(false)
+          setTranscriptOpen(true)
+          if (!state.transcriptLoading) void delivery.getState().loadTranscript()
+        }}
+      >
+        {transcriptOpen ? 'Hide SMTP transcript' : 'Show SMTP transcript'}
+      </button>
+      {transcriptOpen && state.transcriptLoading && <p className="muted">Loading the transcript…</p>}
+      {transcriptOpen && <ErrorNotice error={state.transcriptError} />}
+      {transcriptOpen && state.transcriptMissing && <p className="muted">No transcript yet: the message has not been attempted. Try again once a step above says Connecting.</p>}
+      {transcriptOpen && state.transcript && (
+        <>
+          <p className="muted">
+            Attempt {state.transcript.attempt} at {formatTime(state.transcript.at)}; credentials are redacted.
+          </p>
+          {state.transcript.lines.length === 0 ? (
+            <p className="muted">The transcript is empty: no server answered, so no SMTP was spoken. The cause is above.</p>
+          ) : (
+            <pre className="transcript-text" aria-label="SMTP transcript">
+              {state.transcript.lines.join('\n')}
+            </pre>
+          )}
+        </>
+      )}
+    </div>
   )
 }
