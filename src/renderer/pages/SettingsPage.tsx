@@ -11,7 +11,8 @@ import { useDiagnosticsRun } from '../hooks/useDiagnosticsRun.ts'
 import { LocalSubmission } from '../components/settings/LocalSubmission.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
 import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING } from './Dashboard.tsx'
-import { ADVANCED_FIELDS, buildUpdate, TLS_CHOICE_LABELS, tlsChoiceHint, tlsChoiceOf, tlsFieldsOf, toDraft, type Draft, type FieldErrors, type TlsChoice } from '../forms/SettingsForm.ts'
+import { ADVANCED_FIELDS, buildUpdate, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
+import { TLS_CHOICE_LABELS, tlsChoiceHint, tlsChoiceOf, tlsFieldsOf, type TlsChoice } from '../forms/tlsChoice.ts'
 import { SignInMethod, usernameHint } from '../components/settings/SignInMethod.tsx'
 
 // Edit Settings: the seed's fields, then the collapsed Advanced section.
