@@ -23,8 +23,9 @@ describe('web adapter: events', () => {
     await waitFor(() => frames.join('').includes(': connected'), 'the event stream to open')
     const res = await call('mail.sendTest', { to: 'admin@example.net' })
     expect(res.status).toBe(200)
+    // Each event is sent as it happens, in its own frame: waited for one by one, not in an assumed order.
     await waitFor(() => frames.join('').includes('event: queue.changed'), 'a queue.changed event')
-    expect(frames.join('')).toMatch(/event: delivery\.progress\ndata: \{"queueId":"[0-9A-F]{12}","stage":"queued"/)
+    await waitFor(() => /event: delivery\.progress\ndata: \{"queueId":"[0-9A-F]{12}","stage":"queued"/.test(frames.join('')), 'the delivery.progress event of the queued message')
     expect(engine.queueView.count()).toBe(1)
   })
 })

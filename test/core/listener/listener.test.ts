@@ -67,11 +67,14 @@ describe('local submission', () => {
     expect(got.raw).toMatch(/\r\nMessage-Id: <[^>]+>\r\n/)
     expect(got.raw.match(/^Message-ID:/gim)).toHaveLength(1)
 
-    const log = unwrap(await engine.call('mailLog.list', { limit: 10, text: queueId })).items
+    // The relay has the message as soon as it answers 250; the console logs `sent` once that answer reaches it.
+    const log = await waitFor(async () => {
+      const items = unwrap(await engine.call('mailLog.list', { limit: 10, text: queueId })).items
+      return items.some((r) => r.status === 'sent') ? items : null
+    }, 'the sent row in the Mail Log')
     const received = log.find((r) => r.status === 'received')!
     expect(received.relay).toMatch(/^\[127\.0\.0\.1\]:\d+$/)
     expect(received.reply).toMatch(/^client=\[127\.0\.0\.1\]:\d+, sasl_username=cron, helo=backup\.example\.test$/)
-    expect(log.some((r) => r.status === 'sent')).toBe(true)
     expect(engine.status().listener).toMatchObject({ state: 'listening', receivedToday: 1 })
   })
 

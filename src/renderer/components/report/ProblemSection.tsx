@@ -59,6 +59,7 @@ function ByCause({ detail, tone }: { detail: ProblemDetail; tone: string }) {
 
 function ByDomain({ detail, tone }: { detail: ProblemDetail; tone: string }) {
   // A cause's id is short enough for the column; its summary is the tooltip.
+  // The decoded sentence leads; the cause's id stays in the tooltip, for a search or a script.
   const summaries = new Map(detail.byCause.map((c) => [c.cause, c.summary]))
   const columns: Column<ProblemDetail['byDomain'][number]>[] = [
     { key: 'domain', header: 'Domain', width: 'w-problem-domain', cell: (d) => <Address text={d.domain} /> },
@@ -69,9 +70,9 @@ function ByDomain({ detail, tone }: { detail: ProblemDetail; tone: string }) {
       cellClass: 'wrap',
       cell: (d) =>
         d.causes.map((c, i) => (
-          <span key={c.cause} title={summaries.get(c.cause)}>
-            {i > 0 && ', '}
-            {c.cause} ({formatCount(c.count)})
+          <span key={c.cause} title={c.cause}>
+            {i > 0 && '; '}
+            {summaries.get(c.cause) ?? c.cause} ({formatCount(c.count)})
           </span>
         )),
     },
