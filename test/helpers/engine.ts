@@ -14,11 +14,12 @@ export function removeDir(dir: string): void {
 }
 
 /** Polls until `check` returns a truthy value or the time is up (then throws with `what`). */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
-    if (value) return value
+    // Only a truthy value ends the wait, so what it returns is never null or undefined.
+    if (value) return value as NonNullable<T>
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 25))
   }

@@ -4,6 +4,7 @@ import { ExportCsvButton } from '../components/ExportCsv.tsx'
 import { MessageDialog } from '../components/MessageDialog.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { NewEntries, Pager } from '../components/Pager.tsx'
+import { keepPageSizeInUrl, pageSizeFromUrl } from '../hooks/pageSizeInUrl.ts'
 import { FilterSelect, SearchBox } from '../components/SearchBox.tsx'
 import { EventsTable, MailLogTable } from '../components/Tables.tsx'
 import { useSlice, useStores } from '../stores/index.ts'
@@ -17,7 +18,9 @@ export function MailLogPage() {
   const [opened, setOpened] = useState<string | null>(null)
   useEffect(() => {
     const off = mailLog.getState().watch('page')
-    void mailLog.getState().load()
+    const size = pageSizeFromUrl()
+    if (size !== null && size !== mailLog.getState().limit) void mailLog.getState().setLimit(size)
+    else void mailLog.getState().load()
     return off
   }, [mailLog])
   const filtered = state.filter.status !== '' || state.filter.text.trim() !== ''
@@ -50,7 +53,10 @@ export function MailLogPage() {
         loading={state.loading}
         onPrev={() => void mailLog.getState().prev()}
         onNext={() => void mailLog.getState().next()}
-        onLimit={(n) => void mailLog.getState().setLimit(n)}
+        onLimit={(n) => {
+          keepPageSizeInUrl(n)
+          void mailLog.getState().setLimit(n)
+        }}
       />
       {opened && <MessageDialog queueId={opened} onClose={() => setOpened(null)} />}
     </div>
@@ -62,7 +68,9 @@ export function LogsPage() {
   const state = useSlice(events, (s) => s)
   useEffect(() => {
     const off = events.getState().watch('page')
-    void events.getState().load()
+    const size = pageSizeFromUrl()
+    if (size !== null && size !== events.getState().limit) void events.getState().setLimit(size)
+    else void events.getState().load()
     return off
   }, [events])
   const filtered = state.filter.level !== '' || state.filter.text.trim() !== ''
@@ -94,7 +102,10 @@ export function LogsPage() {
         loading={state.loading}
         onPrev={() => void events.getState().prev()}
         onNext={() => void events.getState().next()}
-        onLimit={(n) => void events.getState().setLimit(n)}
+        onLimit={(n) => {
+          keepPageSizeInUrl(n)
+          void events.getState().setLimit(n)
+        }}
       />
     </div>
   )

@@ -70,7 +70,7 @@ describe('local submission', () => {
     // The relay has the message as soon as it answers 250; the console logs `sent` once that answer reaches it.
     const log = await waitFor(async () => {
       const items = unwrap(await engine.call('mailLog.list', { limit: 10, text: queueId })).items
-      return items.some((r) => r.status === 'sent') ? items : null
+      return items.some((r) => r.status === 'sent') ? items : undefined
     }, 'the sent row in the Mail Log')
     const received = log.find((r) => r.status === 'received')!
     expect(received.relay).toMatch(/^\[127\.0\.0\.1\]:\d+$/)

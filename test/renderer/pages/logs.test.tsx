@@ -59,6 +59,16 @@ describe('Mail Log', () => {
     expect(within(dialog).queryByRole('button', { name: 'Download .eml' })).toBeNull()
   })
 
+  it('keeps the page size in the address, as the Mail Queue does, for the Mail Log and Logs', async () => {
+    const fake = createFakeApi({ mailLog: 3, events: 3 })
+    renderConsole(fake, '#/mail-log?limit=100')
+    await screen.findByText('1–3 of 3')
+    expect(fake.callsOf('mailLog.list').at(-1)).toMatchObject({ limit: 100 })
+    await userEvent.setup().selectOptions(screen.getByLabelText('Page size'), '25')
+    await waitFor(() => expect(fake.callsOf('mailLog.list').at(-1)).toMatchObject({ limit: 25 }))
+    expect(window.location.hash).toBe('#/mail-log?limit=25')
+  })
+
   it('follows new entries on page one', async () => {
     const fake = createFakeApi({ mailLog: 60 })
     renderConsole(fake, '#/mail-log')
