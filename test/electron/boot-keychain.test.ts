@@ -66,7 +66,7 @@ describe('the Password sealed by the keychain or the key file', () => {
     const deferred: QueueEntry = await waitFor(async () => {
       const page = await shell.invoke<Result<Page<QueueEntry>>>('queue.list', {})
       return page.ok ? page.data.items.find((e) => e.state === 'deferred') : undefined
-    }, 'the test mail deferred').then((entry) => entry!)
+    }, 'the test mail deferred')
     expect(deferred.reason).toMatch(/sealed by the OS keychain.*not available/i)
     expect(deferred.explanation?.cause).toBe('secret-unreadable')
     expect(deferred.explanation?.fix).toMatch(/unlock it/)

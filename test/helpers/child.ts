@@ -81,7 +81,7 @@ export async function consoleUrl(child: Child, timeoutMs = 30_000): Promise<URL>
     'the SMTP Console: line',
     timeoutMs,
   )
-  return new URL(line!)
+  return new URL(line)
 }
 
 /** Calls the console's API over HTTP with the token from its URL. */

@@ -19,7 +19,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
   for (;;) {
     const value = await check()
     // Only a truthy value ends the wait, so what it returns is never null or undefined.
-    if (value) return value as NonNullable<T>
+    if (value) return value
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 25))
   }
