@@ -27,6 +27,17 @@ test('a delivered message opens from the Mail Log with its story, and its source
     await expect(dialog.getByText('Backup finished on db1').first()).toBeVisible()
     await expect(dialog.getByText(/Left the queue \(sent/)).toBeVisible()
 
+    // Each header reads on one line: its name, then its value beside it, not squeezed into a column.
+    const rows = await dialog.locator('dl.headers dt').evaluateAll((names) =>
+      names.map((dt) => {
+        const dd = dt.nextElementSibling!.getBoundingClientRect()
+        const n = dt.getBoundingClientRect()
+        return { name: dt.textContent, sameLine: Math.abs(n.top - dd.top) < 4 && dd.left > n.right, oneLine: dd.height < 2 * n.height }
+      }),
+    )
+    expect(rows.length).toBeGreaterThan(5)
+    expect(rows.filter((r) => !r.sameLine || !r.oneLine)).toEqual([])
+
     await dialog.getByRole('button', { name: 'Show SMTP transcript' }).click()
     await expect(dialog.getByText(/EHLO/)).toBeVisible()
 
