@@ -1,28 +1,21 @@
+import { crc32 } from 'node:zlib'
+
 // A zip archive of stored (uncompressed) files: enough for a report's few small CSV tables, which every
-// spreadsheet and file manager opens, with no dependency. Times are written as 1980-01-01 (the DOS epoch).
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-  return c >>> 0
-})
-
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff
-  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
-}
+// spreadsheet and file manager opens, with no dependency. Times are written as 1980-01-01 (the DOS epoch);
+// each file's Unix mode is kept (made by Unix), 0644 unless given.
 
 export interface ZipFile {
   name: string
   data: Buffer
+  /** The file's Unix permission bits; 0o644 unless given (an executable in a release zip, say). */
+  mode?: number
 }
 
 export function zipStored(files: ZipFile[]): Buffer {
   const locals: Buffer[] = []
   const centrals: Buffer[] = []
   let offset = 0
-  for (const { name, data } of files) {
+  for (const { name, data, mode = 0o644 } of files) {
     const fileName = Buffer.from(name, 'utf8')
     const crc = crc32(data)
     const local = Buffer.alloc(30)
@@ -39,7 +32,7 @@ export function zipStored(files: ZipFile[]): Buffer {
     local.writeUInt16LE(0, 28)
     const central = Buffer.alloc(46)
     central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE(20, 4)
+    central.writeUInt16LE((3 << 8) | 20, 4) // made by Unix, so the mode below counts
     central.writeUInt16LE(20, 6)
     central.writeUInt16LE(0x0800, 8)
     central.writeUInt16LE(0, 10)
@@ -49,6 +42,7 @@ export function zipStored(files: ZipFile[]): Buffer {
     central.writeUInt32LE(data.length, 20)
     central.writeUInt32LE(data.length, 24)
     central.writeUInt16LE(fileName.length, 28)
+    central.writeUInt32LE(((0o100000 | mode) << 16) >>> 0, 38)
     central.writeUInt32LE(offset, 42)
     locals.push(local, fileName, data)
     centrals.push(central, fileName)
