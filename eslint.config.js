@@ -57,6 +57,13 @@ export default tseslint.config(
     [...CORE_FORBIDDEN, ...['delivery', 'engine', 'logs', 'oauth', 'reports', 'settings', 'storage', 'diagnostics'].map((r) => `../${r}/**`)],
     'The alerts room (src/main/core/alerts) looks at the queue and decides what to show: it imports src/shared, the queue and the errors rooms, nothing that writes or sends.',
   ),
+  // The Postfix backend drives a real Postfix through its own tools; it keeps its log index with the
+  // embedded engine's logs, reports and storage rooms, and never imports the engine's queue, delivery or adapters.
+  room(
+    ['src/main/postfix/**'],
+    ['**/main/web/**', '**/main/electron/**', '**/renderer/**', '../web/**', '../electron/**', '../../web/**', '../../electron/**', '**/core/queue/**', '**/core/delivery/**', '**/core/listener/**', '**/core/engine/engine.ts', '**/core/engine/handlers.ts'],
+    'The Postfix backend (src/main/postfix) works through Postfix’s own tools: it may use the log, report and storage rooms for its local index, never the embedded queue, delivery, listener or an adapter.',
+  ),
   room(['src/main/web/**'], ['**/electron/**', '**/renderer/**'], 'The web adapter serves the engine over HTTP; it does not import the desktop shell or the renderer.'),
   room(['src/renderer/**'], ['**/main/**'], 'The renderer talks to the engine only through the API object; it imports src/shared, never the main process.'),
   room(['src/shared/**'], ['**/main/**', '**/renderer/**', 'node:*'], 'src/shared is the contract: no Node, no main process, no renderer.'),

@@ -33,6 +33,8 @@ describe('lint keeps the rooms', () => {
     ['src/main/core/oauth/grants.ts', "import { Queue } from '../queue/queue.ts'", /oauth room .* imports only src\/shared and Node/],
     ['src/main/core/oauth/token-cache.ts', "import { startWebServer } from '../../web/server.ts'", /oauth room/],
     ['src/main/core/alerts/monitor.ts', "import { Queue } from '../storage/db.ts'", /alerts room .* nothing that writes or sends/],
+    ['src/main/postfix/runner/local.ts', "import { Queue } from '../../core/queue/queue.ts'", /Postfix backend .* never the embedded queue/],
+    ['src/main/postfix/runner/local.ts', "import { startWebServer } from '../../web/server.ts'", /Postfix backend/],
     ['src/main/core/alerts/throttle.ts', "import { app } from 'electron'", /Only src\/main\/electron may import 'electron'/],
   ])('%s: %s is refused', async (file, line, message) => {
     expect(await restricted(file, line)).toEqual([expect.stringMatching(message)])
