@@ -29,6 +29,8 @@ export interface PostfixLogs {
   lastDeliveryAt(): number | null
   /** The log's latest outcome for each recipient of a queue id (Send Test Email follows its message by it). */
   outcomes(queueId: string): LoggedOutcome[]
+  /** The queue id cleanup gave a message, found by its Message-ID (a test email handed to sendmail), or null. */
+  queueIdOf(messageId: string): string | null
   on<E extends 'mailLog.appended' | 'events.appended'>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
   close(): Promise<void>
 }
