@@ -64,6 +64,8 @@ export default tseslint.config(
     ['**/main/web/**', '**/main/electron/**', '**/renderer/**', '../web/**', '../electron/**', '../../web/**', '../../electron/**', '**/core/queue/**', '**/core/delivery/**', '**/core/listener/**', '**/core/engine/engine.ts', '**/core/engine/handlers.ts'],
     'The Postfix backend (src/main/postfix) works through Postfix’s own tools: it may use the log, report and storage rooms for its local index, never the embedded queue, delivery, listener or an adapter.',
   ),
+  // The systems room opens each system's engine (this computer's, or a Postfix backend) and routes calls to it.
+  room(['src/main/systems/**'], ['**/main/web/**', '**/main/electron/**', '**/renderer/**', '../web/**', '../electron/**'], 'The systems room (src/main/systems) routes calls to each system’s engine; the adapters import it, never the other way.'),
   room(['src/main/web/**'], ['**/electron/**', '**/renderer/**'], 'The web adapter serves the engine over HTTP; it does not import the desktop shell or the renderer.'),
   room(['src/renderer/**'], ['**/main/**'], 'The renderer talks to the engine only through the API object; it imports src/shared, never the main process.'),
   room(['src/shared/**'], ['**/main/**', '**/renderer/**', 'node:*'], 'src/shared is the contract: no Node, no main process, no renderer.'),

@@ -23,7 +23,8 @@ import type {
 } from './types.ts'
 import type { DayReport } from './report.ts'
 import type { Alert, AlertBadge } from './alerts.ts'
-import { API_METHODS, EVENT_NAMES, type ApiMethod } from './methods.ts'
+import { API_METHODS, EVENT_NAMES, type ApiMethod, type EngineMethod } from './methods.ts'
+import { systemAddSchema, systemIdSchema, type HostKeyQuestion, type SystemInfo, type SystemSummary } from './systems.ts'
 
 // The contract between the console and the engine: one entry per method,
 // its request schema and its response type. Both adapters and the renderer
@@ -130,6 +131,11 @@ export const requestSchemas = {
     format: z.enum(['text', 'csv', 'csv-zip']),
   }),
   'diagnostics.run': diagnosticsRequestSchema,
+  'systems.list': z.void(),
+  'systems.add': systemAddSchema,
+  'systems.remove': z.object({ id: systemIdSchema }),
+  'systems.summary': z.void(),
+  'systems.acceptHostKey': z.object({ id: systemIdSchema, fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'Not an SSH key fingerprint (SHA256:…).') }),
 } satisfies Record<ApiMethod, z.ZodType>
 
 /** Which log to export as CSV, filtered as its page is. */
@@ -174,6 +180,13 @@ export interface ApiResponses {
   'reports.export': { filename: string; mimeType: string; content: string; encoding?: 'base64' }
   /** Every check of the run, in CHECK_IDS order; diagnostics.progress events carry each as it finishes. Nothing is sent. */
   'diagnostics.run': DiagnosticsReport
+  'systems.list': { systems: SystemInfo[] }
+  /** The system as kept; hostKey when its SSH server's key must be accepted first (systems.acceptHostKey). */
+  'systems.add': { system: SystemInfo; hostKey: HostKeyQuestion | null }
+  'systems.remove': { removed: boolean }
+  /** Every system, asked at once, each bounded in time: one that cannot be reached says so. */
+  'systems.summary': { systems: SystemSummary[] }
+  'systems.acceptHostKey': { system: SystemInfo }
 }
 
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]>
@@ -242,7 +255,7 @@ export function isApiMethod(name: string): name is ApiMethod {
   return (API_METHODS as readonly string[]).includes(name)
 }
 
-export { API_METHODS, EVENT_NAMES, type ApiMethod }
+export { API_METHODS, EVENT_NAMES, type ApiMethod, type EngineMethod }
 
 // Every event of the map has a name in EVENT_NAMES, and no other.
 type _EventsMatch = [keyof ApiEvents] extends [(typeof EVENT_NAMES)[number]] ? ((typeof EVENT_NAMES)[number] extends keyof ApiEvents ? true : never) : never

@@ -1,5 +1,7 @@
 // The method names alone, without schemas, so the preload stays small.
-export const API_METHODS = [
+
+/** The methods one system answers (this computer's engine, or a Postfix server). */
+export const ENGINE_METHODS = [
   'status.get',
   'settings.get',
   'settings.update',
@@ -27,6 +29,17 @@ export const API_METHODS = [
   'diagnostics.run',
 ] as const
 
+/** The methods about the systems themselves: answered by the console, whichever system is shown. */
+export const SYSTEMS_METHODS = ['systems.list', 'systems.add', 'systems.remove', 'systems.summary', 'systems.acceptHostKey'] as const
+
+export const API_METHODS = [...ENGINE_METHODS, ...SYSTEMS_METHODS] as const
+
 export type ApiMethod = (typeof API_METHODS)[number]
+export type EngineMethod = (typeof ENGINE_METHODS)[number]
+export type SystemsMethod = (typeof SYSTEMS_METHODS)[number]
+
+export function isSystemsMethod(method: string): method is SystemsMethod {
+  return (SYSTEMS_METHODS as readonly string[]).includes(method)
+}
 
 export const EVENT_NAMES = ['queue.changed', 'mailLog.appended', 'events.appended', 'delivery.progress', 'settings.changed', 'queue.progress', 'diagnostics.progress', 'alerts.raised', 'alerts.badge'] as const

@@ -13,6 +13,13 @@ export const TOKEN_HEADER = 'x-smtp-console-token'
 /** The query parameter that carries the token in the printed address and on the event stream (EventSource sends no headers). */
 export const TOKEN_PARAM = 'token'
 
+/** This computer's own engine: the system a call is for when it names none (shared/systems.ts). */
+export const LOCAL_SYSTEM = 'local'
+/** The header that names the system a web API call is for. */
+export const SYSTEM_HEADER = 'x-smtp-console-system'
+/** The same on the event stream's URL (EventSource sends no headers) and in the page's address. */
+export const SYSTEM_PARAM = 'system'
+
 /** The path a method is POSTed to. */
 export function apiPath(method: string): string {
   return `${API_PREFIX}${method}`

@@ -31,16 +31,17 @@ afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true })
 })
 
-function runInSandbox(source: string) {
+/** Runs the built preload as Electron's sandbox would, for a window whose address ends in `search`. */
+function runInSandbox(source: string, search = '') {
   const required: string[] = []
   const exposed = new Map<string, unknown>()
-  const invoked: Array<[string, unknown]> = []
+  const invoked: unknown[][] = []
   const subscribed: string[] = []
   const electron = {
     contextBridge: { exposeInMainWorld: (key: string, value: unknown) => exposed.set(key, value) },
     ipcRenderer: {
-      invoke: async (channel: string, request: unknown) => {
-        invoked.push([channel, request])
+      invoke: async (channel: string, request: unknown, system?: string) => {
+        invoked.push(system === undefined ? [channel, request] : [channel, request, system])
         return { ok: true, data: null }
       },
       on: (channel: string) => subscribed.push(channel),
@@ -53,7 +54,7 @@ function runInSandbox(source: string) {
     throw new Error(`module not found: ${name}`)
   }
   const module = { exports: {} }
-  const wrapper = vm.runInNewContext(`(function (exports, require, module) {${source}\n})`, {}) as (e: unknown, r: unknown, m: unknown) => void
+  const wrapper = vm.runInNewContext(`(function (exports, require, module) {${source}\n})`, { window: { location: { search } } }) as (e: unknown, r: unknown, m: unknown) => void
   wrapper(module.exports, require, module)
   return { required, exposed, invoked, subscribed }
 }
@@ -73,11 +74,18 @@ describe('the built preload', () => {
     expect(Object.keys(api).sort()).toEqual([...API_METHODS, 'on'].sort())
 
     await api['queue.delete']!({ queueId: 'ABCDEF12' })
-    expect(invoked).toEqual([['queue.delete', { queueId: 'ABCDEF12' }]])
+    expect(invoked).toEqual([['queue.delete', { queueId: 'ABCDEF12' }, 'local']])
 
     api.on!('delivery.progress', () => {})
     expect(subscribed).toEqual(['event:delivery.progress'])
     expect(() => api.on!('anything.else', () => {})).toThrow(/Unknown event/)
     expect(EVENT_NAMES).toContain('delivery.progress')
+  })
+
+  it('names the system of its window’s address (?system=) on every call', async () => {
+    const { exposed, invoked } = runInSandbox(code, '?system=mail-1&x=y')
+    const api = exposed.get('smtpConsole') as Record<string, (...args: unknown[]) => unknown>
+    await api['queue.list']!({})
+    expect(invoked).toEqual([['queue.list', {}, 'mail-1']])
   })
 })

@@ -5,12 +5,15 @@ import { buildPreloadApi, type Listener } from '../../src/main/electron/preload-
 // A stand-in for ipcRenderer: records invokes and keeps listeners per channel.
 function fakeIpc() {
   const invoked: Array<[string, unknown]> = []
+  const invokedWithSystem: Array<[string, unknown, string | undefined]> = []
   const listeners = new Map<string, Set<Listener>>()
   return {
     invoked,
+    invokedWithSystem,
     listeners,
-    invoke: async (channel: string, request: unknown) => {
+    invoke: async (channel: string, request: unknown, system?: string) => {
       invoked.push([channel, request])
+      invokedWithSystem.push([channel, request, system])
       return { ok: true, data: channel }
     },
     on: (channel: string, listener: Listener) => {
@@ -49,12 +52,24 @@ describe('buildPreloadApi', () => {
     const api = buildPreloadApi(ipc.invoke, ipc.on, ipc.off)
     const received: unknown[] = []
     const unsubscribe = api.on('queue.changed', (payload) => received.push(payload))
-    ipc.emit('event:queue.changed', { reason: 'flush' })
+    ipc.emit('event:queue.changed', { system: 'local', payload: { reason: 'flush' } })
     unsubscribe()
     unsubscribe()
-    ipc.emit('event:queue.changed', { reason: 'deleteAll' })
+    ipc.emit('event:queue.changed', { system: 'local', payload: { reason: 'deleteAll' } })
     expect(received).toEqual([{ reason: 'flush' }])
     expect(ipc.listeners.get('event:queue.changed')?.size).toBe(0)
+  })
+
+  it('names its window’s system on every call and passes on only that system’s events', async () => {
+    const ipc = fakeIpc()
+    const api = buildPreloadApi(ipc.invoke, ipc.on, ipc.off, 'mail1')
+    await api['queue.list']({})
+    expect(ipc.invokedWithSystem).toEqual([['queue.list', {}, 'mail1']])
+    const received: unknown[] = []
+    api.on('queue.changed', (payload) => received.push(payload))
+    ipc.emit('event:queue.changed', { system: 'local', payload: { reason: 'submit' } })
+    ipc.emit('event:queue.changed', { system: 'mail1', payload: { reason: 'deleteAll' } })
+    expect(received).toEqual([{ reason: 'deleteAll' }])
   })
 
   it('subscribes to every known event and refuses any other name', () => {

@@ -1,12 +1,13 @@
-import { EVENT_NAMES } from '../../shared/methods.ts'
-import type { Engine } from '../core/engine/engine-types.ts'
-import { eventChannel } from './preload-api.ts'
+import type { SystemsHub } from '../systems/hub.ts'
+import { eventChannel, type SystemEvent } from './preload-api.ts'
 
-// Engine events go to the window on `event:<name>`, the channels the preload
-// listens on. `send` decides whether a window is there to receive them.
+// Every system's events go to the window on `event:<name>`, the channels the
+// preload listens on, each with the system it is from (the preload passes on
+// those of the system the window shows). `send` decides whether a window is
+// there to receive them.
 
-export function forwardEvents(engine: Pick<Engine, 'on'>, send: (channel: string, payload: unknown) => void): () => void {
-  const unsubscribers = EVENT_NAMES.map((name) => engine.on(name, (payload: unknown) => send(eventChannel(name), payload)))
+export function forwardEvents(hub: Pick<SystemsHub, 'onEveryEvent'>, send: (channel: string, message: SystemEvent) => void): () => void {
+  const unsubscribers = [hub.onEveryEvent((system, name, payload) => send(eventChannel(name), { system, payload }))]
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe()
   }

@@ -1,7 +1,7 @@
 import { parseRequest, type LogExportResult, type Result } from '../../shared/api.ts'
-import type { Engine } from '../core/engine/engine-types.ts'
-import { saveCsv } from '../core/logs/log-export.ts'
-import type { IpcHandler } from './ipc-handler.ts'
+import type { LogExportRequest } from '../../shared/api.ts'
+import { saveCsv, type LogCsvExport } from '../core/logs/log-export.ts'
+import { systemArg, type IpcHandler } from './ipc-handler.ts'
 
 // Export CSV in the desktop app: the admin picks a file in a save dialog,
 // then the export streams into it (core/logs/log-export.ts). No Electron here: the
@@ -11,17 +11,22 @@ import type { IpcHandler } from './ipc-handler.ts'
 export type ChooseFile = (suggested: string) => Promise<string | null>
 
 export function makeExportHandler<Event>(
-  engine: Pick<Engine, 'exportCsv'>,
+  engine: { exportCsv(request: LogExportRequest, system?: string): LogCsvExport | Promise<LogCsvExport> },
   isTrusted: (event: Event) => boolean,
   chooseFile: ChooseFile,
 ): IpcHandler<Event> {
-  return async (event, raw): Promise<Result<LogExportResult>> => {
+  return async (event, raw, system): Promise<Result<LogExportResult>> => {
     if (!isTrusted(event)) {
       return { ok: false, error: { code: 'forbidden', message: "The call to logs.exportCsv did not come from the console's window and was refused." } }
     }
     const parsed = parseRequest('logs.exportCsv', raw)
     if (!parsed.ok) return parsed
-    const exp = engine.exportCsv(parsed.data)
+    let exp: LogCsvExport
+    try {
+      exp = await engine.exportCsv(parsed.data, systemArg(system))
+    } catch (error) {
+      return { ok: false, error: { code: 'internal', message: (error as Error).message } }
+    }
     let file: string | null
     try {
       file = await chooseFile(exp.filename)

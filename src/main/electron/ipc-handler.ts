@@ -1,22 +1,32 @@
-import { parseRequest, type ApiMethod, type ApiResponse, type Result } from '../../shared/api.ts'
-import type { Engine } from '../core/engine/engine-types.ts'
+import { parseRequest, type ApiMethod, type ApiParsedRequest, type ApiResponse, type Result } from '../../shared/api.ts'
 
 // One IPC handler per API method, built the same way for all: check who is
 // asking, parse the request with the method's schema, call the engine, and
 // turn anything unexpected into an error value (Electron would otherwise pass
 // only the message of a thrown error, and the renderer could not tell codes apart).
 
-export type IpcHandler<Event> = (event: Event, raw: unknown) => Promise<Result<unknown>>
+/** `system` is the one the window shows (its address's ?system=); none is this computer's. */
+export type IpcHandler<Event> = (event: Event, raw: unknown, system?: unknown) => Promise<Result<unknown>>
+
+/** What the handlers call: the systems hub, which routes each call to the system named. */
+export interface CallsSystems {
+  call<M extends ApiMethod>(method: M, request: ApiParsedRequest<M>, system?: string): Promise<Result<ApiResponse<M>>>
+}
+
+/** A system id from the page, or undefined for this computer's engine. */
+export function systemArg(system: unknown): string | undefined {
+  return typeof system === 'string' && system !== '' ? system : undefined
+}
 
 export type ResultObserver = <M extends ApiMethod>(method: M, result: Result<ApiResponse<M>>) => void
 
 export function makeHandler<M extends ApiMethod, Event>(
-  engine: Pick<Engine, 'call'>,
+  engine: CallsSystems,
   method: M,
   isTrusted: (event: Event) => boolean,
   observe?: ResultObserver,
 ): IpcHandler<Event> {
-  return async (event, raw) => {
+  return async (event, raw, system) => {
     try {
       if (!isTrusted(event)) {
         return {
@@ -26,7 +36,7 @@ export function makeHandler<M extends ApiMethod, Event>(
       }
       const parsed = parseRequest(method, raw)
       if (!parsed.ok) return parsed
-      const result = await engine.call(method, parsed.data)
+      const result = await engine.call(method, parsed.data, systemArg(system))
       notify(observe, method, result)
       return result
     } catch (error) {

@@ -1,8 +1,9 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron'
 import { API_METHODS } from '../../shared/methods.ts'
-import type { Engine } from '../core/engine/engine-types.ts'
+import type { LogExportRequest } from '../../shared/api.ts'
+import type { LogCsvExport } from '../core/logs/log-export.ts'
 import { makeExportHandler, type ChooseFile } from './export-handler.ts'
-import { makeHandler, type ResultObserver } from './ipc-handler.ts'
+import { makeHandler, type CallsSystems, type ResultObserver } from './ipc-handler.ts'
 import { isTrustedSender, type TrustedWindow } from './sender.ts'
 
 // Registers one handler per method of the shared list; the list is the only
@@ -10,7 +11,7 @@ import { isTrustedSender, type TrustedWindow } from './sender.ts'
 
 export function registerIpcHandlers(
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
-  engine: Pick<Engine, 'call' | 'exportCsv'>,
+  engine: CallsSystems & { exportCsv(request: LogExportRequest, system?: string): LogCsvExport | Promise<LogCsvExport> },
   trustedWindow: () => TrustedWindow | null,
   observe?: ResultObserver,
   /** The save dialog for Export CSV; without it, the export answers a download link as over HTTP. */

@@ -8,6 +8,7 @@ import { KeyFileCipher } from '../core/settings/key-file-cipher.ts'
 import { resolveDataDir } from '../core/storage/paths.ts'
 import { createDesktopCipher } from './cipher.ts'
 import { contentSecurityPolicy, withContentSecurityPolicy } from './csp.ts'
+import { SystemsHub } from '../systems/hub.ts'
 import { forwardEvents } from './events.ts'
 import { wireDesktopAlerts } from './alerts.ts'
 import { registerIpcHandlers } from './ipc.ts'
@@ -36,6 +37,8 @@ const iconPath = join(app.getAppPath(), 'assets', 'icon.png')
 
 let window: BrowserWindow | null = null
 let engineStarting: Promise<Engine | null> | null = null
+/** Every system the window can show: this computer's engine and the Postfix servers added. */
+let hub: SystemsHub | null = null
 let closing = false
 /** A launch arrived while closing: start again once closed. */
 let relaunchWhenClosed = false
@@ -73,7 +76,10 @@ if (!app.requestSingleInstanceLock()) {
     if (closing) return
     closing = true
     void engineStarting
-      .then((engine) => engine?.close())
+      .then(async (engine) => {
+        await hub?.close()
+        await engine?.close()
+      })
       .catch((error: unknown) => console.error('The engine did not close cleanly:', error))
       .finally(() => {
         if (relaunchWhenClosed) app.relaunch()
@@ -102,9 +108,10 @@ async function start(): Promise<Engine | null> {
   }
 
   const watcher = createTestMailWatcher()
+  hub = new SystemsHub({ dataDir, local: engine })
   registerIpcHandlers(
     ipcMain,
-    engine,
+    hub,
     () => (window && !window.isDestroyed() ? { webContentsId: window.webContents.id, appUrl } : null),
     (method, result) => watcher.observe(method, result),
     async (suggested) => {
@@ -113,7 +120,7 @@ async function start(): Promise<Engine | null> {
       return chosen.canceled || !chosen.filePath ? null : chosen.filePath
     },
   )
-  forwardEvents(engine, (channel, payload) => {
+  forwardEvents(hub, (channel, payload) => {
     if (window && !window.isDestroyed() && !window.webContents.isDestroyed()) window.webContents.send(channel, payload)
   })
   // Mail trouble as notifications and a count on the dock or tray: they reach the admin when mail cannot.

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isApiMethod, parseRequest } from '../../shared/api.ts'
 import { API_PREFIX } from '../../shared/wire.ts'
-import type { Engine } from '../core/engine/engine-types.ts'
+import { SYSTEM_HEADER } from '../../shared/systems.ts'
+import type { SystemsHub } from '../systems/hub.ts'
 import type { WebAuth } from './auth.ts'
 import { sendJson } from './respond.ts'
 
@@ -21,8 +22,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-/** Answers one API call; `pathname` starts with API_PREFIX. */
-export async function routeApiCall(engine: Engine, auth: WebAuth, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+/** Answers one API call for the system its header names (none: this computer's); `pathname` starts with API_PREFIX. */
+export async function routeApiCall(hub: Pick<SystemsHub, 'call'>, auth: WebAuth, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const method = pathname.slice(API_PREFIX.length)
   if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'invalid_request', message: 'Use POST.' } })
   const refused = auth.callWithoutToken(req)
@@ -37,7 +38,8 @@ export async function routeApiCall(engine: Engine, auth: WebAuth, req: IncomingM
   }
   const parsed = parseRequest(method, raw)
   if (!parsed.ok) return sendJson(res, 400, parsed)
-  const result = await engine.call(method, parsed.data)
+  const system = req.headers[SYSTEM_HEADER]
+  const result = await hub.call(method, parsed.data, typeof system === 'string' && system !== '' ? system : undefined)
   return sendJson(res, result.ok ? 200 : statusFor(result.error.code), result)
 }
 

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { API_PREFIX, EVENTS_PATH, EXPORT_PATH, TOKEN_PARAM } from '../../shared/wire.ts'
 import type { Engine } from '../core/engine/engine-types.ts'
+import { SYSTEM_PARAM } from '../../shared/systems.ts'
+import { SystemsHub } from '../systems/hub.ts'
 import { routeApiCall } from './api-route.ts'
 import { WebAuth } from './auth.ts'
 import { sendJson, sendText } from './respond.ts'
@@ -28,9 +30,11 @@ export interface WebServer {
   close(): Promise<void>
 }
 
-export async function startWebServer(engine: Engine, options: WebServerOptions = {}): Promise<WebServer> {
+/** Serves every system of `target`; an engine alone is served as this computer's, with the systems its data directory lists. */
+export async function startWebServer(target: Engine | SystemsHub, options: WebServerOptions = {}): Promise<WebServer> {
+  const hub = target instanceof SystemsHub ? target : new SystemsHub({ dataDir: target.dataDir, local: target })
   const auth = new WebAuth(options.token)
-  const events = eventStreams(engine)
+  const events = eventStreams(hub)
 
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch((err: Error) => {
@@ -52,10 +56,10 @@ export async function startWebServer(engine: Engine, options: WebServerOptions =
     if (url.pathname === EVENTS_PATH) {
       const refused = auth.streamWithoutToken(url)
       if (refused) return sendJson(res, refused.status, refused.body)
-      return events.open(req, res)
+      return events.open(req, res, url.searchParams.get(SYSTEM_PARAM) || undefined)
     }
-    if (url.pathname.startsWith(EXPORT_PATH)) return serveExport(engine, req, res, url.pathname.slice(EXPORT_PATH.length))
-    if (url.pathname.startsWith(API_PREFIX)) return routeApiCall(engine, auth, req, res, url.pathname)
+    if (url.pathname.startsWith(EXPORT_PATH)) return serveExport(hub, req, res, url.pathname.slice(EXPORT_PATH.length))
+    if (url.pathname.startsWith(API_PREFIX)) return routeApiCall(hub, auth, req, res, url.pathname)
     return serveStatic(options.staticDir, req, res, url.pathname)
   }
 

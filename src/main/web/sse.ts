@@ -1,42 +1,59 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { EVENT_NAMES } from '../../shared/api.ts'
-import type { Engine } from '../core/engine/engine-types.ts'
+import type { SystemsHub } from '../systems/hub.ts'
 
-// The engine's events as server-sent events, one frame per event to every open
-// stream, the same names and payloads the desktop app's IPC pushes.
+// A system's events as server-sent events, one frame per event to every
+// stream open for it, the same names and payloads the desktop app's IPC pushes.
 
 export interface EventStreams {
-  /** Keeps `res` open as an event stream until the browser goes away. */
-  open(req: IncomingMessage, res: ServerResponse): void
-  /** Ends every stream and stops listening to the engine. */
+  /** Keeps `res` open as the event stream of `system` (none: this computer's) until the browser goes away. */
+  open(req: IncomingMessage, res: ServerResponse, system?: string): void
+  /** Ends every stream and stops listening to the systems. */
   close(): void
 }
 
-export function eventStreams(engine: Engine, heartbeatMs = 15_000): EventStreams {
-  const streams = new Set<ServerResponse>()
-  const unsubscribers = EVENT_NAMES.map((name) =>
-    engine.on(name, (payload) => {
-      const frame = `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`
-      for (const res of streams) res.write(frame)
-    }),
-  )
+export function eventStreams(hub: Pick<SystemsHub, 'on'>, heartbeatMs = 15_000): EventStreams {
+  const streams = new Map<string, Set<ServerResponse>>()
+  const unsubscribers: (() => void)[] = []
+  /** Listens to a system the first time a stream is opened for it, and keeps listening. */
+  function streamsOf(system: string | undefined): Set<ServerResponse> {
+    const key = system ?? ''
+    let set = streams.get(key)
+    if (set) return set
+    const open = (set = new Set<ServerResponse>())
+    streams.set(key, open)
+    for (const name of EVENT_NAMES) {
+      unsubscribers.push(
+        hub.on(
+          name,
+          (payload) => {
+            const frame = `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`
+            for (const res of open) res.write(frame)
+          },
+          system,
+        ),
+      )
+    }
+    return open
+  }
   // Keep idle event streams alive through proxies and detect dead ones.
   const heartbeat = setInterval(() => {
-    for (const res of streams) res.write(': ping\n\n')
+    for (const set of streams.values()) for (const res of set) res.write(': ping\n\n')
   }, heartbeatMs)
   heartbeat.unref()
 
   return {
-    open(req, res) {
+    open(req, res, system) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
       res.write(': connected\n\n')
-      streams.add(res)
-      req.on('close', () => streams.delete(res))
+      const set = streamsOf(system)
+      set.add(res)
+      req.on('close', () => set.delete(res))
     },
     close() {
       clearInterval(heartbeat)
       for (const off of unsubscribers) off()
-      for (const res of streams) res.end()
+      for (const set of streams.values()) for (const res of set) res.end()
       streams.clear()
     },
   }

@@ -1,4 +1,4 @@
-import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, Result } from '../../../shared/api.ts'
+import type { ApiEvents, EngineMethod, ApiParsedRequest, ApiResponse, LogExportRequest, Result } from '../../../shared/api.ts'
 import type { Blocklist } from '../diagnostics/dns/input.ts'
 import type { LogCsvExport } from '../logs/log-export.ts'
 import type { SecretCipher } from '../settings/secrets.ts'
@@ -41,7 +41,7 @@ export interface EngineOptions {
 
 export interface Engine {
   /** Calls one API method with an already-parsed request; errors come back as values. */
-  call<M extends ApiMethod>(method: M, request: ApiParsedRequest<M>): Promise<Result<ApiResponse<M>>>
+  call<M extends EngineMethod>(method: M, request: ApiParsedRequest<M>): Promise<Result<ApiResponse<M>>>
   on<E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
   /** The CSV of what a Mail Log or Logs filter selects, streamed (log-export.ts). */
   exportCsv(request: LogExportRequest): LogCsvExport

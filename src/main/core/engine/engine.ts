@@ -1,7 +1,7 @@
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
-import type { ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, LogExportResult, Result } from '../../../shared/api.ts'
+import type { ApiEvents, EngineMethod as ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, LogExportResult, Result } from '../../../shared/api.ts'
 import { formatBytes } from '../../../shared/format.ts'
 import { FIELD_LABELS, PASSWORD_LABEL } from '../../../shared/labels.ts'
 import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, saslNeedsStarttls, type SettingsFields } from '../../../shared/settings.ts'

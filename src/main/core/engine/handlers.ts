@@ -1,6 +1,6 @@
 import type { SettingsFields } from '../../../shared/settings.ts'
 import type { DatabaseSync } from 'node:sqlite'
-import type { ApiMethod, ApiParsedRequest, ApiResponse } from '../../../shared/api.ts'
+import type { ApiParsedRequest, ApiResponse, EngineMethod as ApiMethod } from '../../../shared/api.ts'
 import type { Status } from '../../../shared/types.ts'
 import type { DeliveryWorker } from '../delivery/worker.ts'
 import type { EventLog } from '../logs/event-log.ts'
