@@ -5,6 +5,7 @@ import { QueuePage } from './pages/QueuePage.tsx'
 import { DeleteQueuePage, FlushQueuePage } from './pages/QueueToolsPages.tsx'
 import { ReportPage, reportTitle } from './pages/ReportPage.tsx'
 import { AlertBanners } from './components/AlertBanners.tsx'
+import { SystemSwitcher } from './components/systems/SystemSwitcher.tsx'
 import { MENU, href, useRoute, type Route, type RoutePath } from './routes.ts'
 import { StoresContext, type Stores } from './stores/index.ts'
 
@@ -57,6 +58,7 @@ function Shell() {
         <div className="brand">
           <span className="brand-name">SMTP Console</span>
         </div>
+        <SystemSwitcher />
         <nav aria-label="SMTP Dashboard">
           <ul>
             <MenuLink path="/" label="Dashboard" current={route.path} />

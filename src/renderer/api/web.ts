@@ -1,6 +1,6 @@
 import type { ApiEvents, ConnectionState, ConsoleApi, Result } from '../../shared/api.ts'
 import { API_METHODS, EVENT_NAMES } from '../../shared/methods.ts'
-import { apiPath, EVENTS_PATH, TOKEN_HEADER, TOKEN_PARAM } from '../../shared/wire.ts'
+import { apiPath, EVENTS_PATH, SYSTEM_HEADER, SYSTEM_PARAM, TOKEN_HEADER, TOKEN_PARAM } from '../../shared/wire.ts'
 
 // The console in a browser: the same ConsoleApi over HTTP (one POST per
 // method) and server-sent events, protected by the per-run token the web
@@ -36,6 +36,8 @@ interface EventSourceLike {
 
 export interface WebApiOptions {
   token: string
+  /** The system every call and the event stream are for; none is this computer's engine. */
+  system?: string | undefined
   /** Origin and path before `/api`; empty for the page's own server. */
   base?: string
   fetch?: typeof fetch
@@ -58,7 +60,7 @@ export function createWebApi(options: WebApiOptions): ConsoleApi {
     try {
       response = await doFetch(`${base}${apiPath(method)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: options.token },
+        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: options.token, ...(options.system ? { [SYSTEM_HEADER]: options.system } : {}) },
         body: JSON.stringify(request === undefined ? null : request),
       })
     } catch {
@@ -90,7 +92,8 @@ export function createWebApi(options: WebApiOptions): ConsoleApi {
 
   function open(): void {
     if (source || !Source) return
-    source = new Source(`${base}${EVENTS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(options.token)}`)
+    const system = options.system ? `&${SYSTEM_PARAM}=${encodeURIComponent(options.system)}` : ''
+    source = new Source(`${base}${EVENTS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(options.token)}${system}`)
     source.addEventListener('error', () => {
       if (!lost) tell('lost')
     })

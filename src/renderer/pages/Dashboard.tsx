@@ -8,6 +8,7 @@ import { MessageDialog } from '../components/MessageDialog.tsx'
 import { ErrorNotice } from '../components/Notices.tsx'
 import { EventsTable, MailLogTable, QueueTable } from '../components/Tables.tsx'
 import { ListenerState } from '../components/listener/ListenerState.tsx'
+import { SystemsSummary } from '../components/systems/SystemsSummary.tsx'
 import { formatCount, formatTime } from '../format.ts'
 import { href } from '../routes.ts'
 import { useSlice, useStores } from '../stores/index.ts'
@@ -59,6 +60,7 @@ export function DashboardPage() {
     <>
       <ErrorNotice error={statusState.error} title="The status could not be read." />
       {s && <HealthLine health={s.health} />}
+      <SystemsSummary />
       {s && <FirstRun status={s} />}
       {s?.settingsProblem && (
         <div className="notice notice-error" role="alert">
