@@ -90,8 +90,16 @@ export interface PostfixInstance {
   stop(): Promise<void>
 }
 
+export interface StartPostfixOptions {
+  relayPort: number
+  /** Per-domain routes beside the relay (transport(5): domain → `smtp:[127.0.0.1]:port`), read without postmap. */
+  transports?: Record<string, string>
+  /** More main.cf lines (`name = value`). */
+  main?: string[]
+}
+
 /** Starts Postfix with smtpd on a free loopback port, relaying all mail to 127.0.0.1:relayPort. */
-export async function startPostfix(options: { relayPort: number }): Promise<PostfixInstance> {
+export async function startPostfix(options: StartPostfixOptions): Promise<PostfixInstance> {
   const dir = mkdtempSync(join(tmpdir(), 'smtp-console-postfix-'))
   // The daemons run as the postfix user and must reach the queue under this directory.
   chmodSync(dir, 0o755)
@@ -102,6 +110,8 @@ export async function startPostfix(options: { relayPort: number }): Promise<Post
   for (const d of [configDir, queueDir, dataDir]) mkdirSync(d, { mode: 0o755 })
   chownSync(dataDir, userId('postfix')!, groupId('postfix') ?? 0)
   const port = await freePort()
+  const transports = Object.entries(options.transports ?? {})
+  if (transports.length) writeFileSync(join(configDir, 'transport'), transports.map(([domain, to]) => `${domain} ${to}\n`).join(''))
   writeFileSync(
     join(configDir, 'main.cf'),
     [
@@ -131,6 +141,8 @@ export async function startPostfix(options: { relayPort: number }): Promise<Post
       `maillog_file_prefixes = ${dir}`,
       `maillog_file = ${maillog}`,
       'biff = no',
+      ...(transports.length ? [`transport_maps = texthash:${join(configDir, 'transport')}`] : []),
+      ...(options.main ?? []),
       '',
     ].join('\n'),
   )
