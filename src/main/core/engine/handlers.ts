@@ -10,8 +10,7 @@ import type { Queue } from '../queue/queue.ts'
 import type { QueueView } from '../queue/queue-view.ts'
 import type { SentSources } from '../queue/sent-sources.ts'
 import { messageStory } from './message-story.ts'
-import { reportToCsv, reportToCsvZip } from '../reports/export-csv.ts'
-import { reportToText } from '../reports/export-text.ts'
+import { exportDayReport } from '../reports/export-report.ts'
 import { dayReport } from '../reports/day-report.ts'
 import type { SettingsStore } from '../settings/settings-store.ts'
 import { dkimKeyOf } from '../diagnostics/dns/group.ts'
@@ -130,14 +129,6 @@ const retry: Handler<'queue.retry'> = (e, req) => {
   return entry
 }
 
-const exportReport: Handler<'reports.export'> = (e, req) => {
-  const report = dayReport(e.db, req.date, req.top)
-  if (req.format === 'csv-zip') return { filename: `smtp-report-${req.date}-csv.zip`, mimeType: 'application/zip', content: reportToCsvZip(report).toString('base64'), encoding: 'base64' as const }
-  return req.format === 'csv'
-    ? { filename: `smtp-report-${req.date}.csv`, mimeType: 'text/csv', content: reportToCsv(report) }
-    : { filename: `smtp-report-${req.date}.txt`, mimeType: 'text/plain', content: reportToText(report) }
-}
-
 /** The saved DKIM key's public half as PEM, or null when none is saved. */
 function savedDkimPublicKey(e: EngineParts): string | null {
   const key = e.settings.view().dkim.key
@@ -193,7 +184,7 @@ export function makeHandlers(e: EngineParts): Handlers {
     // The engine cannot choose a file: it answers a one-time link (web/export-route.ts); the desktop app saves through exportCsv.
     'logs.exportCsv': (req) => e.exportLink(req),
     'reports.day': (req) => dayReport(e.db, req.date, req.top),
-    'reports.export': (req) => exportReport(e, req),
+    'reports.export': (req) => exportDayReport(e.db, req),
     'diagnostics.run': (req) => runChecks(e, req),
   }
 }
