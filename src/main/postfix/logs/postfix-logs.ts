@@ -7,8 +7,8 @@ import type { LogCsvExport } from '../../core/logs/log-export.ts'
 // Yesterday's Report read the same tables at the same speed on both
 // backends.
 
-/** The API methods answered from the log index. */
-export type LogMethod = 'mailLog.list' | 'events.list' | 'reports.day' | 'reports.export'
+/** The API methods answered from the log index (logs.exportCsv: a one-time link that takeDownload redeems). */
+export type LogMethod = 'mailLog.list' | 'events.list' | 'reports.day' | 'reports.export' | 'logs.exportCsv'
 
 /** What the log says last about one message's recipient. */
 export interface LoggedOutcome {
