@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { journalLines } from '../../../src/main/postfix/logs/log-reader.ts'
 import { classify, parseLine, type PostfixRecord } from '../../../src/main/postfix/logs/parse-line.ts'
 
 // The parser on lines a real Postfix 3.7 wrote (fixtures/capture.ts says how they were made).
@@ -99,5 +100,20 @@ describe('reading the lines of a real Postfix', () => {
     expect(parseLine('not a log line', NOW)).toBeNull()
     const forwarded = parseLine('Nov 29 19:47:56 mx postfix/local[5]: A2FCA46E43F: to=<a@x.test>, relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (forwarded as 1234567ABC)', NOW)!
     expect(classify(forwarded)).toBeNull()
+  })
+})
+
+describe('journalctl’s output', () => {
+  it('gives its lines and the cursor --show-cursor prints after them', () => {
+    const out = [
+      '2026-11-29T19:47:56.123456+0000 mx postfix/smtpd[20773]: A2FCA46E43F: client=unknown[127.0.0.1]',
+      '2026-11-29T19:47:56.223456+0000 mx postfix/qmgr[20770]: A2FCA46E43F: removed',
+      '-- cursor: s=3f1c;i=1a2;b=9e;m=5d;t=5f;x=77',
+      '',
+    ].join('\n')
+    const { lines, cursor } = journalLines(out)
+    expect(cursor).toBe('s=3f1c;i=1a2;b=9e;m=5d;t=5f;x=77')
+    expect(lines.map((l) => classify(parseLine(l, NOW)!)?.kind)).toEqual(['client', 'removed'])
+    expect(journalLines('-- No entries --\n')).toEqual({ lines: [], cursor: null })
   })
 })
