@@ -116,6 +116,9 @@ describe.skipIf(unusable)(`SshRunner against a real sshd${unusable ? ` (skipped:
     // The client's port is in SSH_CONNECTION: the same port is the same TCP connection.
     expect(first.trim()).toMatch(/^127\.0\.0\.1 \d+ 127\.0\.0\.1 \d+$/)
     expect(second).toBe(first)
+    // Past sshd's MaxSessions (10) ssh would open a connection per command: more at once than that wait for a channel.
+    const many = await Promise.all(Array.from({ length: 16 }, () => runText(r, 'sh', ['-c', 'sleep 0.3; echo "$SSH_CONNECTION"'])))
+    expect(new Set(many)).toEqual(new Set([first]))
   })
 
   it('hands arguments over exactly as given, standard input through, and the exit status as the command’s own', async () => {

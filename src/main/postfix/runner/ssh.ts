@@ -23,6 +23,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 /** The shared connection outlives its last command by this much, then closes. */
 const CONTROL_PERSIST_S = 60
 const MAX_OUTPUT = 512 * 1024 * 1024
+/** Commands at once over the shared connection: sshd's MaxSessions is 10 by default, and past it ssh opens a new connection per command. */
+const MAX_SESSIONS = 8
 /** Kept of standard error: its end, where ssh's and our status line are. */
 const STDERR_TAIL = 64 * 1024
 /** A Unix socket path is at most 104 bytes on macOS (108 on Linux); ssh adds 17 while it sets one up. */
@@ -78,6 +80,8 @@ export class SshRunner implements Runner {
   /** A directory of our own for the socket when the data directory's path is too long for one. */
   private readonly socketDir: string | undefined
   private effective: Promise<Effective> | undefined
+  private sessions = 0
+  private readonly waiting: (() => void)[] = []
 
   constructor(options: SshRunnerOptions) {
     this.target = parseSshTarget(options.target)
@@ -139,11 +143,27 @@ export class SshRunner implements Runner {
         user: value('user') ?? this.target.user ?? '',
         host: knownHosts.hostKeyName(value('hostname') ?? this.target.host, Number(value('port') ?? this.target.port ?? 22), alias),
       }
-    })()
+    })().catch((err: unknown) => {
+      this.effective = undefined
+      throw err
+    })
     return this.effective
   }
 
   async run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    // A finished command hands its slot straight to the next one waiting.
+    if (this.sessions < MAX_SESSIONS) this.sessions++
+    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    try {
+      return await this.runOne(program, args, options)
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.sessions--
+    }
+  }
+
+  private async runOne(program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
     const effective = await this.resolve()
     if (this.socketDir) mkdirSync(this.socketDir, { recursive: true, mode: 0o700 })
     const sudo = options.root === true && (this.options.sudo ?? effective.user !== 'root')
