@@ -180,6 +180,7 @@ describe.skipIf(unusable)(`SshRunner against a real sshd${unusable ? ` (skipped:
     expect(sshd.killSessions()).toBeGreaterThan(0)
     const err = await failure(running)
     expect(err.failure).toBe('unreachable')
+    expect(err.message).toContain(`Lost the connection to ${sshd.target} before sh finished`)
     // The next command opens a new connection.
     expect(await runText(r, 'echo', ['back'])).toBe('back\n')
   })
@@ -198,7 +199,7 @@ describe.skipIf(unusable)(`SshRunner when the server is not there${unusable ? ` 
     const r = runner({ target: `root@127.0.0.1:${port}`, clientKey: '/dev/null' })
     const err = await failure(r.run('true', []))
     expect(err.failure).toBe('unreachable')
-    expect(err.message).toContain('Connection refused')
+    expect(err.message).toBe(`Could not reach root@127.0.0.1:${port}: ssh: connect to host 127.0.0.1 port ${port}: Connection refused.`)
   })
 
   it('is unreachable when the server never greets within the connect timeout', async () => {
@@ -210,7 +211,7 @@ describe.skipIf(unusable)(`SshRunner when the server is not there${unusable ? ` 
     const r = runner({ target: `root@127.0.0.1:${port}`, clientKey: '/dev/null' }, { connectTimeoutMs: 1000 })
     const err = await failure(r.run('true', []))
     expect(err.failure).toBe('unreachable')
-    expect(err.message).toMatch(/timed out/)
+    expect(err.message).toMatch(/^Could not reach .*timed out/)
   })
 })
 

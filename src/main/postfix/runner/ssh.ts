@@ -173,7 +173,7 @@ export class SshRunner implements Runner {
     const r = await this.spawnSsh(['-T', ...this.sshOptions(), '--', this.destination(), line], options.input, timeoutMs)
     if (r.timedOut) throw new RunnerError('timeout', `${program} did not finish within ${Math.round(timeoutMs / 1000)} s on ${this.where}.`)
     const { status, stderr } = takeStatus(r.stderr, statusMark)
-    if (status === null) throw await this.sshFailure(r.code, r.stderr)
+    if (status === null) throw await this.sshFailure(program, r.code, r.stderr)
     if (sudo && status !== 0 && /^sudo: (a password is required|a terminal is required)/m.test(stderr)) {
       throw new RunnerError('sudo', `${program} must run as root, and sudo asks for a password on ${this.where}: allow it without one (NOPASSWD) for ${effective.user}.`)
     }
@@ -185,7 +185,7 @@ export class SshRunner implements Runner {
   }
 
   /** What went wrong when the command's exit status never came back: ssh's own failure (exit 255) or a dropped connection. */
-  private async sshFailure(code: number | null, stderr: string): Promise<RunnerError> {
+  private async sshFailure(program: string, code: number | null, stderr: string): Promise<RunnerError> {
     const changed = /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.exec(stderr)
     if (changed) {
       const fingerprint = /(SHA256:[A-Za-z0-9+/=]+?)\.?\s*$/m.exec(stderr.slice(stderr.indexOf('sent by the remote host')))?.[1]
@@ -214,8 +214,11 @@ export class SshRunner implements Runner {
     if (/Permission denied \(|Too many authentication failures/.test(stderr)) {
       return new RunnerError('auth', `${this.where} refused the SSH sign-in: ${this.lastLine(stderr)}. Check the key (or the agent) and that its public key is in the account's authorized_keys.`)
     }
-    const said = this.lastLine(stderr) || (code === 255 ? 'ssh could not connect' : `ssh ended with ${code === null ? 'a signal' : `exit code ${code}`} before the command finished`)
-    return new RunnerError('unreachable', `Lost the connection to ${this.where}: ${said}. Nothing was read from it.`)
+    const said = this.lastLine(stderr) || `ssh ended with ${code === null ? 'a signal' : `exit code ${code}`}`
+    if (/connect to host|Could not resolve hostname|during banner exchange|Connection timed out|No route to host|Network is unreachable|Connection refused/.test(stderr)) {
+      return new RunnerError('unreachable', `Could not reach ${this.where}: ${said}.`)
+    }
+    return new RunnerError('unreachable', `Lost the connection to ${this.where} before ${program} finished (${said}): what it printed was not used.`)
   }
 
   private lastLine(stderr: string): string {
