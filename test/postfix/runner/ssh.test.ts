@@ -146,7 +146,9 @@ describe.skipIf(unusable)(`SshRunner against a real sshd${unusable ? ` (skipped:
 
   it.skipIf(!existsSync('/usr/bin/sudo'))(`goes through sudo -n when the account needs it${existsSync('/usr/bin/sudo') ? '' : ' (skipped: sudo is not installed)'}`, async () => {
     const r = await trusted(sshd, { sudo: true })
-    expect(await runText(r, 'sh', ['-c', 'echo "$SUDO_COMMAND"'], { root: true })).toBe('/bin/sh -c echo "$SUDO_COMMAND"\n')
+    // sudo sets SUDO_USER to the account that called it.
+    expect(await runText(r, 'sh', ['-c', 'echo "$SUDO_USER:$(id -u)"'], { root: true })).toBe('root:0\n')
+    expect(await runText(r, 'sh', ['-c', 'echo "${SUDO_USER:-none}"'])).toBe('none\n')
   })
 
   it.skipIf(existsSync('/usr/bin/sudo'))(`tells sudo is missing on a server where the account needs it${existsSync('/usr/bin/sudo') ? ' (skipped: sudo is installed here)' : ''}`, async () => {
