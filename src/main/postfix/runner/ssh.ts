@@ -177,7 +177,7 @@ export class SshRunner implements Runner {
     if (sudo && status !== 0 && /^sudo: (a password is required|a terminal is required)/m.test(stderr)) {
       throw new RunnerError('sudo', `${program} must run as root, and sudo asks for a password on ${this.where}: allow it without one (NOPASSWD) for ${effective.user}.`)
     }
-    if (status === 127 || (sudo && /^sudo: .*command not found/m.test(stderr))) {
+    if ((status === 127 && /not found|No such file or directory/.test(stderr)) || (sudo && /^sudo: .*command not found/m.test(stderr))) {
       const missing = sudo && /\bsudo: (command )?not found/.test(stderr) ? 'sudo' : program
       throw new RunnerError('not-found', `${missing} is not installed on ${this.where}.`)
     }
