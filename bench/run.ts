@@ -29,6 +29,7 @@ import { benchQueue1m } from './queue-1m.ts'
 import { SmtpSink } from './sink.ts'
 import { benchUi } from './ui.ts'
 import { benchListener } from './listener.ts'
+import { benchPostfix } from './postfix.ts'
 
 // `npm run bench [-- --json]`: how the queue, the logs and delivery behave at
 // the sizes a busy system reaches. A measurement, not a test: it exits 0
@@ -46,9 +47,9 @@ const STALL_MS = 30_000
 const PAGE_RUNS = 25
 
 const json = process.argv.includes('--json')
-// `--only=queue,maillog,report,ui,deliver,memory,queue1m,logs10m,listener` runs a part of the benchmark (all of it by default).
+// `--only=queue,maillog,report,ui,deliver,memory,queue1m,logs10m,listener,postfix` runs a part of the benchmark (all of it by default).
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
-const PARTS = ['queue', 'maillog', 'report', 'ui', 'deliver', 'memory', 'queue1m', 'logs10m', 'listener'] as const
+const PARTS = ['queue', 'maillog', 'report', 'ui', 'deliver', 'memory', 'queue1m', 'logs10m', 'listener', 'postfix'] as const
 type Part = (typeof PARTS)[number]
 const only = (part: Part) => !onlyArg || onlyArg.split(',').includes(part)
 const unknownParts = onlyArg?.split(',').filter((p) => !(PARTS as readonly string[]).includes(p)) ?? []
@@ -368,6 +369,9 @@ const TARGETS: Target[] = [
   { key: 'delete_all_1m_ms', part: 'queue1m', test: (v) => v <= 5000, text: '<= 5000 ms' },
   { key: 'rss_mb_peak_at_1m', part: 'queue1m', test: (v) => v <= 250, text: '<= 250 MiB' },
   { key: 'listener_vs_postfix_ratio', part: 'listener', test: (v) => v >= 1.5, text: '>= 1.5' },
+  { key: 'postfix_queue_counts_ms_at_100k', part: 'postfix', test: (v) => v <= 500, text: '<= 500 ms' },
+  { key: 'postfix_queue_first_page_ms_at_100k', part: 'postfix', test: (v) => v <= 1000, text: '<= 1000 ms' },
+  { key: 'postfix_queue_next_page_ms_at_100k', part: 'postfix', test: (v) => v <= 50, text: '<= 50 ms' },
 ]
 
 type Verdict = { target: string; value: number | null; result: 'PASS' | 'MISS' | 'failed' | 'not run' }
@@ -430,6 +434,12 @@ const ROWS: [key: string, label: string, unit: string][] = [
   ['queue_latency_p50_ms', 'Queue latency 250 → sent, p50', 'ms'],
   ['queue_latency_p99_ms', 'Queue latency 250 → sent, p99', 'ms'],
   ['rss_mb_peak', 'Peak memory of the race (bench process)', 'MiB'],
+  ['postfix_queue_counts_ms_at_100k', 'Postfix: dashboard counts, 100k deferred', 'ms'],
+  ['postfix_queue_first_page_ms_at_100k', 'Postfix: first Mail Queue page, 100k', 'ms'],
+  ['postfix_queue_next_page_ms_at_100k', 'Postfix: next page, 100k', 'ms'],
+  ['postfix_delete_all_100k_ms', 'Postfix: Delete Queue through the console, 100k', 'ms'],
+  ['postsuper_delete_all_100k_ms', '  postsuper -d ALL alone, 100k', 'ms'],
+  ['postqueue_p_100k_ms', '  postqueue -p, 100k', 'ms'],
 ]
 
 function table(figures: Figures): string {
@@ -526,6 +536,7 @@ async function main(): Promise<void> {
     ['queue1m', () => benchQueue1m()],
     ['logs10m', () => benchLogSearch()],
     ['listener', () => benchListener()],
+    ['postfix', () => benchPostfix()],
   ]
   for (const [part, run] of runs) {
     if (!only(part)) continue
