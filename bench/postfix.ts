@@ -31,7 +31,7 @@ async function ms<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
 /** Injects MESSAGES and waits, by the queue directories, until every one is deferred. */
 async function fill(pf: PostfixInstance, tools: PostfixTools, queueDir: string): Promise<void> {
   progress(`postfix: smtp-source injects ${MESSAGES} messages (relay closed)`)
-  inject(pf, MESSAGES, 'bench@sender.test', 'rcpt@deferred.test', SESSIONS)
+  inject(pf, MESSAGES, 'bench@sender.test', 'rcpt@deferred.test', SESSIONS, DEFER_CAP_MS)
   const until = Date.now() + DEFER_CAP_MS
   for (;;) {
     const c = await queueDirectoryCounts(tools, queueDir)

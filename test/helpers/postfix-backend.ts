@@ -73,9 +73,9 @@ export async function openTestBackend(pf: PostfixInstance, runner = new LocalRun
   }
 }
 
-/** smtp-source: `count` messages from `from` to `to` into the instance's smtpd. */
-export function inject(pf: PostfixInstance, count: number, from: string, to: string, sessions = 1): void {
-  const r = spawnSync(SMTP_SOURCE, ['-s', String(sessions), '-m', String(count), '-f', from, '-t', to, `127.0.0.1:${pf.port}`], { encoding: 'utf8', timeout: 120_000 })
+/** smtp-source: `count` messages from `from` to `to` into the instance's smtpd, killed past `timeoutMs`. */
+export function inject(pf: PostfixInstance, count: number, from: string, to: string, sessions = 1, timeoutMs = 120_000): void {
+  const r = spawnSync(SMTP_SOURCE, ['-s', String(sessions), '-m', String(count), '-f', from, '-t', to, `127.0.0.1:${pf.port}`], { encoding: 'utf8', timeout: timeoutMs })
   if (r.status !== 0) throw new Error(`smtp-source failed (${String(r.status)}): ${r.stderr}`)
 }
 
