@@ -1,4 +1,4 @@
-import type { ApiError, ApiEvents, ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, Result } from '../../shared/api.ts'
+import type { ApiError, ApiEvents, EngineMethod as ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, Result } from '../../shared/api.ts'
 import { effectiveRelayPort, effectiveTls, type SettingsFields, type SettingsView } from '../../shared/settings.ts'
 import type { MessageStory, Status } from '../../shared/types.ts'
 import { EXPORT_PATH } from '../../shared/wire.ts'
