@@ -84,6 +84,8 @@ export const requestSchemas = {
   'status.get': z.void(),
   'settings.get': z.void(),
   'settings.update': settingsUpdateSchema,
+  'settings.preview': settingsUpdateSchema,
+  'settings.undo': z.void(),
   'dkim.generateKey': z.object({ algorithm: z.enum(DKIM_KEY_CHOICES, { error: 'Choose RSA 2048 or Ed25519.' }) }),
   'mail.sendTest': z.object({
     to: mailboxSchema('the email address to send to'),
@@ -151,6 +153,10 @@ export interface ApiResponses {
   'status.get': Status
   'settings.get': SettingsView
   'settings.update': SettingsView
+  /** What settings.update would change, before it does: a Postfix server's main.cf lines, the embedded engine's fields by label. Secrets read "set" / "not set". */
+  'settings.preview': { changes: SettingsChange[] }
+  /** Puts back what the last settings.update replaced (a Postfix server's previous main.cf). */
+  'settings.undo': SettingsView
   /** A new key held in the main process until Submit saves it (settings.update with dkimKey: { generated: keyId }); the private key never leaves. */
   'dkim.generateKey': { keyId: string; key: DkimKeyView }
   'mail.sendTest': SendTestResult
@@ -187,6 +193,13 @@ export interface ApiResponses {
   /** Every system, asked at once, each bounded in time: one that cannot be reached says so. */
   'systems.summary': { systems: SystemSummary[] }
   'systems.acceptHostKey': { system: SystemInfo }
+}
+
+/** One line settings.update would change: a main.cf parameter (or a field's label) with its value now and after. */
+export interface SettingsChange {
+  name: string
+  from: string
+  to: string
 }
 
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof requestSchemas)[M]>

@@ -5,6 +5,8 @@ export const ENGINE_METHODS = [
   'status.get',
   'settings.get',
   'settings.update',
+  'settings.preview',
+  'settings.undo',
   'dkim.generateKey',
   'mail.sendTest',
   'mail.transcript',

@@ -19,6 +19,11 @@ export class InputError extends Error {
   }
 }
 
+/** A request that cannot be done in the state things are in (nothing to undo, say); nothing was changed. */
+export class ConflictError extends Error {
+  override name = 'ConflictError'
+}
+
 /** The ApiError for `err`, and whether it is a fault of ours that belongs in the event log. */
 export function toApiError(method: string, err: Error, dataDir: string): { error: ApiError; internal: boolean } {
   const known = expectedError(err, dataDir)
@@ -29,6 +34,7 @@ export function toApiError(method: string, err: Error, dataDir: string): { error
 function expectedError(err: Error, dataDir: string): ApiError | null {
   if (err instanceof SettingsRejected) return { code: 'invalid_request', message: err.message, fields: err.fields }
   if (err instanceof InputError) return { code: 'invalid_request', message: err.message, ...(err.fields ? { fields: err.fields } : {}) }
+  if (err instanceof ConflictError) return { code: 'conflict', message: err.message }
   if (err instanceof QueueError) return { code: err.code, message: err.message }
   // The field tells the window to start again from the newest page.
   if (err instanceof StaleCursorError) return { code: 'invalid_request', message: err.message, fields: { cursor: err.message } }

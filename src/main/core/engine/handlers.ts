@@ -19,7 +19,8 @@ import type { Blocklist } from '../diagnostics/dns/input.ts'
 import { checkGroups } from '../diagnostics/groups.ts'
 import { runDiagnostics } from '../diagnostics/run.ts'
 import { FIELD_LABELS } from '../../../shared/labels.ts'
-import { InputError } from './api-errors.ts'
+import { ConflictError, InputError } from './api-errors.ts'
+import { settingsPreview } from '../settings/settings-preview.ts'
 import type { BulkRunner } from './bulk.ts'
 import type { FlushFollower } from './follow.ts'
 import type { Notifier } from './notifier.ts'
@@ -163,6 +164,10 @@ export function makeHandlers(e: EngineParts): Handlers {
     'status.get': () => e.status(),
     'settings.get': () => e.settings.view(),
     'settings.update': (req) => e.saveSettings(req),
+    'settings.preview': (req) => ({ changes: settingsPreview(e.settings.view(), req) }),
+    'settings.undo': () => {
+      throw new ConflictError("Undo applies to a Postfix server's main.cf; this system keeps its settings itself.")
+    },
     'dkim.generateKey': (req) => e.settings.generateDkimKey(req.algorithm),
     'mail.sendTest': (req) => e.sendTest(req.to, req.subject),
     'mail.transcript': (req) => e.transcripts.latest(req.queueId),
