@@ -182,6 +182,13 @@ describe.skipIf(unusable)(`Postfix settings${unusable ? ` (skipped: ${unusable})
     expect((await settings.get()).hasPassword).toBe(true)
   })
 
+  it('saves one at a time: two saves at once apply in order, and undo goes back to the first', async () => {
+    await Promise.all([settings.update(request(relay(), { password: PASSWORD })), settings.update(request(relay({ relayPort: 2525 })))])
+    expect(postconf('relayhost')).toEqual(['[smtp.example.test]:2525'])
+    await settings.undo()
+    expect(postconf('relayhost')).toEqual(['[smtp.example.test]:587'])
+  })
+
   it('refuses bad input with the field and changes nothing', async () => {
     const before = readFileSync(mainCf)
     const refusal = async (u: ApiParsedRequest<'settings.update'>) => {
@@ -208,6 +215,14 @@ describe.skipIf(unusable)(`Postfix settings${unusable ? ` (skipped: ${unusable})
     expect(untouched(after)).toEqual(untouched(before))
     expect(after).toContain('smtpd_banner = $myhostname ESMTP kept')
     expect(after).toContain('# kept by the admin')
+  })
+
+  it('writes main.cf of a stopped Postfix without starting or reloading it', async () => {
+    expect(spawnSync('/usr/sbin/postfix', ['-c', pf.configDir, 'stop'], { timeout: 30_000 }).status).toBe(0)
+    await waitFor(() => spawnSync('/usr/sbin/postfix', ['-c', pf.configDir, 'status'], { timeout: 30_000 }).status !== 0, 'Postfix to stop')
+    await settings.update(request(relay(), { password: PASSWORD }))
+    expect(postconf('relayhost')).toEqual(['[smtp.example.test]:587'])
+    expect(spawnSync('/usr/sbin/postfix', ['-c', pf.configDir, 'status'], { timeout: 30_000 }).status).not.toBe(0)
   })
 
   it('puts the previous main.cf back when a step of the save fails', async () => {

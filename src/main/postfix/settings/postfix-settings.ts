@@ -73,6 +73,8 @@ export class PostfixSettings {
   private readonly tools: PostfixTools
   private readonly files: ServerFiles
   private readonly side: SideFile
+  /** Saves and undos one at a time: each reads main.cf, copies it aside and changes it. */
+  private turn: Promise<unknown> = Promise.resolve()
 
   constructor(options: { tools: PostfixTools; dataDir: string }) {
     this.tools = options.tools
@@ -95,7 +97,22 @@ export class PostfixSettings {
     return plan.mapChange ? [...plan.changes, plan.mapChange] : plan.changes
   }
 
-  async update(u: ApiParsedRequest<'settings.update'>): Promise<SettingsView> {
+  update(u: ApiParsedRequest<'settings.update'>): Promise<SettingsView> {
+    return this.oneAtATime(() => this.save(u))
+  }
+
+  /** Puts back the main.cf (and password map) the last save replaced, then reloads Postfix. */
+  undo(): Promise<SettingsView> {
+    return this.oneAtATime(() => this.putBackPrevious())
+  }
+
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work)
+    this.turn = run.catch(() => undefined)
+    return run
+  }
+
+  private async save(u: ApiParsedRequest<'settings.update'>): Promise<SettingsView> {
     const current = await this.read()
     const plan = this.plan(current, u)
     const sideChanged = JSON.stringify(sidePart(plan.next)) !== JSON.stringify(sidePart(current.side))
@@ -104,8 +121,7 @@ export class PostfixSettings {
     return this.get()
   }
 
-  /** Puts back the main.cf (and password map) the last save replaced, then reloads Postfix. */
-  async undo(): Promise<SettingsView> {
+  private async putBackPrevious(): Promise<SettingsView> {
     const c = await this.read()
     const previous = c.mainCf + PREVIOUS
     if (!(await this.files.exists(previous))) {
@@ -188,8 +204,13 @@ export class PostfixSettings {
       if (plan.map !== null) await this.writeMap(c, plan.map)
       await this.reloadIfRunning()
     } catch (err) {
-      await this.putBack(c).catch(() => undefined)
-      throw new Error(`The settings were not applied on ${this.tools.runner.where}: ${(err as Error).message}. The previous main.cf was put back.`, { cause: err })
+      const failed = `The settings were not applied on ${this.tools.runner.where}: ${(err as Error).message}.`
+      try {
+        await this.putBack(c)
+      } catch (again) {
+        throw new Error(`${failed} Putting the previous main.cf back failed too (${(again as Error).message}): it is kept as ${saving}.`, { cause: err })
+      }
+      throw new Error(`${failed} The previous main.cf was put back.`, { cause: err })
     }
     // The save is done: what it replaced becomes what undo puts back.
     await this.files.copy(saving, c.mainCf + PREVIOUS)
@@ -204,7 +225,8 @@ export class PostfixSettings {
     await this.files.copy(c.mainCf + SAVING, c.mainCf)
     await this.putBackMap(c, c.mapPath + SAVING)
     await this.files.remove(c.mainCf + SAVING, c.mapPath + SAVING)
-    await this.reloadIfRunning()
+    // The files are back; a reload that fails again leaves Postfix running on what it had loaded before.
+    await this.reloadIfRunning().catch(() => undefined)
   }
 
   /** The map as in `copy`, postmapped; no copy means there was no map, so it goes. */
