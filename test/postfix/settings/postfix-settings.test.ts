@@ -35,7 +35,8 @@ const relay = (over: Partial<SettingsFields> = {}): SettingsFields =>
 
 const request = (settings: SettingsFields, secrets: Omit<ApiParsedRequest<'settings.update'>, 'settings'> = {}): ApiParsedRequest<'settings.update'> => ({ settings, ...secrets })
 
-describe.skipIf(unusable)(`Postfix settings${unusable ? ` (skipped: ${unusable})` : ''}`, () => {
+// Each test starts and stops its own Postfix and runs a few dozen commands: generous on a loaded machine.
+describe.skipIf(unusable)(`Postfix settings${unusable ? ` (skipped: ${unusable})` : ''}`, { timeout: 120_000 }, () => {
   let pf: PostfixInstance
   let dataDir: string
   let settings: PostfixSettings
@@ -144,7 +145,11 @@ describe.skipIf(unusable)(`Postfix settings${unusable ? ` (skipped: ${unusable})
       { name: mapPath, from: '[smtp.example.test]:587 ops@example.test (password set)', to: '[smtp.example.test]:2525 ops@example.test (password set)' },
     ])
     expect(await settings.preview(request(relay()))).toEqual([])
+    expect(await settings.preview(request(relay(), { password: PASSWORD }))).toEqual([])
     expect(await settings.preview(request(relay({ fromName: 'Other' })))).toEqual([])
+    expect(await settings.preview(request(relay(), { password: 'Another-pass-77' }))).toEqual([
+      { name: mapPath, from: '[smtp.example.test]:587 ops@example.test (password set)', to: '[smtp.example.test]:587 ops@example.test (new password)' },
+    ])
     expect(readFileSync(mainCf)).toEqual(before)
     // A relayhost already meaning the same host and port is left as the admin wrote it; the map's key follows it.
     postconfSet('relayhost=smtp.example.test:587')

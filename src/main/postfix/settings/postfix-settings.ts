@@ -67,7 +67,8 @@ function readEntry(text: string): MapEntry | null {
   return null
 }
 
-const describeEntry = (e: MapEntry | null): string => (e ? `${e.key} ${e.username} (password set)` : '')
+/** A map entry as the preview shows it: never the password, only that one is set (or newly typed). */
+const describeEntry = (e: MapEntry | null, typed = false): string => (e ? `${e.key} ${e.username} (${typed ? 'new password' : 'password set'})` : '')
 
 export class PostfixSettings {
   private readonly tools: PostfixTools
@@ -189,7 +190,7 @@ export class PostfixSettings {
     }
     const same = entry === undefined || (c.ours && JSON.stringify(entry) === JSON.stringify(c.entry))
     const map = same ? null : entry ? `${entry.key} ${entry.username}:${entry.password}\n` : ''
-    const mapChange = same ? null : { name: c.mapPath, from: describeEntry(c.ours ? c.entry : null), to: describeEntry(entry ?? null) }
+    const mapChange = same ? null : { name: c.mapPath, from: describeEntry(c.ours ? c.entry : null), to: describeEntry(entry ?? null, typeof password === 'string' && password !== c.entry?.password) }
     return { next: { ...next, username: next.username.trim() }, changes, map, mapChange }
   }
 
