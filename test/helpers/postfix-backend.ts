@@ -48,6 +48,8 @@ export function keptSettings(overrides: Partial<SettingsFields> = {}): PostfixSe
     get: () => Promise.resolve(view()),
     update: () => Promise.reject(new Error('Settings are not changed in this test.')),
     effective: () => Promise.resolve(settings),
+    preview: () => Promise.reject(new Error('Settings are not changed in this test.')),
+    undo: () => Promise.reject(new Error('Settings are not changed in this test.')),
   }
 }
 

@@ -1,11 +1,10 @@
-import type { ApiError, ApiEvents, EngineMethod as ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, Result } from '../../shared/api.ts'
+import type { ApiError, ApiEvents, EngineMethod as ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, Result, SettingsChange } from '../../shared/api.ts'
 import { effectiveRelayPort, effectiveTls, type SettingsFields, type SettingsView } from '../../shared/settings.ts'
 import type { MessageStory, Status } from '../../shared/types.ts'
 import { EXPORT_PATH } from '../../shared/wire.ts'
 import type { Engine } from '../core/engine/engine-types.ts'
 import { PendingDownloads, type LogCsvExport } from '../core/logs/log-export.ts'
-import { StaleCursorError } from '../core/logs/paging.ts'
-import { storageErrorOf } from '../core/storage/db.ts'
+import { toApiError } from '../core/engine/api-errors.ts'
 import type { PostfixLogs } from './logs/postfix-logs.ts'
 import { PostfixError, unreachableError } from './queue/errors.ts'
 import { MailQueue } from './queue/mail-queue.ts'
@@ -25,6 +24,10 @@ export interface PostfixSettingsPort {
   update(u: ApiParsedRequest<'settings.update'>): Promise<SettingsView>
   /** The settings as the server applies them (main.cf read back), with the console's From Name and From Address. */
   effective(): Promise<SettingsFields>
+  /** The main.cf lines a save would change, before it is applied. */
+  preview(u: ApiParsedRequest<'settings.update'>): Promise<SettingsChange[]>
+  /** Puts back the main.cf the last save replaced. */
+  undo(): Promise<SettingsView>
 }
 
 export interface PostfixBackendOptions {
@@ -80,6 +83,12 @@ export class PostfixBackend implements Engine {
       'status.get': () => this.status(),
       'settings.get': () => this.settings.get(),
       'settings.update': (req) => this.updateSettings(req),
+      'settings.preview': async (req) => ({ changes: await this.settings.preview(req) }),
+      'settings.undo': async () => {
+        const view = await this.settings.undo()
+        this.emit('settings.changed', { fields: [] })
+        return view
+      },
       'dkim.generateKey': notOnPostfix(
         'DKIM keys are not made by SMTP Console on a Postfix server: Postfix signs through a milter such as OpenDKIM, whose key is kept on the server.',
       ),
@@ -127,10 +136,8 @@ export class PostfixBackend implements Engine {
     const e = err instanceof Error ? err : new Error(String(err))
     if (e instanceof RunnerError) return unreachableError(e, `The Postfix server on ${this.tools.runner.where}`)
     if (e instanceof PostfixError) return { code: e.code, message: e.message }
-    if (e instanceof StaleCursorError) return { code: 'invalid_request', message: e.message, fields: { cursor: e.message } }
-    const storage = storageErrorOf(e, this.dataDir)
-    if (storage) return { code: 'storage', message: storage.message }
-    return { code: 'internal', message: `${method} failed: ${e.message}` }
+    // The settings' field errors, a conflict (nothing to undo), a stale cursor, a full disk: as the embedded engine says them.
+    return toApiError(method, e, this.dataDir).error
   }
 
   /** The log index's answer, its errors as they are. */
