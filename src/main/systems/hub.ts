@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import type { ApiEvents, ApiParsedRequest, ApiResponse, LogExportRequest, Result } from '../../shared/api.ts'
 import { EVENT_NAMES, isSystemsMethod, type ApiMethod, type EngineMethod, type SystemsMethod } from '../../shared/methods.ts'
 import { LOCAL_SYSTEM, type HostKeyQuestion, type SystemInfo, type SystemSummary } from '../../shared/systems.ts'
@@ -61,7 +62,9 @@ export class SystemsHub {
     const info = this.file.get(id)
     if (!info) return Promise.reject(new UnknownSystem(id))
     if (!this.openPostfix) return Promise.reject(new Error('This build of SMTP Console cannot open Postfix systems.'))
-    const opening = this.openPostfix(info, this.file.dirOf(id))
+    const dir = this.file.dirOf(id)
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const opening = this.openPostfix(info, dir)
     this.open.set(id, opening)
     opening.then(
       (engine) => {
