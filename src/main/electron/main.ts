@@ -9,6 +9,7 @@ import { resolveDataDir } from '../core/storage/paths.ts'
 import { createDesktopCipher } from './cipher.ts'
 import { contentSecurityPolicy, withContentSecurityPolicy } from './csp.ts'
 import { SystemsHub } from '../systems/hub.ts'
+import { openPostfixSystem } from '../systems/open-postfix.ts'
 import { forwardEvents } from './events.ts'
 import { wireDesktopAlerts } from './alerts.ts'
 import { registerIpcHandlers } from './ipc.ts'
@@ -108,7 +109,7 @@ async function start(): Promise<Engine | null> {
   }
 
   const watcher = createTestMailWatcher()
-  hub = new SystemsHub({ dataDir, local: engine })
+  hub = new SystemsHub({ dataDir, local: engine, openPostfix: openPostfixSystem })
   registerIpcHandlers(
     ipcMain,
     hub,

@@ -5,6 +5,10 @@ import { openEngine } from '../core/engine/engine.ts'
 import { resolveDataDir } from '../core/storage/paths.ts'
 import { openInBrowser } from './browser.ts'
 import { startWebServer } from './server.ts'
+import { SYSTEM_PARAM } from '../../shared/wire.ts'
+import { SystemsHub } from '../systems/hub.ts'
+import { openPostfixSystem } from '../systems/open-postfix.ts'
+import { postfixSystemFromArgs } from './cli-postfix.ts'
 
 // `npm run serve`: the console in a browser, from the same engine as the app,
 // on 127.0.0.1 only. Ctrl-C or SIGTERM drains the worker and closes the database.
@@ -24,6 +28,19 @@ Options:
                     npm run serve builds first)
   --open            also open the address in the default browser, where there
                     is a desktop session
+  --backend postfix open the console on a Postfix server instead of this
+                    computer's own engine (added to the System list if it is
+                    not there yet; every system stays a pick away)
+  --postfix-config DIR
+                    that Postfix's configuration directory (default: the
+                    server's own, /etc/postfix)
+  --ssh USER@HOST[:PORT]
+                    reach that Postfix over SSH (default: the one on this
+                    computer)
+  --identity FILE   the SSH key to sign in with (default: ssh's own)
+  --accept-host-key SHA256:…
+                    accept the SSH server's host key with this fingerprint, as
+                    printed by a first run; a changed key is always refused
   -h, --help        print this help and exit
 
 Ctrl-C stops it: deliveries in flight get 5 seconds to finish, the rest stay
@@ -35,6 +52,11 @@ const OPTIONS = {
   static: { type: 'string' },
   open: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
+  backend: { type: 'string' },
+  'postfix-config': { type: 'string' },
+  ssh: { type: 'string' },
+  identity: { type: 'string' },
+  'accept-host-key': { type: 'string' },
 } as const
 
 /** parseArgs' message, cut to one line in the admin's words (its own advice is about positionals). */
@@ -80,8 +102,18 @@ export async function serve(args: string[]): Promise<void> {
     console.error(`SMTP Console could not start: ${(err as Error).message}`)
     process.exit(1)
   }
-  const server = await startWebServer(engine, { port, staticDir })
-  console.log(`SMTP Console: ${server.url}`)
+  const hub = new SystemsHub({ dataDir, local: engine, openPostfix: openPostfixSystem })
+  let system: string | null = null
+  if (values.backend !== undefined || values.ssh !== undefined || values['postfix-config'] !== undefined) {
+    system = await postfixSystemFromArgs(hub, values)
+    if (system === null) {
+      await hub.close()
+      await engine.close()
+      process.exit(2)
+    }
+  }
+  const server = await startWebServer(hub, { port, staticDir })
+  console.log(`SMTP Console: ${server.url}${system ? `&${SYSTEM_PARAM}=${encodeURIComponent(system)}` : ''}`)
   console.error(`Data directory: ${dataDir}`)
   if (values.open) openInBrowser(server.url)
 
@@ -94,6 +126,7 @@ export async function serve(args: string[]): Promise<void> {
     stopping = true
     console.log(`${signal}: stopping (finishing deliveries in flight)…`)
     await server.close()
+    await hub.close()
     await engine!.close()
     process.exit(0)
   }
