@@ -95,6 +95,14 @@ describe('the log index over the captured Postfix log', () => {
     expect(levels.filter((l) => l.startsWith('warning'))).toEqual(['warning postfix/smtpd'])
     expect(levels.filter((l) => l.startsWith('error'))).toEqual(['error postfix/capture', 'error postfix/capture'])
     expect(events.items.find((e) => e.level === 'warning')!.message).toContain('non-SMTP command')
+    // postsuper's totals (Delete Queue's `postsuper -d ALL` names no queue id): how many, in Logs.
+    expect(events.items.filter((e) => e.source === 'postfix/postsuper').map((e) => e.message).reverse()).toEqual([
+      'Placed on hold: 1 message',
+      'Released from hold: 1 message',
+      'Placed on hold: 1 message',
+      'Deleted: 1 message',
+      'Deleted: 0 messages',
+    ])
   })
 
   it('answers Mail Log pages, search and the CSV export with the core’s code', async () => {

@@ -56,6 +56,11 @@ const REPLIES = {
 
 /** The master's lines worth a line in Logs: the server started, reloaded or stopped. */
 const MASTER_NEWS = /^(daemon started|reload|terminating on signal)/
+/**
+ * postsuper's totals: `postsuper -d ALL` (Delete Queue) logs only "Deleted: N messages", no queue
+ * id, so the Mail Log cannot have a row per message; Logs says how many went.
+ */
+const POSTSUPER_NEWS = /^(Deleted|Placed on hold|Released from hold|Requeued): \d+ messages?$/
 
 export class LogWriter {
   private readonly db: DatabaseSync
@@ -175,11 +180,12 @@ export class LogWriter {
     }
   }
 
-  /** A line that is not about a message: the master's start, reload and stop go to Logs. */
+  /** A line that is not about a message: the master's start, reload and stop, and postsuper's totals, go to Logs. */
   writeServerLine(line: LogLine, written: Written): void {
-    if (line.program !== 'master' || !MASTER_NEWS.test(line.text)) return
+    const news = (line.program === 'master' && MASTER_NEWS.test(line.text)) || (line.program === 'postsuper' && POSTSUPER_NEWS.test(line.text))
+    if (!news) return
     this.at.now = line.at
-    this.events.append('info', 'postfix/master', line.text, { program: line.program, pid: line.pid })
+    this.events.append('info', `postfix/${line.program}`, line.text, { program: line.program, pid: line.pid })
     written.events++
   }
 
