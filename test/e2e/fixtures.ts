@@ -23,9 +23,11 @@ export async function startConsole(
   request: APIRequestContext,
   dataDir = mkdtempSync(join(tmpdir(), 'smtp-console-e2e-')),
   env: Record<string, string> = {},
+  /** More command-line options (--backend postfix …). */
+  args: string[] = [],
 ): Promise<{ server: ConsoleServer; child: ChildProcess }> {
   // Direct delivery and the DNS checks must never reach out of the machine: DNS is a dead loopback port unless a test gives its own.
-  const child = spawn(process.execPath, [join(ROOT, 'src/main/web/cli.ts'), '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [join(ROOT, 'src/main/web/cli.ts'), '--port', '0', '--data-dir', dataDir, ...args], {
     cwd: ROOT,
     env: { ...process.env, SMTP_CONSOLE_DNS_SERVERS: '127.0.0.1:9', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
