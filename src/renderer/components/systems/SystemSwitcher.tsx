@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react'
+import { createPortal } from 'react-dom'
 import type { ApiError } from '../../../shared/api.ts'
 import { LOCAL_SYSTEM } from '../../../shared/wire.ts'
 import type { SystemInfo } from '../../../shared/systems.ts'
@@ -51,15 +52,18 @@ export function SystemSwitcher() {
       <button type="button" className="systems-add" onClick={() => setAdding(true)}>
         Add a Postfix server…
       </button>
-      {adding && (
+      {/* In the page's body, not the sidebar: the dialog takes the page's colours, not the sidebar's light ink. */}
+      {adding &&
+        createPortal(
         <AddSystemDialog
           onClose={() => setAdding(false)}
           onAdded={(system) => {
             setAdding(false)
             showSystem(system.id)
           }}
-        />
-      )}
+        />,
+          document.body,
+        )}
     </div>
   )
 }

@@ -52,8 +52,16 @@ export function SystemsSummary() {
     <section className="panel systems-summary" aria-labelledby="systems-summary-title">
       <h2 id="systems-summary-title">All systems</h2>
       <ErrorNotice error={error} title="The systems could not be asked again." />
-      <div className="table-wrap">
-        <table className="data">
+      <div className="table-scroll">
+        <table className="grid">
+          <colgroup>
+            <col className="w-system" />
+            {QUEUE_STATES.map((s) => (
+              <col key={s} className="w-count" />
+            ))}
+            <col className="w-time" />
+            <col />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">System</th>
@@ -71,7 +79,7 @@ export function SystemsSummary() {
               <tr key={r.system.id} aria-current={r.system.id === current ? 'true' : undefined}>
                 <th scope="row">
                   <a href={`?${r.system.id === LOCAL_SYSTEM ? '' : `system=${encodeURIComponent(r.system.id)}`}#/`}>{r.system.name}</a>
-                  <span className="muted"> {r.system.where}</span>
+                  {r.system.kind === 'postfix' && <span className="muted"> Postfix, {r.system.where}</span>}
                 </th>
                 {QUEUE_STATES.map((s) => (
                   <td key={s} className="num">
