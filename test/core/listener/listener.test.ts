@@ -92,6 +92,31 @@ describe('local submission', () => {
     expect(engine.mailLog.count('received')).toBe(0)
   })
 
+  it('answers 452 4.3.1 when the queue’s disk is full, keeps nothing of the message, and takes it once there is room', async () => {
+    const engine = await console_(null, {})
+    // SQLite's own limit on the file's size: past it, a write fails with SQLITE_FULL as on a full disk.
+    const pages = (engine.db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count
+    engine.db.exec(`PRAGMA max_page_count = ${pages + 2}`)
+    const body = `Subject: nightly dump\r\n\r\n${'y'.repeat(76).concat('\r\n').repeat(800)}.\r\n`
+    const c = await smtpDialog(portOf(engine))
+    cleanups.push(() => c.close())
+    expect(await c.send('EHLO client.example.test')).toMatch(/^250/)
+    expect(await c.send('MAIL FROM:<backup@example.test>')).toMatch(/^250 /)
+    expect(await c.send('RCPT TO:<ops@example.net>')).toMatch(/^250 /)
+    expect(await c.send('DATA')).toMatch(/^354 /)
+    expect(await c.sendRaw(body)).toMatch(/^452 4\.3\.1 /)
+    expect(engine.queueView.count()).toBe(0)
+    expect(engine.mailLog.count('received')).toBe(0)
+    expect((engine.db.prepare('SELECT count(*) AS n FROM message_bodies').get() as { n: number }).n).toBe(0)
+
+    engine.db.exec('PRAGMA max_page_count = 1073741823')
+    expect(await c.send('MAIL FROM:<backup@example.test>')).toMatch(/^250 /)
+    expect(await c.send('RCPT TO:<ops@example.net>')).toMatch(/^250 /)
+    expect(await c.send('DATA')).toMatch(/^354 /)
+    expect(await c.sendRaw(body)).toMatch(/^250 2\.0\.0 Ok: queued as /)
+    expect(engine.queueView.count()).toBe(1)
+  })
+
   it('answers 530 without AUTH when it is required, 535 for a wrong password, 501 for bad addresses, 452 past the recipient limit', async () => {
     const engine = await console_(null, { listenRequireAuth: true, listenUsername: 'cron' }, { listenPassword: 'right', listener: { limits: { maxRecipients: 2 } } })
     const c = await smtpDialog(portOf(engine))
