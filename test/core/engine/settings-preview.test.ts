@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseRequest, type ApiRequest, type ApiResponse, type Result } from '../../../src/shared/api.ts'
-import type { ApiMethod } from '../../../src/shared/methods.ts'
+import type { EngineMethod as ApiMethod } from '../../../src/shared/methods.ts'
 import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import { removeDir, tempDir, testSettings, unwrap } from '../../helpers/engine.ts'
 
