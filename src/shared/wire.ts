@@ -20,6 +20,9 @@ export const SYSTEM_HEADER = 'x-smtp-console-system'
 /** The same on the event stream's URL (EventSource sends no headers) and in the page's address. */
 export const SYSTEM_PARAM = 'system'
 
+/** The page's address ending that opens the Add a Postfix server dialog (the desktop app's File menu). */
+export const ADD_SYSTEM_HASH = '#/?add-system=1'
+
 /** The path a method is POSTed to. */
 export function apiPath(method: string): string {
   return `${API_PREFIX}${method}`

@@ -4,7 +4,7 @@ import { menuTemplate } from '../../src/main/electron/menu.ts'
 // The item type comes from the function, so this test needs nothing from electron.
 type MenuItemConstructorOptions = ReturnType<typeof menuTemplate>[number]
 
-const noop = { about: () => {}, openDataFolder: () => {} }
+const noop = { about: () => {}, openDataFolder: () => {}, addSystem: () => {} }
 
 function submenu(template: MenuItemConstructorOptions[], label: string): MenuItemConstructorOptions[] {
   const item = template.find((entry) => entry.label === label)
@@ -32,15 +32,16 @@ describe('menuTemplate', () => {
     expect(template[0]?.role).toBe('appMenu')
   })
 
-  it('runs the About and Open Data Folder actions', () => {
+  it('runs the About, Open Data Folder and Add a Postfix Server actions', () => {
     const calls: string[] = []
     const template = menuTemplate(
       { isPackaged: true, platform: 'linux', appName: 'SMTP Console' },
-      { about: () => calls.push('about'), openDataFolder: () => calls.push('data') },
+      { about: () => calls.push('about'), openDataFolder: () => calls.push('data'), addSystem: () => calls.push('add') },
     )
     const click = (item: MenuItemConstructorOptions | undefined) => (item?.click as (() => void) | undefined)?.()
     click(submenu(template, 'Help').find((item) => item.label === 'About SMTP Console'))
     click(submenu(template, 'File').find((item) => item.label === 'Open Data Folder'))
-    expect(calls).toEqual(['about', 'data'])
+    click(submenu(template, 'File').find((item) => item.label === 'Add a Postfix Server…'))
+    expect(calls).toEqual(['about', 'data', 'add'])
   })
 })

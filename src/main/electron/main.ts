@@ -8,6 +8,7 @@ import { KeyFileCipher } from '../core/settings/key-file-cipher.ts'
 import { resolveDataDir } from '../core/storage/paths.ts'
 import { createDesktopCipher } from './cipher.ts'
 import { contentSecurityPolicy, withContentSecurityPolicy } from './csp.ts'
+import { ADD_SYSTEM_HASH } from '../../shared/wire.ts'
 import { SystemsHub } from '../systems/hub.ts'
 import { openPostfixSystem } from '../systems/open-postfix.ts'
 import { forwardEvents } from './events.ts'
@@ -143,7 +144,7 @@ async function start(): Promise<Engine | null> {
     Menu.buildFromTemplate(
       menuTemplate(
         { isPackaged: app.isPackaged, platform: process.platform, appName: APP_NAME },
-        { about: showAbout, openDataFolder: () => void shell.openPath(dataDir) },
+        { about: showAbout, openDataFolder: () => void shell.openPath(dataDir), addSystem: openAddSystem },
       ),
     ),
   )
@@ -187,6 +188,15 @@ function lockDownSession(): void {
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => {
     callback(permission === 'clipboard-sanitized-write')
   })
+}
+
+/** File → Add a Postfix Server…: the window's dashboard with its Add dialog open (a same-page hash change, no reload). */
+function openAddSystem(): void {
+  if (!window || window.isDestroyed()) return openWindow(ADD_SYSTEM_HASH)
+  const url = new URL(window.webContents.getURL())
+  url.hash = ADD_SYSTEM_HASH
+  void window.webContents.loadURL(url.toString())
+  window.focus()
 }
 
 function showAbout(): void {

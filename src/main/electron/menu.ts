@@ -6,6 +6,8 @@ import type { MenuItemConstructorOptions } from 'electron'
 export interface MenuActions {
   about(): void
   openDataFolder(): void
+  /** Opens the Add a Postfix server dialog in the window. */
+  addSystem(): void
 }
 
 export function menuTemplate(options: { isPackaged: boolean; platform: NodeJS.Platform; appName: string }, actions: MenuActions): MenuItemConstructorOptions[] {
@@ -24,7 +26,13 @@ export function menuTemplate(options: { isPackaged: boolean; platform: NodeJS.Pl
     ...(mac ? [{ label: options.appName, role: 'appMenu' } satisfies MenuItemConstructorOptions] : []),
     {
       label: 'File',
-      submenu: [{ label: 'Open Data Folder', click: () => actions.openDataFolder() }, { type: 'separator' }, mac ? { role: 'close' } : { role: 'quit' }],
+      submenu: [
+        { label: 'Add a Postfix Server…', click: () => actions.addSystem() },
+        { type: 'separator' },
+        { label: 'Open Data Folder', click: () => actions.openDataFolder() },
+        { type: 'separator' },
+        mac ? { role: 'close' } : { role: 'quit' },
+      ],
     },
     {
       label: 'Edit',

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import { createPortal } from 'react-dom'
 import type { ApiError } from '../../../shared/api.ts'
 import { LOCAL_SYSTEM } from '../../../shared/wire.ts'
+import { href, useRoute } from '../../routes.ts'
 import type { SystemInfo } from '../../../shared/systems.ts'
 import { currentSystem, showSystem } from '../../api/index.ts'
 import { useStores } from '../../stores/index.ts'
@@ -17,6 +18,15 @@ export function SystemSwitcher() {
   const [error, setError] = useState<ApiError | null>(null)
   const [adding, setAdding] = useState(false)
   const current = currentSystem() ?? LOCAL_SYSTEM
+  const route = useRoute()
+
+  // The desktop app's File → Add a Postfix Server… opens the dialog through the address; the address then
+  // forgets it, so Back or a reload does not open it again.
+  useEffect(() => {
+    if (route.params.get('add-system') === null) return
+    setAdding(true)
+    window.history.replaceState(window.history.state, '', href(route.path))
+  }, [route])
 
   useEffect(() => {
     let live = true
