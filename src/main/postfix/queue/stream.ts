@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { LocalRunner } from '../runner/local.ts'
-import { RunnerError, type RunResult, type Runner } from '../runner/runner.ts'
+import { RunnerError, type Runner, type StreamingRunner, type StreamOptions } from '../runner/runner.ts'
 import type { PostfixTools } from '../tools.ts'
 
 // postqueue -j of 100,000 messages takes seconds to print; the Mail Queue's
@@ -9,15 +9,7 @@ import type { PostfixTools } from '../tools.ts'
 // has one (a remote runner can offer it), by a child process of ours for the
 // Postfix on this computer, else all at once as a last resort.
 
-export interface StreamOptions {
-  timeoutMs?: number
-  signal?: AbortSignal
-}
-
-/** A Runner that can hand over a command's output as it arrives. */
-export interface StreamingRunner extends Runner {
-  stream(program: string, args: readonly string[], onData: (chunk: Buffer) => void, options?: StreamOptions): Promise<Omit<RunResult, 'stdout'>>
-}
+export type { StreamingRunner, StreamOptions } from '../runner/runner.ts'
 
 function canStream(runner: Runner): runner is StreamingRunner {
   return typeof (runner as Partial<StreamingRunner>).stream === 'function'

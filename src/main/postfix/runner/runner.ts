@@ -60,6 +60,17 @@ export interface Runner {
   close(): Promise<void>
 }
 
+export interface StreamOptions {
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+/** A Runner that can hand over a command's output as it arrives (postqueue -j of a large queue). */
+export interface StreamingRunner extends Runner {
+  /** Stopped through `signal`: resolves with a null code and the output handed over so far. */
+  stream(program: string, args: readonly string[], onData: (chunk: Buffer) => void, options?: StreamOptions): Promise<Omit<RunResult, 'stdout'>>
+}
+
 /** A command's output as text, or a RunnerError-free Error naming the command and what it printed when it failed. */
 export async function runText(runner: Runner, program: string, args: readonly string[], options?: RunOptions): Promise<string> {
   const r = await runner.run(program, args, options)

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as knownHosts from './known-hosts.ts'
 import { remoteCommandLine, takeStatus } from './quote.ts'
-import { RunnerError, type RunOptions, type RunResult, type Runner } from './runner.ts'
+import { RunnerError, type RunOptions, type RunResult, type StreamingRunner, type StreamOptions } from './runner.ts'
 
 // A Postfix server over SSH, through the system's OpenSSH client
 // (/usr/bin/ssh) rather than an npm SSH library: the admin's own ssh config
@@ -68,7 +68,7 @@ interface Effective {
   host: knownHosts.HostKeyName
 }
 
-export class SshRunner implements Runner {
+export class SshRunner implements StreamingRunner {
   readonly where: string
   /** The console's own known_hosts file. */
   readonly knownHostsFile: string
@@ -151,11 +151,28 @@ export class SshRunner implements Runner {
   }
 
   async run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    // A finished command hands its slot straight to the next one waiting.
+    return this.inSession(() => this.runOne(program, args, options))
+  }
+
+  /**
+   * Runs `program` as run() does, its standard output handed to onData as it
+   * arrives (the Mail Queue's first page from the start of postqueue -j);
+   * rejects like run() when the connection drops before the command's exit
+   * status came back, whatever was handed over by then.
+   */
+  stream(program: string, args: readonly string[], onData: (chunk: Buffer) => void, options: StreamOptions = {}): Promise<Omit<RunResult, 'stdout'>> {
+    return this.inSession(async () => {
+      const { code, stderr } = await this.runOne(program, args, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }, onData, options.signal)
+      return { code, stderr }
+    })
+  }
+
+  /** A finished command hands its slot straight to the next one waiting. */
+  private async inSession<T>(work: () => Promise<T>): Promise<T> {
     if (this.sessions < MAX_SESSIONS) this.sessions++
     else await new Promise<void>((resolve) => this.waiting.push(resolve))
     try {
-      return await this.runOne(program, args, options)
+      return await work()
     } finally {
       const next = this.waiting.shift()
       if (next) next()
@@ -163,14 +180,16 @@ export class SshRunner implements Runner {
     }
   }
 
-  private async runOne(program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  private async runOne(program: string, args: readonly string[], options: RunOptions, onData?: (chunk: Buffer) => void, signal?: AbortSignal): Promise<RunResult> {
     const effective = await this.resolve()
     if (this.socketDir) mkdirSync(this.socketDir, { recursive: true, mode: 0o700 })
     const sudo = options.root === true && (this.options.sudo ?? effective.user !== 'root')
     const statusMark = `smtp-console-status-${randomBytes(8).toString('hex')}=`
     const line = remoteCommandLine(program, args, { sudo, statusMark })
     const timeoutMs = options.timeoutMs ?? this.timeoutMs
-    const r = await this.spawnSsh(['-T', ...this.sshOptions(), '--', this.destination(), line], options.input, timeoutMs)
+    const r = await this.spawnSsh(['-T', ...this.sshOptions(), '--', this.destination(), line], options.input, timeoutMs, onData, signal)
+    // Stopped by the caller, who no longer wants its output: no status is owed.
+    if (r.aborted) return { code: null, stdout: Buffer.alloc(0), stderr: takeStatus(r.stderr, statusMark).stderr }
     if (r.timedOut) throw new RunnerError('timeout', `${program} did not finish within ${Math.round(timeoutMs / 1000)} s on ${this.where}.`)
     const { status, stderr } = takeStatus(r.stderr, statusMark)
     if (status === null) throw await this.sshFailure(program, r.code, r.stderr)
@@ -231,18 +250,40 @@ export class SshRunner implements Runner {
     ).replace(/\.$/, '')
   }
 
-  private spawnSsh(argv: string[], input: string | Buffer | undefined, timeoutMs: number): Promise<{ code: number | null; stdout: Buffer; stderr: string; timedOut: boolean }> {
+  /** Runs ssh; its standard output collected, or handed to onData as it comes when given. */
+  private spawnSsh(
+    argv: string[],
+    input: string | Buffer | undefined,
+    timeoutMs: number,
+    onData?: (chunk: Buffer) => void,
+    signal?: AbortSignal,
+  ): Promise<{ code: number | null; stdout: Buffer; stderr: string; timedOut: boolean; aborted: boolean }> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) return resolve({ code: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, aborted: true })
       const child = spawn(SSH, argv, { stdio: ['pipe', 'pipe', 'pipe'] })
       const out: Buffer[] = []
       let size = 0
       let stderr = ''
       let timedOut = false
+      let aborted = false
       const timer = setTimeout(() => {
         timedOut = true
         child.kill('SIGKILL')
       }, timeoutMs)
+      const abort = () => {
+        aborted = true
+        child.kill('SIGKILL')
+      }
+      signal?.addEventListener('abort', abort, { once: true })
+      const done = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', abort)
+      }
       child.stdout.on('data', (chunk: Buffer) => {
+        if (onData) {
+          if (!aborted) onData(chunk)
+          return
+        }
         size += chunk.length
         if (size > MAX_OUTPUT) child.kill('SIGKILL')
         else out.push(chunk)
@@ -253,22 +294,24 @@ export class SshRunner implements Runner {
         if (stderr.length > 2 * STDERR_TAIL) stderr = stderr.slice(-STDERR_TAIL)
       })
       child.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer)
+        done()
         reject(err.code === 'ENOENT' ? new RunnerError('not-found', `${SSH} is not installed on this computer (Debian package openssh-client).`) : err)
       })
       child.once('close', (code) => {
-        clearTimeout(timer)
-        resolve({ code, stdout: Buffer.concat(out), stderr, timedOut })
+        done()
+        resolve({ code, stdout: Buffer.concat(out), stderr, timedOut, aborted })
       })
       // A client of the shared connection hands its standard streams to the
       // master, which holds them until the remote command ends: past the time
-      // we stop listening to them rather than wait for 'close'. The remote
-      // command itself runs on, as after a terminal is closed, until it next writes.
+      // (or once the caller stopped it) we stop listening to them rather than
+      // wait for 'close'. The remote command itself runs on, as after a
+      // terminal is closed, until it next writes.
       child.once('exit', () => {
-        if (!timedOut) return
+        if (!timedOut && !aborted) return
+        done()
         child.stdout.destroy()
         child.stderr.destroy()
-        resolve({ code: null, stdout: Buffer.alloc(0), stderr, timedOut })
+        resolve({ code: null, stdout: Buffer.alloc(0), stderr, timedOut, aborted })
       })
       child.stdin.on('error', () => undefined)
       child.stdin.end(input ?? '')
