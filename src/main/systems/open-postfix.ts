@@ -10,7 +10,7 @@ import { RunnerError, type Runner } from '../postfix/runner/runner.ts'
 import { SshRunner } from '../postfix/runner/ssh.ts'
 import { PostfixSettings } from '../postfix/settings/postfix-settings.ts'
 import { PostfixTools } from '../postfix/tools.ts'
-import type { SystemEngine } from './hub.ts'
+import type { OpenSystem, SystemEngine } from './hub.ts'
 
 // A Postfix system as the hub opens it: its runner (this computer, or SSH)
 // made at once, the backend (log index, queue snapshot, settings) opened on
@@ -22,9 +22,18 @@ import type { SystemEngine } from './hub.ts'
 const FIRST_RETRY_MS = 2000
 const MAX_RETRY_MS = 60_000
 
-export function runnerFor(system: SystemInfo, dir: string): Runner {
+export interface PostfixSystemOptions {
+  /** An ssh config file instead of the admin's own (~/.ssh/config, /etc/ssh/ssh_config): /dev/null keeps a test to its own options. */
+  sshConfigFile?: string | undefined
+  /** The first pause before a system that could not be opened is tried again; it doubles, up to a minute. */
+  firstRetryMs?: number | undefined
+  /** Where its commands run; by default this computer or SSH, as the system says. */
+  runner?: Runner | undefined
+}
+
+export function runnerFor(system: SystemInfo, dir: string, options: PostfixSystemOptions = {}): Runner {
   if (system.where === 'this computer') return new LocalRunner()
-  return new SshRunner({ target: system.where, dataDir: dir, identityFile: system.identityFile })
+  return new SshRunner({ target: system.where, dataDir: dir, identityFile: system.identityFile, configFile: options.sshConfigFile })
 }
 
 export class PostfixSystem implements SystemEngine {
@@ -35,14 +44,18 @@ export class PostfixSystem implements SystemEngine {
   private backend: Promise<PostfixBackend> | null = null
   private opened: PostfixBackend | null = null
   private failedAt = 0
-  private retryMs = FIRST_RETRY_MS
+  private readonly firstRetryMs: number
+  private retryMs: number
   private lastFailure: unknown = null
   private readonly listeners = new Map<keyof ApiEvents, Set<(payload: never) => void>>()
   private closed = false
 
-  constructor(system: SystemInfo, dir: string, runner: Runner = runnerFor(system, dir)) {
+  constructor(system: SystemInfo, dir: string, options: PostfixSystemOptions = {}) {
     this.system = system
     this.dataDir = dir
+    this.firstRetryMs = options.firstRetryMs ?? FIRST_RETRY_MS
+    this.retryMs = this.firstRetryMs
+    const runner = options.runner ?? runnerFor(system, dir, options)
     this.runner = runner
     this.tools = new PostfixTools({ runner, configDir: system.configDir })
   }
@@ -61,7 +74,7 @@ export class PostfixSystem implements SystemEngine {
       (backend) => {
         this.opened = backend
         this.lastFailure = null
-        this.retryMs = FIRST_RETRY_MS
+        this.retryMs = this.firstRetryMs
         for (const name of EVENT_NAMES) backend.on(name, (payload) => this.emit(name, payload))
       },
       (err: unknown) => {
@@ -124,7 +137,7 @@ export class PostfixSystem implements SystemEngine {
     await this.runner.acceptHostKey(fingerprint)
     // A failure to open before the key was accepted is not a reason to wait.
     this.lastFailure = null
-    this.retryMs = FIRST_RETRY_MS
+    this.retryMs = this.firstRetryMs
   }
 
   async close(): Promise<void> {
@@ -138,4 +151,9 @@ export class PostfixSystem implements SystemEngine {
 /** The hub's opener for Postfix systems. */
 export function openPostfixSystem(system: SystemInfo, dir: string): Promise<SystemEngine> {
   return Promise.resolve(new PostfixSystem(system, dir))
+}
+
+/** An opener whose systems share these options (an ssh config file, a shorter first retry). */
+export function postfixOpener(options: Omit<PostfixSystemOptions, 'runner'>): OpenSystem {
+  return (system, dir) => Promise.resolve(new PostfixSystem(system, dir, options))
 }
