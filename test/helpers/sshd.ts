@@ -91,8 +91,10 @@ export interface Sshd {
   wrongKey: string
   /** The server's host key's fingerprint now. */
   hostKeyFingerprint(): string
-  /** Restarts sshd on the same port, with a newly generated host key when asked. */
+  /** Restarts sshd on the same port (or starts it again after halt), with a newly generated host key when asked. */
   restart(options?: { newHostKey?: boolean }): Promise<void>
+  /** Stops sshd and its sessions, keeping its keys and port for restart(). */
+  halt(): Promise<void>
   /** Kills every session the server holds (SIGKILL), as a dropped connection; the listener stays. */
   killSessions(): number
   /** The processes the server's sessions run, with their command lines. */
@@ -128,6 +130,9 @@ export async function startSshd(): Promise<Sshd> {
       'PermitRootLogin prohibit-password',
       'AllowUsers root',
       'ClientAliveInterval 0',
+      // Commands run as they would from a plain account: bash reads ~/.bashrc for an ssh command only at
+      // shell level 1, and this machine's root one runs setup (pyenv rehash, with a lock a killed session leaves behind).
+      'SetEnv SHLVL=1',
       '',
     ].join('\n'),
   )
@@ -182,6 +187,7 @@ export async function startSshd(): Promise<Sshd> {
       }
       await begin()
     },
+    halt: end,
     killSessions,
     sessionProcesses: () => (child?.pid ? descendants(child.pid) : []),
     stop: async () => {

@@ -25,7 +25,7 @@ export class SupersededError extends Error {
 }
 
 /** A snapshot this recent answers a first page without reading the queue again. */
-const FRESH_MS = 2_000
+export const FRESH_MS = 2_000
 const PRUNE_CHUNK = 10_000
 /** Shown per row, as the embedded queue shows its pending recipients. */
 const RECIPIENTS_SHOWN = 20
