@@ -72,7 +72,7 @@ describe('the systems hub', () => {
     expect(!keyLocal.ok && keyLocal.error.fields?.identityFile).toBe('A key file is for a server reached over SSH.')
 
     // Another hub on the same directory (the app restarted) has the same list.
-    const again = new SystemsHub({ dataDir: dir, local: (await hub.engine()) as CoreEngine })
+    const again = new SystemsHub({ dataDir: dir, local: await hub.engine() })
     expect(unwrap(await api(again, 'systems.list', undefined)).systems.map((s) => s.id)).toEqual(['local', 'mail-1'])
 
     const local = await api(hub, 'systems.remove', { id: 'local' })
