@@ -14,6 +14,8 @@ import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING } from './Dashbo
 import { ADVANCED_FIELDS, buildUpdate, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
 import { TLS_CHOICE_LABELS, tlsChoiceHint, tlsChoiceOf, tlsFieldsOf, type TlsChoice } from '../forms/tlsChoice.ts'
 import { SignInMethod, usernameHint } from '../components/settings/SignInMethod.tsx'
+import { NotOnPostfix, PostfixOwnNote, usePostfixSave } from '../components/settings/PostfixSave.tsx'
+import type { ApiError, ApiRequest } from '../../shared/api.ts'
 
 // Edit Settings: the seed's fields, then the collapsed Advanced section.
 // Checked with the shared schema before Submit; main's field errors shown the same way.
@@ -29,6 +31,9 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
   const [advancedOpen, setAdvancedOpen] = useState(false)
   const formRef = useRef<HTMLFormElement>(null)
   const connectionCheck = useDiagnosticsRun()
+  // On a Postfix server Submit shows main.cf's changed lines first, and the fields it would refuse are not offered.
+  const postfixSave = usePostfixSave({ view, save, showError: showApiError, undone: (v) => (setErrors({}), setSaved(false), setDraft(toDraft(v))) })
+  const { postfix } = postfixSave
 
   useEffect(() => {
     void settings.getState().load()
@@ -47,7 +52,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
     return focusWhenShown(`settings-${onForm(focus)}`)
   }, [focus, ready])
 
-  if (!draft || !view) {
+  if (!draft || !view || !postfixSave.ready) {
     return loadError ? <ErrorNotice error={loadError} title="The settings could not be read." /> : <p className="muted">Loading settings…</p>
   }
 
@@ -57,6 +62,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
   function change<K extends keyof Draft>(key: K, value: Draft[K]) {
     setDraft((d) => (d ? { ...d, [key]: value } : d))
     setSaved(false)
+    postfixSave.clearNotice()
     const field = key === 'tlsMode' ? 'useTls' : key === 'clearPassword' ? 'password' : key === 'maxQueueLifetimeDays' ? 'maxQueueLifetimeSec' : key === 'maxMessageSizeMiB' ? 'maxMessageSizeBytes' : DKIM_KEY_DRAFT.has(key) ? 'dkimKey' : key
     if (errors[field]) setErrors(({ [field]: _, ...rest }) => rest)
   }
@@ -69,6 +75,15 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
     requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
   }
 
+  function showApiError(error: ApiError) {
+    const fields = error.fields ?? {}
+    const onThisForm = (k: string) => formRef.current?.querySelector(`#settings-${onForm(k)}`) != null
+    const elsewhere = Object.entries(fields).filter(([k, m]) => !onThisForm(k) && m !== error.message).map(([, m]) => m)
+    const allOnForm = Object.keys(fields).length > 0 && elsewhere.length === 0 && Object.keys(fields).every(onThisForm)
+    setFormError(allOnForm ? 'Some fields need attention: see the messages under them.' : [error.message, ...elsewhere].join(' '))
+    showErrors(fields)
+  }
+
   async function submit(event: FormEvent) {
     event.preventDefault()
     if (!draft || saving) return
@@ -79,21 +94,27 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
       showErrors(found)
       return
     }
+    if (postfix) {
+      setErrors({})
+      return postfixSave.submit(update)
+    }
+    await save(update)
+  }
+
+  async function save(update: ApiRequest<'settings.update'>): Promise<boolean> {
     setSaving(true)
+    setFormError(null)
     const result = await settings.getState().save(update)
     setSaving(false)
     if (!result.ok) {
-      const fields = result.error.fields ?? {}
-      const onThisForm = (k: string) => formRef.current?.querySelector(`#settings-${onForm(k)}`) != null
-      const elsewhere = Object.entries(fields).filter(([k, m]) => !onThisForm(k) && m !== result.error.message).map(([, m]) => m)
-      const allOnForm = Object.keys(fields).length > 0 && elsewhere.length === 0 && Object.keys(fields).every(onThisForm)
-      setFormError(allOnForm ? 'Some fields need attention: see the messages under them.' : [result.error.message, ...elsewhere].join(' '))
-      showErrors(fields)
-      return
+      showApiError(result.error)
+      return false
     }
     setErrors({})
     setDraft(toDraft(result.data))
     setSaved(true)
+    postfixSave.saved()
+    return true
   }
 
   // Check connection: the relay or direct checks on the form's values, saved or not.
@@ -186,7 +207,10 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
       >
         <input type="checkbox" {...input('useSasl')} checked={draft.useSasl} onChange={(e) => change('useSasl', e.target.checked)} />
       </Row>
-      <SignInMethod draft={draft} view={view} errors={errors} input={input} change={change} />
+      {/* Postfix signs in with smtp_sasl_password_maps only: no OAuth 2.0. */}
+      <NotOnPostfix postfix={postfix}>
+        <SignInMethod draft={draft} view={view} errors={errors} input={input} change={change} />
+      </NotOnPostfix>
       <Row label={FIELD_LABELS.username} htmlFor="settings-username" error={errors.username} field="username" hint={usernameHint(draft)}>
         <input type="text" {...input('username')} value={draft.username} disabled={!draft.useSasl} onChange={(e) => change('username', e.target.value)} autoComplete="off" spellCheck={false} />
       </Row>
@@ -222,11 +246,13 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
           {saslWithoutTls}
         </p>
       )}
-      {draft.useSasl && view.secretStorage.kind === 'keyfile' && (
-        <p className="notice notice-warning" role="note">
-          {KEYFILE_WARNING}
-        </p>
-      )}
+      <NotOnPostfix postfix={postfix}>
+        {draft.useSasl && view.secretStorage.kind === 'keyfile' && (
+          <p className="notice notice-warning" role="note">
+            {KEYFILE_WARNING}
+          </p>
+        )}
+      </NotOnPostfix>
 
       <details className="advanced" open={advancedOpen} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}>
         <summary>Advanced</summary>
@@ -243,6 +269,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         >
           <input type="checkbox" {...input('allowPlainAuth')} checked={draft.allowPlainAuth} onChange={(e) => change('allowPlainAuth', e.target.checked)} />
         </Row>
+        <NotOnPostfix postfix={postfix} instead={<PostfixOwnNote />}>
         <Row label={FIELD_LABELS.caPem} htmlFor="settings-caPem" error={errors.caPem} field="caPem" hint="PEM of a private certificate authority that signed the relay’s certificate; blank for the system’s trusted CAs.">
           <textarea {...input('caPem')} rows={4} value={draft.caPem} onChange={(e) => change('caPem', e.target.value)} spellCheck={false} placeholder="-----BEGIN CERTIFICATE-----" />
         </Row>
@@ -276,22 +303,34 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         </fieldset>
         <DkimSettings draft={draft} view={view} errors={errors} input={input} change={change} />
         <LocalSubmission draft={draft.listen} hasPassword={view.hasListenPassword ?? false} errors={errors} onChange={(listen) => change('listen', listen)} />
+        </NotOnPostfix>
       </details>
 
       <div className="form-actions">
         <button type="submit" className="primary" disabled={saving}>
           Submit
         </button>
-        <button type="button" onClick={() => void checkConnection()} disabled={connectionCheck.running}>
-          Check connection
-        </button>
+        {/* The checks test the console's own delivery; a Postfix server's Mail Log has its replies. */}
+        <NotOnPostfix postfix={postfix}>
+          <button type="button" onClick={() => void checkConnection()} disabled={connectionCheck.running}>
+            Check connection
+          </button>
+        </NotOnPostfix>
+        {postfixSave.actions}
         <span role="status" className="saved">
-          {saved ? 'Settings saved.' : saving ? 'Saving…' : ''}
+          {statusLine(saved, saving, postfixSave.notice)}
         </span>
       </div>
+      {postfixSave.dialogs}
       <ConnectionResults run={connectionCheck} onFix={focusField} />
     </form>
   )
+}
+
+/** The line beside Submit: saved, saving, or what a Postfix server's preview or undo said. */
+function statusLine(saved: boolean, saving: boolean, notice: string | null): string {
+  if (saved) return 'Settings saved.'
+  return saving ? 'Saving…' : notice ?? ''
 }
 
 /** The draft's parts of the DKIM key: an error about the key goes when any of them changes. */

@@ -9,6 +9,8 @@ export interface SettingsState {
   error: ApiError | null
   load(): Promise<void>
   save(update: ApiRequest<'settings.update'>): Promise<Result<SettingsView>>
+  /** A Postfix server's main.cf as it was before the last save (settings.undo). */
+  undo(): Promise<Result<SettingsView>>
 }
 
 export type SettingsStore = StoreApi<SettingsState> & { notify(): void }
@@ -27,6 +29,14 @@ export function createSettingsStore(api: ConsoleApi): SettingsStore {
     },
     save: async (update) => {
       const result = await api['settings.update'](update)
+      if (result.ok) {
+        seq += 1
+        set({ view: result.data, error: null })
+      }
+      return result
+    },
+    undo: async () => {
+      const result = await api['settings.undo']()
       if (result.ok) {
         seq += 1
         set({ view: result.data, error: null })
