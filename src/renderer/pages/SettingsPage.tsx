@@ -172,6 +172,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         </p>
       )}
 
+      {postfixSave.intro}
       <ProviderPreset draft={draft} onApply={(patch) => (Object.keys(patch) as (keyof typeof patch)[]).forEach((k) => change(k, patch[k]!))} />
       <Row label={FIELD_LABELS.useTls} htmlFor="settings-useTls" error={errors.useTls} field="useTls" hint={tlsChoiceHint(tlsChoice, connection.relayHost === '')}>
         <select {...input('useTls')} value={tlsChoice} onChange={(e) => pickTls(e.target.value as TlsChoice)}>
@@ -202,7 +203,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
         htmlFor="settings-useSasl"
         error={errors.useSasl}
         field="useSasl"
-        hint="Log in to the relay: with a username and password, or with an OAuth 2.0 access token."
+        hint={saslHint(postfix)}
         check
       >
         <input type="checkbox" {...input('useSasl')} checked={draft.useSasl} onChange={(e) => change('useSasl', e.target.checked)} />
@@ -256,7 +257,7 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
 
       <details className="advanced" open={advancedOpen} onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}>
         <summary>Advanced</summary>
-        <Row label={FIELD_LABELS.verifyCertificate} htmlFor="settings-verifyCertificate" error={errors.verifyCertificate} field="verifyCertificate" hint="Refuse servers whose certificate is not trusted. Give a CA certificate rather than turning this off." check>
+        <Row label={FIELD_LABELS.verifyCertificate} htmlFor="settings-verifyCertificate" error={errors.verifyCertificate} field="verifyCertificate" hint={verifyHint(postfix)} check>
           <input type="checkbox" {...input('verifyCertificate')} checked={draft.verifyCertificate} onChange={(e) => change('verifyCertificate', e.target.checked)} />
         </Row>
         <Row
@@ -325,6 +326,18 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
       <ConnectionResults run={connectionCheck} onFix={focusField} />
     </form>
   )
+}
+
+/** Postfix signs in with its password map only (smtp_sasl_password_maps). */
+function saslHint(postfix: boolean): string {
+  return postfix ? 'Log in to the relay with a username and password (Postfix’s smtp_sasl_password_maps).' : 'Log in to the relay: with a username and password, or with an OAuth 2.0 access token.'
+}
+
+/** On Postfix, Verify certificate is smtp_tls_security_level (secure or verify; off, encrypt) and the CA is the server's. */
+function verifyHint(postfix: boolean): string {
+  return postfix
+    ? 'Refuse servers whose certificate is not trusted (smtp_tls_security_level secure or verify; off: encrypt). Postfix trusts the CAs of smtp_tls_CAfile on the server.'
+    : 'Refuse servers whose certificate is not trusted. Give a CA certificate rather than turning this off.'
 }
 
 /** The line beside Submit: saved, saving, or what a Postfix server's preview or undo said. */

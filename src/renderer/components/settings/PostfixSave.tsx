@@ -33,6 +33,8 @@ export interface PostfixSave {
   submit(update: ApiRequest<'settings.update'>): Promise<void>
   /** After a save made through submit: Undo last save is offered. */
   saved(): void
+  /** Says, above the form, which server's main.cf it edits. */
+  intro: ReactNode
   /** Undo last save, after a save on a Postfix server. */
   actions: ReactNode
   /** The preview and the undo confirmation, when open. */
@@ -92,6 +94,11 @@ export function usePostfixSave({ view, save, showError, undone }: PostfixSaveOpt
       setNotice(null)
       if (postfix) setCanUndo(true)
     },
+    intro: postfix ? (
+      <p className="notice postfix-intro" role="note">
+        Postfix on {where}: Submit shows the main.cf lines that change before anything is applied.
+      </p>
+    ) : null,
     actions:
       postfix && canUndo ? (
         <button type="button" onClick={() => setUndoAsked(true)} disabled={busy}>
@@ -170,27 +177,33 @@ export function PostfixChangesDialog({ where, changes, kept, busy, onApply, onCa
     >
       {changes.length > 0 && (
         <>
-          <ChangeTable caption="main.cf" changes={changes} />
+          <ChangeTable caption="main.cf" heading="Line" changes={changes} />
           <p className="muted">Postfix is reloaded when it runs. The main.cf this replaces is kept for Undo last save.</p>
         </>
       )}
       {kept.length > 0 && (
         <>
           {changes.length === 0 && <p>main.cf does not change.</p>}
-          <ChangeTable caption="Kept by SMTP Console for test mail (main.cf has no parameter for these)" changes={kept} />
+          <ChangeTable caption="Kept by SMTP Console for test mail (main.cf has no parameter for these)" heading="Field" changes={kept} />
         </>
       )}
     </Dialog>
   )
 }
 
-function ChangeTable({ caption, changes }: { caption: string; changes: SettingsChange[] }) {
+function ChangeTable({ caption, heading, changes }: { caption: string; heading: string; changes: SettingsChange[] }) {
   return (
     <table className="change-table">
       <caption>{caption}</caption>
+      <colgroup>
+        <col className="change-name" />
+        <col className="change-value" />
+        <col className="change-arrow" />
+        <col className="change-value" />
+      </colgroup>
       <thead>
         <tr>
-          <th scope="col">Line</th>
+          <th scope="col">{heading}</th>
           <th scope="col">Now</th>
           <th scope="col" aria-label="becomes" />
           <th scope="col">After</th>
@@ -200,6 +213,8 @@ function ChangeTable({ caption, changes }: { caption: string; changes: SettingsC
         {changes.map((c) => (
           <tr key={c.name}>
             <th scope="row">
+              {/* The password map is a file beside main.cf, named by its path. */}
+              {c.name.startsWith('/') && <span className="muted">SASL password map </span>}
               <code>{c.name}</code>
             </th>
             <td>{c.from === '' ? <span className="muted">(blank)</span> : <code>{c.from}</code>}</td>
