@@ -27,6 +27,7 @@ export function emptyLogs(): PostfixLogs {
     },
     takeDownload: () => null,
     lastDeliveryAt: () => null,
+    deferralsSinceLastSent: () => ({ lastSentAt: null, oldest: [], newest: [] }),
     outcomes: () => [],
     queueIdOf: () => null,
     on: () => () => undefined,

@@ -5,6 +5,7 @@ import { EXPORT_PATH } from '../../shared/wire.ts'
 import type { Engine } from '../core/engine/engine-types.ts'
 import { PendingDownloads, type LogCsvExport } from '../core/logs/log-export.ts'
 import { toApiError } from '../core/engine/api-errors.ts'
+import { healthFromLog } from './logs/health.ts'
 import type { PostfixLogs } from './logs/postfix-logs.ts'
 import { PostfixError, unreachableError } from './queue/errors.ts'
 import { MailQueue } from './queue/mail-queue.ts'
@@ -57,6 +58,8 @@ export class PostfixBackend implements Engine {
   private readonly downloads = new PendingDownloads()
   private readonly handlers: Handlers
   private closed = false
+  /** When Edit Settings last saved: a failure before it may be fixed, and Flush Queue tries the new settings. */
+  private settingsSavedAt: number | null = null
 
   constructor(options: PostfixBackendOptions) {
     this.dataDir = options.dataDir
@@ -86,6 +89,7 @@ export class PostfixBackend implements Engine {
       'settings.preview': async (req) => ({ changes: await this.settings.preview(req) }),
       'settings.undo': async () => {
         const view = await this.settings.undo()
+        this.settingsSavedAt = this.now()
         this.emit('settings.changed', { fields: [] })
         return view
       },
@@ -149,7 +153,12 @@ export class PostfixBackend implements Engine {
 
   private async status(): Promise<Status> {
     const [counts, s, view] = await Promise.all([this.queue.counts(), this.settings.effective(), this.settings.get()])
-    const lastSentAt = this.logs.lastDeliveryAt()
+    const throughRelay = Boolean(s.relayHost)
+    const health = healthFromLog(
+      this.logs.deferralsSinceLastSent(),
+      { throughRelay, host: throughRelay ? s.relayHost : undefined, port: throughRelay ? effectiveRelayPort(s) : undefined },
+      this.settingsSavedAt,
+    )
     return {
       mode: s.relayHost ? 'relay' : 'direct',
       relayHost: s.relayHost,
@@ -161,27 +170,19 @@ export class PostfixBackend implements Engine {
       hostname: s.hostname,
       from: s.fromName ? `${s.fromName} <${s.fromAddress}>` : s.fromAddress,
       counts,
-      lastDeliveryAt: lastSentAt,
+      lastDeliveryAt: health.lastSentAt,
       secretStorage: view.secretStorage,
       dataDir: this.dataDir,
       settingsProblem: null,
       storageProblem: null,
-      health: {
-        state: lastSentAt === null ? 'idle' : 'delivering',
-        lastSentAt,
-        since: null,
-        lastFailureAt: null,
-        brief: null,
-        explanation: null,
-        check: [],
-        settingsChangedSince: false,
-      },
+      health,
     }
   }
 
   private async updateSettings(req: ApiParsedRequest<'settings.update'>): Promise<SettingsView> {
     const before = (await this.settings.get()).settings
     const after = await this.settings.update(req)
+    this.settingsSavedAt = this.now()
     const fields = Object.keys(after.settings).filter((k) => JSON.stringify(before[k as keyof SettingsFields]) !== JSON.stringify(after.settings[k as keyof SettingsFields]))
     this.emit('settings.changed', { fields })
     return after

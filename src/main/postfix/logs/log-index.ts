@@ -12,6 +12,7 @@ import { dayReport, NotACalendarDay } from '../../core/reports/day-report.ts'
 import { exportDayReport } from '../../core/reports/export-report.ts'
 import { openDatabase, storageErrorOf, transaction } from '../../core/storage/db.ts'
 import type { PostfixTools } from '../tools.ts'
+import type { DeferralsSinceLastSent } from './health.ts'
 import { findLogSource, LogReader, type LogPosition, type LogSource } from './log-reader.ts'
 import { LogWriter, POSTFIX_LOG_TABLES, type Written } from './log-writer.ts'
 import { classify, parseLine } from './parse-line.ts'
@@ -263,6 +264,10 @@ export class PostfixLogIndex implements PostfixLogs {
 
   lastDeliveryAt(): number | null {
     return this.mailLog.lastSentAt()
+  }
+
+  deferralsSinceLastSent(): DeferralsSinceLastSent {
+    return this.mailLog.deferralsSinceLastSent()
   }
 
   outcomes(queueId: string): LoggedOutcome[] {

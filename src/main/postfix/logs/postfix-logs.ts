@@ -1,5 +1,6 @@
 import type { ApiEvents, ApiParsedRequest, ApiResponse, LogExportRequest, Result } from '../../../shared/api.ts'
 import type { LogCsvExport } from '../../core/logs/log-export.ts'
+import type { DeferralsSinceLastSent } from './health.ts'
 
 // What the Postfix backend asks of its log index: the server's mail log,
 // read incrementally into a local SQLite index with the embedded engine's
@@ -27,6 +28,8 @@ export interface PostfixLogs {
   takeDownload(id: string): LogCsvExport | null
   /** When the log last says a message was sent, or null. */
   lastDeliveryAt(): number | null
+  /** The deferrals logged since the last delivery, with their causes: where the delivery health comes from. */
+  deferralsSinceLastSent(): DeferralsSinceLastSent
   /** The log's latest outcome for each recipient of a queue id (Send Test Email follows its message by it). */
   outcomes(queueId: string): LoggedOutcome[]
   /** The queue id cleanup gave a message, found by its Message-ID (a test email handed to sendmail), or null. */
