@@ -9,6 +9,7 @@ import { healthFromLog } from './logs/health.ts'
 import type { PostfixLogs } from './logs/postfix-logs.ts'
 import { PostfixError, unreachableError } from './queue/errors.ts'
 import { MailQueue } from './queue/mail-queue.ts'
+import { followTestMail } from './queue/follow-test.ts'
 import { composeTestMail, submitTestMail } from './queue/send-test.ts'
 import { headersOf, storyOf } from './queue/story.ts'
 import { RunnerError } from './runner/runner.ts'
@@ -58,6 +59,8 @@ export class PostfixBackend implements Engine {
   private readonly downloads = new PendingDownloads()
   private readonly handlers: Handlers
   private closed = false
+  /** Test emails followed through the log: what stops each. */
+  private readonly following = new Set<() => void>()
   /** When Edit Settings last saved: a failure before it may be fixed, and Flush Queue tries the new settings. */
   private settingsSavedAt: number | null = null
 
@@ -199,6 +202,7 @@ export class PostfixBackend implements Engine {
     }
     this.queue.snapshot.refresh()
     this.emit('queue.changed', { reason: 'test email' })
+    if (queueId !== null) this.following.add(followTestMail(queueId, [to], { logs: this.logs, emit: (p) => this.emit('delivery.progress', p), where: this.tools.runner.where, now: this.now }))
     if (queueId === null) {
       throw new PostfixError(
         'conflict',
@@ -269,6 +273,7 @@ export class PostfixBackend implements Engine {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    for (const stop of this.following) stop()
     this.queue.close()
     await this.logs.close()
     await this.tools.runner.close()
