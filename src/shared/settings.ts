@@ -572,3 +572,18 @@ export const SASL_WITHOUT_TLS_NOTE =
 export function saslNeedsStarttls(s: Pick<SettingsFields, 'useSasl' | 'useTls' | 'allowPlainAuth' | 'relayHost'>): boolean {
   return s.useSasl && !s.useTls && !s.allowPlainAuth && s.relayHost !== ''
 }
+
+/** The part of the dashboard's status the settings decide, worded the same for every system. */
+export function settingsStatus(s: SettingsFields, directPort: number) {
+  return {
+    mode: s.relayHost ? ('relay' as const) : ('direct' as const),
+    relayHost: s.relayHost,
+    relayPort: s.relayHost ? effectiveRelayPort(s) : directPort,
+    tls: effectiveTls(s),
+    sasl: s.useSasl,
+    verifyCertificate: s.verifyCertificate,
+    allowPlainAuth: s.allowPlainAuth,
+    hostname: s.hostname,
+    from: s.fromName ? `${s.fromName} <${s.fromAddress}>` : s.fromAddress,
+  }
+}

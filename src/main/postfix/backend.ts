@@ -1,5 +1,5 @@
 import type { ApiError, ApiEvents, EngineMethod as ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, Result, SettingsChange } from '../../shared/api.ts'
-import { effectiveRelayPort, effectiveTls, type SettingsFields, type SettingsView } from '../../shared/settings.ts'
+import { effectiveRelayPort, settingsStatus, type SettingsFields, type SettingsView } from '../../shared/settings.ts'
 import type { MessageStory, Status } from '../../shared/types.ts'
 import { EXPORT_PATH } from '../../shared/wire.ts'
 import type { Engine } from '../core/engine/engine-types.ts'
@@ -163,15 +163,7 @@ export class PostfixBackend implements Engine {
       this.settingsSavedAt,
     )
     return {
-      mode: s.relayHost ? 'relay' : 'direct',
-      relayHost: s.relayHost,
-      relayPort: s.relayHost ? effectiveRelayPort(s) : 25,
-      tls: effectiveTls(s),
-      sasl: s.useSasl,
-      verifyCertificate: s.verifyCertificate,
-      allowPlainAuth: s.allowPlainAuth,
-      hostname: s.hostname,
-      from: s.fromName ? `${s.fromName} <${s.fromAddress}>` : s.fromAddress,
+      ...settingsStatus(s, 25),
       counts,
       lastDeliveryAt: health.lastSentAt,
       secretStorage: view.secretStorage,

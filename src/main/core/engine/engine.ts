@@ -4,7 +4,7 @@ import type { DatabaseSync } from 'node:sqlite'
 import type { ApiEvents, EngineMethod as ApiMethod, ApiParsedRequest, ApiResponse, LogExportRequest, LogExportResult, Result } from '../../../shared/api.ts'
 import { formatBytes } from '../../../shared/format.ts'
 import { FIELD_LABELS, PASSWORD_LABEL } from '../../../shared/labels.ts'
-import { effectiveRelayPort, effectiveTls, SASL_WITHOUT_TLS_NOTE, saslNeedsStarttls, type SettingsFields } from '../../../shared/settings.ts'
+import { effectiveRelayPort, SASL_WITHOUT_TLS_NOTE, settingsStatus, saslNeedsStarttls, type SettingsFields } from '../../../shared/settings.ts'
 import type { Status } from '../../../shared/types.ts'
 import { EXPORT_PATH } from '../../../shared/wire.ts'
 import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from '../storage/db.ts'
@@ -373,15 +373,7 @@ export class CoreEngine implements Engine, EngineParts {
   status(): Status {
     const s = this.settings.get()
     return {
-      mode: s.relayHost ? 'relay' : 'direct',
-      relayHost: s.relayHost,
-      relayPort: s.relayHost ? effectiveRelayPort(s) : this.directPort,
-      tls: effectiveTls(s),
-      sasl: s.useSasl,
-      verifyCertificate: s.verifyCertificate,
-      allowPlainAuth: s.allowPlainAuth,
-      hostname: s.hostname,
-      from: s.fromName ? `${s.fromName} <${s.fromAddress}>` : s.fromAddress,
+      ...settingsStatus(s, this.directPort),
       counts: this.queueView.counts(),
       lastDeliveryAt: this.mailLog.lastSentAt(),
       secretStorage: this.settings.view().secretStorage,

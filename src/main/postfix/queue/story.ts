@@ -1,5 +1,6 @@
 import type { MailLogEntry } from '../../../shared/types.ts'
 import type { LoggedOutcome } from '../logs/postfix-logs.ts'
+import { headersOf } from '../../core/engine/message-story.ts'
 import { explainReason } from './reason.ts'
 
 // A message's story and headers as the Mail Log's dialog shows them, from
@@ -26,20 +27,8 @@ export function storyOf(queueId: string, sender: string, outcomes: readonly Logg
     }))
 }
 
-/** The header fields of a message, unfolded, up to its first blank line. */
-export function headersOf(source: string): { name: string; value: string }[] {
-  const end = source.search(/\r?\n\r?\n/)
-  const head = end === -1 ? source : source.slice(0, end)
-  const out: { name: string; value: string }[] = []
-  for (const line of head.split(/\r?\n/)) {
-    if (/^[ \t]/.test(line) && out.length) out[out.length - 1]!.value += ` ${line.trim()}`
-    else {
-      const colon = line.indexOf(':')
-      if (colon > 0) out.push({ name: line.slice(0, colon), value: line.slice(colon + 1).trim() })
-    }
-  }
-  return out
-}
+/** The header fields of a message, unfolded: the embedded engine's reading, for the same message dialog. */
+export { headersOf }
 
 export function headerValue(headers: readonly { name: string; value: string }[], name: string): string | null {
   return headers.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value ?? null
