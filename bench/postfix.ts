@@ -66,33 +66,33 @@ function smtpSource(pf: PostfixInstance, count: number, timeoutMs: number): Prom
 async function settledCounts(tools: PostfixTools, queueDir: string, until: number) {
   for (;;) {
     const c = await queueDirectoryCounts(tools, queueDir)
-    if (c.queued === 0 || Date.now() > until) return c
+    // Settled: nothing waiting or being tried, so no message is counted in two directories at once.
+    if ((c.queued === 0 && c.active === 0) || Date.now() > until) return c
     await sleep(1_000)
   }
 }
 
 /**
- * Injects MESSAGES and waits, by the queue directories, until every one is deferred. Should
- * smtp-source stop early, what is missing is injected again, at most INJECT_ROUNDS times,
- * all within DEFER_CAP_MS.
+ * Injects MESSAGES and waits, by the queue directories, until every one is deferred. What
+ * smtp-source missed is injected again, at most INJECT_ROUNDS times; what it queued over (a few
+ * of 100,000 in many sessions on a busy machine) is deleted; all within DEFER_CAP_MS. Counts are
+ * read only once the queue has settled: a message moving between directories during the walk is
+ * counted twice.
  */
 async function fill(pf: PostfixInstance, tools: PostfixTools, queueDir: string): Promise<void> {
   const until = Date.now() + DEFER_CAP_MS
-  for (let round = 1; round <= INJECT_ROUNDS; round++) {
-    const missing = MESSAGES - (await settledCounts(tools, queueDir, until)).total
-    if (missing <= 0) break
+  for (let round = 1; ; round++) {
+    const c = await settledCounts(tools, queueDir, until)
+    if (c.deferred === MESSAGES && c.total === MESSAGES) return
+    if (Date.now() > until || round > INJECT_ROUNDS + 1) throw new Error(`the queue did not settle at ${MESSAGES} deferred within ${DEFER_CAP_MS / 60_000} min: ${JSON.stringify(c)}`)
+    if (c.total > MESSAGES) {
+      await trim(pf, queueDir, c.total - MESSAGES)
+      continue
+    }
+    const missing = MESSAGES - c.total
     progress(`postfix: smtp-source injects ${missing} messages in ${SESSIONS} sessions (relay closed${round > 1 ? `, round ${round}` : ''}; load ${loadavg()[0]!.toFixed(2)})`)
     const r = await smtpSource(pf, missing, until - Date.now())
-    if (r.ok) break
-    progress(`postfix: smtp-source stopped early: ${r.said.split('\n').slice(-1)[0]!}`)
-  }
-  for (;;) {
-    const c = await queueDirectoryCounts(tools, queueDir)
-    if (c.deferred === MESSAGES && c.total === MESSAGES) return
-    // smtp-source in many sessions on a busy machine has queued a few more than asked (89 of 100,000 once): those go.
-    if (c.total > MESSAGES && c.queued === 0) await trim(pf, queueDir, c.total - MESSAGES)
-    if (Date.now() > until) throw new Error(`the queue did not settle at ${MESSAGES} deferred within ${DEFER_CAP_MS / 60_000} min: ${JSON.stringify(c)}`)
-    await sleep(2_000)
+    if (!r.ok) progress(`postfix: smtp-source stopped early: ${r.said.split('\n').slice(-1)[0]!}`)
   }
 }
 
