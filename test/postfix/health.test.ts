@@ -41,7 +41,7 @@ async function backendOf(pf: PostfixInstance, dataDir: string, intervalMs = 0): 
   return { backend, logs }
 }
 
-describe.skipIf(unusable !== null)('the delivery health of a real Postfix', () => {
+describe.skipIf(unusable !== null)(`the delivery health of a real Postfix${unusable ? ` (skipped: ${unusable})` : ''}`, () => {
   it('is failing since the first refused connection while the relay is closed, on the dashboard and in the All systems summary, and delivering once a message goes out', async () => {
     const relayPort = await freePort()
     const pf = await startPostfix({ relayPort })

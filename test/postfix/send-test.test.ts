@@ -47,7 +47,7 @@ const testMail = (to: string) => {
   return parsed.data
 }
 
-describe.skipIf(unusable !== null)('Send Test Email on a real Postfix', () => {
+describe.skipIf(unusable !== null)(`Send Test Email on a real Postfix${unusable ? ` (skipped: ${unusable})` : ''}`, () => {
   it('says queued, then sent with the relay’s reply, from the mail log', async () => {
     const relay = await startSmtp({ tls: 'none' })
     cleanups.push(() => relay.close())

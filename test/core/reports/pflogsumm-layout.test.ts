@@ -60,7 +60,7 @@ function section(text: string, title: string): string[] {
   return lines.slice(start, end < 0 ? undefined : end)
 }
 
-describe.skipIf(!existsSync(PFLOGSUMM))("the text export in pflogsumm's layout", () => {
+describe.skipIf(!existsSync(PFLOGSUMM))(`the text export in pflogsumm's layout${existsSync(PFLOGSUMM) ? '' : ` (skipped: ${PFLOGSUMM} is not installed, Debian package pflogsumm)`}`, () => {
   let dir: string
   let ours: string
   let theirs: string

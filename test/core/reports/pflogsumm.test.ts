@@ -68,7 +68,7 @@ const subjectOf = (r: Received) => /^Subject: (.*)$/m.exec(r.raw)?.[1] ?? ''
 /** Postfix's size= is the message as it relays it (line ends counted as CRLF, as on the wire). */
 const postfixSize = (r: Received) => Buffer.byteLength(r.raw)
 
-describe.skipIf(unusable !== null)('the report next to pflogsumm over a real Postfix', () => {
+describe.skipIf(unusable !== null)(`the report next to pflogsumm over a real Postfix${unusable ? ` (skipped: ${unusable})` : ''}`, () => {
   let direct: DayReport
   let throughPostfix: DayReport
   let pf: ReturnType<typeof pflogsumm>

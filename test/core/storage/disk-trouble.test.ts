@@ -81,7 +81,7 @@ function readOnly(dir: string): string {
 }
 
 describe('a full disk', () => {
-  it.skipIf(!MOUNT)('deliveries that cannot be recorded stay in the queue, are recorded when space returns, and are not sent twice', async () => {
+  it.skipIf(!MOUNT)(`deliveries that cannot be recorded stay in the queue, are recorded when space returns, and are not sent twice${MOUNT ? '' : ' (skipped: needs root allowed to mount a tmpfs, to fill a real disk)'}`, async () => {
     const disk = mountTmpfs(8 * 1024 * 1024)
     const dataDir = join(disk, 'data')
     let release!: () => void
@@ -131,7 +131,7 @@ describe('a full disk', () => {
     await waitFor(() => smtp.received.length === 6, 'a test email after space returned')
   })
 
-  it.skipIf(!MOUNT)('an engine stopped before space returns leaves the messages to the next start, none lost', async () => {
+  it.skipIf(!MOUNT)(`an engine stopped before space returns leaves the messages to the next start, none lost${MOUNT ? '' : ' (skipped: needs root allowed to mount a tmpfs, to fill a real disk)'}`, async () => {
     const disk = mountTmpfs(8 * 1024 * 1024)
     const dataDir = join(disk, 'data')
     let release!: () => void

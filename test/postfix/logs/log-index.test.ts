@@ -134,7 +134,7 @@ describe('the log index over the captured Postfix log', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } })
   })
 
-  it.skipIf(!existsSync(PFLOGSUMM))('makes Today’s Report with pflogsumm’s Grand Totals for the same log', async () => {
+  it.skipIf(!existsSync(PFLOGSUMM))(`makes Today’s Report with pflogsumm’s Grand Totals for the same log${existsSync(PFLOGSUMM) ? '' : ` (skipped: ${PFLOGSUMM} is not installed, Debian package pflogsumm)`}`, async () => {
     const { log, dataDir } = setup()
     writeFileSync(log, FIXTURE)
     const i = await index(dataDir, log)

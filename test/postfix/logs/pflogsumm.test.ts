@@ -31,7 +31,7 @@ const TRAFFIC = [
   { from: 'dave@three.test', to: ['c7@closed.test'] },
 ]
 
-describe.skipIf(unusable !== null)('Today’s Report from a real Postfix’s log next to pflogsumm', () => {
+describe.skipIf(unusable !== null)(`Today’s Report from a real Postfix’s log next to pflogsumm${unusable ? ` (skipped: ${unusable})` : ''}`, () => {
   let relay: TestSmtp
   let postfix: PostfixInstance | undefined
   let logs: PostfixLogIndex | undefined

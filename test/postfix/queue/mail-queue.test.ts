@@ -49,7 +49,7 @@ async function walk(t: TestBackend, limit: number, filter: Record<string, unknow
 
 const ids = () => new Set(pf!.queue().map((m) => m.queue_id))
 
-describe.skipIf(unusable !== null)('the Mail Queue of a real Postfix', () => {
+describe.skipIf(unusable !== null)(`the Mail Queue of a real Postfix${unusable ? ` (skipped: ${unusable})` : ''}`, () => {
   it('lists deferred messages with their reasons, paged by cursor without loss or repeat, and counts them from the queue directories', async () => {
     const t = await deferredQueue([
       { count: 13, from: 'ops@a.test', to: 'user@one.test' },
