@@ -26,6 +26,15 @@ export interface AlertBadge {
   count: number
 }
 
+/**
+ * What stands now (alerts.current): the latest alert of each problem since the
+ * trouble began, oldest first, until the all-clear ends it; none with Show alerts off.
+ */
+export interface CurrentAlerts {
+  alerts: Alert[]
+  badge: AlertBadge
+}
+
 export const ALERT_LABELS = {
   alertsEnabled: 'Show alerts',
   alertQueueSize: 'Queue size alert',

@@ -22,7 +22,7 @@ import type {
   Transcript,
 } from './types.ts'
 import type { DayReport } from './report.ts'
-import type { Alert, AlertBadge } from './alerts.ts'
+import type { Alert, AlertBadge, CurrentAlerts } from './alerts.ts'
 import { API_METHODS, EVENT_NAMES, type ApiMethod, type EngineMethod } from './methods.ts'
 import { systemAddSchema, systemIdSchema, type HostKeyQuestion, type SystemInfo, type SystemSummary } from './systems.ts'
 
@@ -133,6 +133,7 @@ export const requestSchemas = {
     format: z.enum(['text', 'csv', 'csv-zip']),
   }),
   'diagnostics.run': diagnosticsRequestSchema,
+  'alerts.current': z.void(),
   'systems.list': z.void(),
   'systems.add': systemAddSchema,
   'systems.remove': z.object({ id: systemIdSchema }),
@@ -186,6 +187,8 @@ export interface ApiResponses {
   'reports.export': { filename: string; mimeType: string; content: string; encoding?: 'base64' }
   /** Every check of the run, in CHECK_IDS order; diagnostics.progress events carry each as it finishes. Nothing is sent. */
   'diagnostics.run': DiagnosticsReport
+  /** The alerts standing now and the badge's count: what a page or the desktop shell shows before the next event. */
+  'alerts.current': CurrentAlerts
   'systems.list': { systems: SystemInfo[] }
   /** The system as kept; hostKey when its SSH server's key must be accepted first (systems.acceptHostKey). */
   'systems.add': { system: SystemInfo; hostKey: HostKeyQuestion | null }

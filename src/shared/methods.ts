@@ -29,6 +29,7 @@ export const ENGINE_METHODS = [
   'reports.day',
   'reports.export',
   'diagnostics.run',
+  'alerts.current',
 ] as const
 
 /** The methods about the systems themselves: answered by the console, whichever system is shown. */

@@ -126,6 +126,8 @@ export class PostfixBackend implements Engine {
       'diagnostics.run': notOnPostfix(
         'The Troubleshooting checks test the console’s own delivery. On a Postfix server, its Mail Log shows each delivery’s reply, and posttls-finger on the server tests its TLS to a relay.',
       ),
+      // No alert monitor watches a Postfix server's queue (it emits no alerts.raised), so nothing stands.
+      'alerts.current': () => ({ alerts: [], badge: { count: 0 } }),
     }
   }
 

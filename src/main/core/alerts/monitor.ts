@@ -1,4 +1,4 @@
-import type { Alert, AlertBadge } from '../../../shared/alerts.ts'
+import type { Alert, AlertBadge, CurrentAlerts } from '../../../shared/alerts.ts'
 import type { SettingsFields } from '../../../shared/settings.ts'
 import type { QueueState } from '../../../shared/types.ts'
 import { explainCause } from '../errors/decoder.ts'
@@ -27,6 +27,8 @@ export class AlertMonitor {
   private state: AlertState = INITIAL_ALERT_STATE
   private seen = { deferred: 0, bounced: 0, cause: null as string | null }
   private count = 0
+  /** The latest alert of each problem in the trouble under way, oldest first (alerts.current). */
+  private standing: Alert[] = []
   private timer: NodeJS.Timeout | null = null
 
   constructor(parts: AlertMonitorParts) {
@@ -47,6 +49,12 @@ export class AlertMonitor {
   /** The count on the tray icon or dock badge now. */
   get badge(): number {
     return this.count
+  }
+
+  /** What a page opened now, or the desktop shell at start, shows before the next alert: none with Show alerts off. */
+  current(): CurrentAlerts {
+    if (!this.parts.settings().alertsEnabled) return { alerts: [], badge: { count: 0 } }
+    return { alerts: [...this.standing], badge: { count: this.count } }
   }
 
   /** Counts one attempt's outcomes; an expired recipient is a bounce, an attempt the console stopped is nothing. */
@@ -83,7 +91,13 @@ export class AlertMonitor {
     }
     this.seen = { deferred: 0, bounced: 0, cause: null }
     this.state = step.state
-    for (const alert of step.alerts) this.parts.raise(alert)
+    for (const alert of step.alerts) {
+      // A problem's newer alert replaces its older one; the all-clear ends them all and is not itself standing.
+      this.standing = alert.kind === 'resolved' ? [] : [...this.standing.filter((a) => a.kind !== alert.kind), alert]
+      this.parts.raise(alert)
+    }
+    // Trouble over without an all-clear (a bounce is told and done, as the badge's 0 says): nothing stands.
+    if (step.state.outage === null) this.standing = []
     if (step.badge !== this.count) {
       this.count = step.badge
       this.parts.badge({ count: step.badge })

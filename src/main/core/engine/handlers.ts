@@ -2,6 +2,7 @@ import type { SettingsFields } from '../../../shared/settings.ts'
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiParsedRequest, ApiResponse, EngineMethod as ApiMethod } from '../../../shared/api.ts'
 import type { Status } from '../../../shared/types.ts'
+import type { AlertMonitor } from '../alerts/monitor.ts'
 import type { DeliveryWorker } from '../delivery/worker.ts'
 import type { EventLog } from '../logs/event-log.ts'
 import type { Transcripts } from '../logs/transcripts.ts'
@@ -46,6 +47,7 @@ export interface EngineParts {
   readonly notifier: Notifier
   readonly bulk: BulkRunner
   readonly flushFollower: FlushFollower
+  readonly alerts: Pick<AlertMonitor, 'current'>
   readonly directPort: number
   readonly dnsServers: string[] | null
   readonly blocklists: Blocklist[] | undefined
@@ -191,5 +193,6 @@ export function makeHandlers(e: EngineParts): Handlers {
     'reports.day': (req) => dayReport(e.db, req.date, req.top),
     'reports.export': (req) => exportDayReport(e.db, req),
     'diagnostics.run': (req) => runChecks(e, req),
+    'alerts.current': () => e.alerts.current(),
   }
 }
