@@ -1,15 +1,23 @@
-import { describe, expect, it } from 'vitest'
-import type { ApiEvents } from '../../src/shared/api.ts'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { ApiEvents, ApiResponse, EngineMethod, Result } from '../../src/shared/api.ts'
 import type { Alert } from '../../src/shared/alerts.ts'
 import type { Engine } from '../../src/main/core/engine/engine-types.ts'
+import { engineWith, removeDir, waitFor } from '../helpers/engine.ts'
+import { smtpError, startSmtp } from '../helpers/smtp.ts'
 import { wireDesktopAlerts, type DesktopAlertParts, type NotificationLike, type TrayLike } from '../../src/main/electron/alerts.ts'
 
 // The desktop alerts against a stand-in for Electron's Notification, Tray and
 // app (no Electron binary can run here); main.ts hands the real ones, and the
 // type check holds them to the same shapes.
 
-class Events implements Pick<Engine, 'on'> {
+class Events implements Pick<Engine, 'on' | 'call'> {
   readonly listeners = new Map<string, Set<(payload: never) => void>>()
+  /** Nothing standing when wired: these tests tell the count by events (a real engine's outage at start is below). */
+  call<M extends EngineMethod>(method: M): Promise<Result<ApiResponse<M>>> {
+    if (method !== 'alerts.current') return Promise.resolve({ ok: false, error: { code: 'internal', message: `The stand-in answers no ${method}.` } })
+    const nothingStanding: Result<ApiResponse<'alerts.current'>> = { ok: true, data: { alerts: [], badge: { count: 0 } } }
+    return Promise.resolve(nothingStanding as Result<ApiResponse<M>>)
+  }
   on<E extends keyof ApiEvents>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
     if (!this.listeners.has(event)) this.listeners.set(event, new Set())
     this.listeners.get(event)!.add(listener)
@@ -69,6 +77,11 @@ function desktop(options: { platform?: NodeJS.Platform; badge?: boolean; notific
   }
   return { parts, shown, badges, trays, calls }
 }
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
 
 const alert = (kind: Alert['kind'], title: string, body: string, waiting: number): Alert => ({ id: `${kind}-1`, kind, at: 1_800_000_000_000, severity: 'warning', title, body, waiting })
 
@@ -132,5 +145,25 @@ describe('the desktop alerts', () => {
     d.shown[0]!.handlers.get('close')!()
     expect(wired.open.size).toBe(0)
     expect(d.calls).toEqual([])
+  })
+
+  it('counts on the badge at once an outage the engine found as it opened, before any new alert', async () => {
+    const relay = await startSmtp({ tls: 'none', onRcpt: () => smtpError(451, '4.3.0 Mailbox temporarily unavailable, try again later') })
+    cleanups.push(() => relay.close())
+    const engine = await engineWith({ relayHost: '127.0.0.1', relayPort: relay.port })
+    cleanups.push(async () => {
+      await engine.close()
+      removeDir(engine.dataDir)
+    })
+    await engine.submit(Array.from({ length: 3 }, (_, i) => ({ to: [`ops${i}@example.org`], subject: `Nightly backup ${i}`, text: 'Backup finished.' })))
+    await waitFor(() => engine.queueView.counts().deferred === 3 && engine.alerts.badge === 3, 'the outage counted before the shell listens')
+
+    // The shell wires itself after the engine opened (main.ts): the count is asked, not waited for.
+    const d = desktop({ platform: 'darwin' })
+    const wired = wireDesktopAlerts(engine, d.parts)
+    cleanups.push(() => wired.stop())
+    await waitFor(() => d.badges.length > 0, 'the badge set')
+    expect(d.badges).toEqual([3])
+    expect(d.shown).toEqual([])
   })
 })

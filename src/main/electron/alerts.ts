@@ -44,7 +44,7 @@ export interface DesktopAlerts {
   stop(): void
 }
 
-export function wireDesktopAlerts(engine: Pick<Engine, 'on'>, parts: DesktopAlertParts): DesktopAlerts {
+export function wireDesktopAlerts(engine: Pick<Engine, 'on' | 'call'>, parts: DesktopAlertParts): DesktopAlerts {
   if (parts.platform === 'win32') parts.app.setAppUserModelId(parts.appUserModelId)
   const open = new Set<NotificationLike>()
   let tray: TrayLike | null = null
@@ -74,10 +74,23 @@ export function wireDesktopAlerts(engine: Pick<Engine, 'on'>, parts: DesktopAler
     tray.setTitle(count === 0 ? '' : count.toLocaleString('en-US'))
   }
 
-  const offs = [engine.on('alerts.raised', show), engine.on('alerts.badge', ({ count }) => badge(count))]
+  let counted = false
+  let stopped = false
+  const offs = [
+    engine.on('alerts.raised', show),
+    engine.on('alerts.badge', ({ count }) => {
+      counted = true
+      badge(count)
+    }),
+  ]
+  // The engine looked at its queue as it opened, before anything listened: the count of an outage under way is asked once.
+  void engine.call('alerts.current', undefined).then((current) => {
+    if (current.ok && current.data.badge.count > 0 && !counted && !stopped) badge(current.data.badge.count)
+  })
   return {
     open,
     stop() {
+      stopped = true
       for (const off of offs) off()
       tray?.destroy()
       tray = null
