@@ -46,9 +46,11 @@ export function createStores(api: ConsoleApi, options: StoreOptions = {}): Store
     events: createEventsStore(api, refreshMs),
     delivery: createDeliveryStore(api),
     reports: createReportsStore(api, refreshMs),
-    alerts: createAlertsStore(),
+    alerts: createAlertsStore(api),
   }
   const connect = () => {
+    // A page opened during an outage shows its alerts at once, not at the next one the throttle lets through.
+    void stores.alerts.getState().load()
     const offs = [
       api.on('queue.changed', () => {
         stores.queue.notify()
@@ -72,6 +74,7 @@ export function createStores(api: ConsoleApi, options: StoreOptions = {}): Store
         stores.alerts.getState().setConnection(state)
         // Events sent while the stream was down are lost: what is on screen is read again.
         if (state !== 'restored') return
+        void stores.alerts.getState().load()
         for (const s of [stores.status, stores.queue, stores.queueSummary, stores.reports]) s.notify()
         stores.mailLog.notify(1)
         stores.events.notify(1)

@@ -89,4 +89,38 @@ describe('the alert banners', () => {
     await user.click(screen.getByRole('button', { name: 'Dismiss: Connection restored' }))
     expect(screen.queryByText(/Connected to the engine again/)).toBeNull()
   })
+
+  it('show at once, on a page opened during an outage, the alerts raised before it opened', async () => {
+    const fake = createFakeApi({ queue: 2 })
+    const growing = alert('queue-size', 120, { title: 'The mail queue is growing', body: '120 messages are waiting, more than the 100 messages of the Queue size alert.' })
+    fake.handle('alerts.current', () => ({ ok: true, data: { alerts: [alert('deferred', 120), growing], badge: { count: 120 } } }))
+    renderConsole(fake, '#/mail-log')
+    // No event comes: the banners are what alerts.current said stands.
+    const region = await screen.findByRole('region', { name: 'Alerts' })
+    const banners = within(region).getAllByRole('alert')
+    expect(banners.map((b) => b.querySelector('strong')!.textContent)).toEqual(['Mail is being deferred. ', 'The mail queue is growing. '])
+    expect(banners[0]!.textContent).toContain('120 messages are waiting')
+    expect(fake.callsOf('alerts.current')).toHaveLength(1)
+  })
+
+  it('are read again when the event stream is back: what ended meanwhile goes, what the admin dismissed stays dismissed', async () => {
+    const { fake, api, tell } = consoleWithStream()
+    const bounced = alert('bounced', 3, { severity: 'error', title: 'Mail bounced', body: '3 deliveries bounced and will not be retried.' })
+    let standing = [alert('deferred', 60), bounced]
+    fake.handle('alerts.current', () => ({ ok: true, data: { alerts: standing, badge: { count: 60 } } }))
+    renderConsole({ api }, '#/')
+    const user = userEvent.setup()
+    await user.click(await screen.findByRole('button', { name: 'Dismiss: Mail bounced' }))
+    expect(screen.queryByText(/deliveries bounced/)).toBeNull()
+
+    // While the stream was down the deferrals ended (their all-clear lost with it) and the oldest message grew old.
+    tell('lost')
+    const oldest = alert('oldest', 61, { title: 'Mail is waiting too long', body: 'The oldest message has waited 2 hours, longer than the 1 hour of the Message age alert.' })
+    standing = [bounced, oldest]
+    tell('restored')
+    await screen.findByText(/The oldest message has waited 2 hours/)
+    const problems = within(screen.getByRole('region', { name: 'Alerts' })).getAllByRole('alert')
+    expect(problems.map((b) => b.querySelector('strong')!.textContent)).toEqual(['Mail is waiting too long. '])
+    expect(fake.callsOf('alerts.current')).toHaveLength(2)
+  })
 })
