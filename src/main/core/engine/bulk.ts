@@ -3,7 +3,7 @@ import type { QueueBulkAction, QueueFilter } from '../../../shared/types.ts'
 import type { DeliveryWorker } from '../delivery/worker.ts'
 import { QueueError, type ChunkAction, type Queue } from '../queue/queue.ts'
 import type { QueueView } from '../queue/queue-view.ts'
-import { walForBulk } from '../storage/db.ts'
+import { walBetweenChunks, walForBulk } from '../storage/db.ts'
 import type { Notifier } from './notifier.ts'
 import type { Watch } from './watch.ts'
 
@@ -106,6 +106,7 @@ export class BulkRunner {
         if (deleting || action === 'hold' || action === 'release' || action === 'retry') notifier.soon('mailLog.appended', r.changed)
         if (!deleting) worker.wake()
         await new Promise((resolve) => setImmediate(resolve))
+        await walBetweenChunks(db)
       }
     } finally {
       releaseIndexer()

@@ -7,6 +7,7 @@ import { FIELD_LABELS, PASSWORD_LABEL } from '../../../shared/labels.ts'
 import { effectiveRelayPort, SASL_WITHOUT_TLS_NOTE, settingsStatus, saslNeedsStarttls, type SettingsFields } from '../../../shared/settings.ts'
 import type { Status } from '../../../shared/types.ts'
 import { EXPORT_PATH } from '../../../shared/wire.ts'
+import { Checkpointer } from '../storage/checkpointer.ts'
 import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from '../storage/db.ts'
 import { DeliveryWorker } from '../delivery/worker.ts'
 import { InputError, toApiError } from './api-errors.ts'
@@ -102,11 +103,16 @@ export class CoreEngine implements Engine, EngineParts {
   private storageProblem: string | null = null
   /** Alerts that do not depend on mail: deferred, bounced, a queue past its thresholds. */
   readonly alerts: AlertMonitor
+  /** Copies the write-ahead log into the database on a thread of its own. */
+  readonly checkpointer: Checkpointer
 
   private constructor(options: EngineOptions, db: DatabaseSync) {
     this.dataDir = options.dataDir
     this.db = db
     this.now = options.now ?? Date.now
+    this.checkpointer = new Checkpointer(db, join(options.dataDir, 'queue.sqlite'), {
+      onStopped: (reason) => this.logEvent('warning', 'storage', `Copying the write-ahead log into the database moved back to the main thread: ${reason}. Nothing is lost; long actions may answer more slowly.`),
+    })
     this.mailLog = new MailLog(db)
     this.transcripts = new Transcripts(db)
     this.events = new EventLog(db, this.now)
@@ -201,6 +207,7 @@ export class CoreEngine implements Engine, EngineParts {
     try {
       engine.start(options)
     } catch (err) {
+      void engine.checkpointer.stop()
       db.close()
       const message = (err as Error).message
       if (/malformed|not a database|corrupt/i.test(message)) {
@@ -543,6 +550,7 @@ export class CoreEngine implements Engine, EngineParts {
     await this.listener.stop()
     this.logIndexer.stop()
     await this.worker.stop()
+    await this.checkpointer.stop()
     this.transport?.close()
     this.notifier.close()
     try {

@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 import { containsPattern } from './paging.ts'
+import { checkpointerOf } from '../storage/checkpointer.ts'
 
 // Text search of the Mail Log and Logs. Where SQLite has FTS5 with the trigram
 // tokenizer (Node's own build enables FTS5, in its gyp and in the GN build
@@ -147,6 +148,7 @@ function inTransaction(db: DatabaseSync, fn: () => void): void {
   try {
     fn()
     db.exec('COMMIT')
+    checkpointerOf(db)?.nudge()
   } catch (err) {
     db.exec('ROLLBACK')
     throw err

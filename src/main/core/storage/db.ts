@@ -2,6 +2,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { dirname } from 'node:path'
 import { chmodSync, closeSync, existsSync, fchmodSync, openSync, readSync, statSync } from 'node:fs'
 import { openLogSearch, type LogSearchOptions } from '../logs/log-search.ts'
+import { checkpointerOf } from './checkpointer.ts'
 import { applyMigration, MIGRATIONS } from './migrations/index.ts'
 
 // One SQLite file holds the queue and both logs. Migrations are numbered and
@@ -196,9 +197,34 @@ export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
  */
 const BULK_AUTOCHECKPOINT_PAGES = 16_384
 
+/** Frames the log may hold between two chunks of a bulk action, while the checkpointer's worker copies them (~32 MB). */
+export const BULK_WAL_FRAMES = 8192
+
+/**
+ * Between two chunks of a bulk action: once the log holds more than
+ * BULK_WAL_FRAMES, waits (without blocking the event loop) until the
+ * checkpointer has copied it all, so the next chunk starts the log from its
+ * beginning again. Without the wait the log would grow by the whole action:
+ * a checkpoint never catches a writer that does not pause (1.2 GB for
+ * Delete Queue of a million messages).
+ */
+export async function walBetweenChunks(db: DatabaseSync): Promise<void> {
+  const checkpointer = checkpointerOf(db)
+  const wal = checkpointer?.walFrames()
+  if (checkpointer && wal && wal.frames > BULK_WAL_FRAMES) await checkpointer.caughtUp()
+}
+
+/**
+ * The main connection's own checkpoint while a bulk action runs with the checkpointer's
+ * worker (~256 MB): out of the way, since the action waits between chunks for the worker
+ * (walBetweenChunks); a bound should a single chunk write that much.
+ */
+const BULK_BACKSTOP_PAGES = 65_536
+
 /** Checkpoints less often while a bulk action runs (`true`), as usual again after it (`false`). */
 export function walForBulk(db: DatabaseSync, bulk: boolean): void {
-  db.exec(`PRAGMA wal_autocheckpoint = ${bulk ? BULK_AUTOCHECKPOINT_PAGES : WAL_AUTOCHECKPOINT_PAGES}`)
+  const pages = !bulk ? WAL_AUTOCHECKPOINT_PAGES : checkpointerOf(db)?.running ? BULK_BACKSTOP_PAGES : BULK_AUTOCHECKPOINT_PAGES
+  db.exec(`PRAGMA wal_autocheckpoint = ${pages}`)
 }
 
 /**
@@ -278,6 +304,7 @@ export function transaction<T>(db: DatabaseSync, fn: () => T, durable = false): 
   try {
     const result = fn()
     db.exec('COMMIT')
+    checkpointerOf(db)?.nudge()
     return result
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK')
