@@ -25,6 +25,9 @@ const LABELS: Record<QueueBulkAction, string> = {
   retry: 'Retry now on the filtered messages',
 }
 
+/** Row ids looked at per step of the sweep of bodies Delete Queue left: a few milliseconds of work each. */
+export const BODY_SWEEP_SPAN = 5_000
+
 export interface BulkDeps {
   db: DatabaseSync
   /** The log indexer, held back while an action runs. */
@@ -44,6 +47,7 @@ export class BulkRunner {
   /** Set when the engine closes: the action stops after the chunk in hand, each chunk being whole. */
   private stopping = false
   private current: Promise<unknown> | null = null
+  private sweeping: Promise<void> | null = null
 
   constructor(deps: BulkDeps) {
     this.deps = deps
@@ -60,6 +64,26 @@ export class BulkRunner {
   async stop(): Promise<void> {
     this.stopping = true
     await this.current
+    await this.sweeping
+  }
+
+  /**
+   * Frees the bodies of messages Delete Queue removed, a step at a time, yielding to
+   * deliveries and requests between steps. Stops for a bulk action (which starts it
+   * again when it ends) and when the engine closes (the next start goes on from the mark).
+   */
+  sweepBodies(): void {
+    if (this.sweeping || this.stopping) return
+    const { queue } = this.deps
+    this.sweeping = (async () => {
+      try {
+        while (!this.stopping && !this.running && queue.bodies.sweepSome(BODY_SWEEP_SPAN)) await new Promise((resolve) => setImmediate(resolve))
+      } catch {
+        // A disk that refuses the write now (full, read-only) keeps the mark: the sweep goes on at the next start or Delete Queue.
+      } finally {
+        this.sweeping = null
+      }
+    })()
   }
 
   private async runChunks(action: QueueBulkAction, filter: QueueFilter): Promise<number> {
@@ -116,6 +140,7 @@ export class BulkRunner {
       if (deleting) worker.suspend(false)
       notifier.emit('queue.progress', { action, done: changed, total, finished: true })
       notifier.soon('queue.changed')
+      if (queue.bodies.pending) this.sweepBodies()
     }
     return changed
   }

@@ -245,6 +245,8 @@ export class CoreEngine implements Engine, EngineParts {
     this.sourcePruneTimer = setInterval(() => void this.pruneSources(), 3600 * 1000)
     this.sourcePruneTimer.unref()
     this.logIndexer.start()
+    // Bodies a Delete Queue left when the console stopped are freed now.
+    if (this.queue.bodies.pending) this.bulk.sweepBodies()
     // The queue is looked at for alerts whenever it changes, and on a timer for the age of its oldest message.
     this.notifier.on('queue.changed', () => this.alerts.check())
     this.notifier.on('settings.changed', () => this.alerts.check())

@@ -10,6 +10,7 @@ import type { MatchedRow, QueueView } from './queue-view.ts'
 import { statementCache } from '../storage/statements.ts'
 import { withoutTriggers, type TriggersAside } from '../storage/triggers.ts'
 import type { SentSources } from './sent-sources.ts'
+import { OrphanBodies } from './bodies.ts'
 
 // The mail queue as a state machine on disk. A message is `queued` until its
 // first attempt, `active` while the worker holds it, `deferred` between
@@ -127,6 +128,8 @@ export class Queue {
 
   private readonly view: QueueView
   private readonly stmt: (sql: string) => StatementSync
+  /** The bodies Delete Queue leaves behind, freed later. */
+  readonly bodies: OrphanBodies
   /** Where the source of a message that leaves by delivery is kept for the source retention; none: not kept. */
   private readonly sources: SentSources | null
 
@@ -137,6 +140,7 @@ export class Queue {
     this.view = view
     this.now = now
     this.stmt = statementCache(db)
+    this.bodies = new OrphanBodies(db)
   }
 
   /** Accepts messages durably: when this returns, they survive a crash or a power cut. */
@@ -344,10 +348,10 @@ export class Queue {
 
   /**
    * Deletes the messages whose row ids `where` selects (given the id column's name), with
-   * their recipients and bodies, in the caller's transaction. The count triggers are set
+   * their recipients and bodies (unless left for the sweeper), in the caller's transaction. The count triggers are set
    * aside and their sums taken once, per state and per domain, before the rows go.
    */
-  private removeMany(where: (idColumn: string) => string, params: readonly SQLInputValue[]): number {
+  private removeMany(where: (idColumn: string) => string, params: readonly SQLInputValue[], options: { leaveBodies?: boolean } = {}): number {
     const onMessages = where('id')
     const onRecipients = where('message_id')
     this.stmt(
@@ -362,7 +366,7 @@ export class Queue {
     return withoutTriggers(this.db, COUNT_DELETE_TRIGGERS, () => {
       this.stmt(`DELETE FROM recipients WHERE ${onRecipients}`).run(...params)
       const count = Number(this.stmt(`DELETE FROM messages WHERE ${onMessages}`).run(...params).changes)
-      this.stmt(`DELETE FROM message_bodies WHERE ${where('message_id')}`).run(...params)
+      if (!options.leaveBodies) this.stmt(`DELETE FROM message_bodies WHERE ${where('message_id')}`).run(...params)
       return count
     })
   }
@@ -468,7 +472,8 @@ export class Queue {
     const active = this.stmt("SELECT queue_id FROM messages WHERE id > ? AND id <= ? AND state = 'active'").all(range.after, end) as { queue_id: string }[]
     for (const { queue_id } of active) if (inFlight.has(queue_id)) this.deferDeletionLog(queue_id, reply)
     result.activeDeleted = active.map((r) => r.queue_id)
-    result.changed = this.removeMany((id) => `${id} > ? AND ${id} <= ?`, [range.after, end])
+    result.changed = this.removeMany((id) => `${id} > ? AND ${id} <= ?`, [range.after, end], { leaveBodies: true })
+    this.bodies.leftUpTo(end)
     return result
   }
 
