@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startNode } from '../../helpers/child.ts'
 import { BACKSTOP_FRAMES, CHECKPOINT_FRAMES, Checkpointer, checkpointerOf } from '../../../src/main/core/storage/checkpointer.ts'
 import { BULK_WAL_FRAMES, openDatabase, transaction, walBetweenChunks, walForBulk } from '../../../src/main/core/storage/db.ts'
 
@@ -108,5 +109,13 @@ describe('the checkpointer', () => {
     const rows = (db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n
     expect(rows).toBe(Math.ceil((CHECKPOINT_FRAMES + 100) / 16) + Math.ceil(100 / 16))
     expect((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok')
+  })
+
+  it('holds the process until its worker has exited, even with a step’s answer still on its way', async () => {
+    const child = startNode(['test/helpers/checkpointer-child.ts'])
+    const code = await child.exited
+    expect(child.stderr()).not.toMatch(/unsettled top-level await/)
+    expect(code, child.stderr()).toBe(0)
+    expect(child.stdout()).toBe('stopped\n')
   })
 })

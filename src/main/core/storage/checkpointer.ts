@@ -191,6 +191,8 @@ export class Checkpointer {
 
   private answered(r: StepResult): void {
     this.inFlight = false
+    // Once stopping, the worker stays held until it has exited: an answer still on its way must not let go of it.
+    if (this.stopped) return
     this.worker?.unref()
     const wal = this.walFrames()
     const done = r.error === undefined && wal !== null && wal.backfilled >= wal.frames
