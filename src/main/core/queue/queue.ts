@@ -18,6 +18,15 @@ import { OrphanBodies } from './bodies.ts'
 // recipient is pending. Every transition writes its mail-log rows in the same
 // transaction, so the log never says what the queue did not do.
 
+/**
+ * A chunk of Flush Queue: every waiting message in a range of row ids made due now.
+ * The unary `+` keeps SQLite on the row-id range: offered messages_due (state,
+ * next_attempt_at), it walked that index over every message still due later, for
+ * each chunk, and collected the rows first since the walk's own column changes.
+ * Flush of a million took 4.3–5.6 s that way, 1.4 s this way.
+ */
+export const FLUSH_CHUNK_SQL = "UPDATE messages SET next_attempt_at = ? WHERE id > ? AND id <= ? AND +state IN ('queued', 'deferred') AND +next_attempt_at > ?"
+
 /** The count triggers a deletion of many messages sets aside (migration 5), keeping their sums itself. */
 const COUNT_DELETE_TRIGGERS: readonly TriggersAside[] = [
   { table: 'messages', event: 'DELETE', names: ['messages_count_del'] },
@@ -463,7 +472,7 @@ export class Queue {
     range = { ...range, after }
     const result: ChunkResult = { seen: end - after, last: end, changed: 0, activeDeleted: [] }
     if (action === 'flush') {
-      this.stmt("UPDATE messages SET next_attempt_at = ? WHERE id > ? AND id <= ? AND state IN ('queued', 'deferred') AND next_attempt_at > ?").run(now, range.after, end, now)
+      this.stmt(FLUSH_CHUNK_SQL).run(now, range.after, end, now)
       result.changed = (this.stmt("SELECT count(*) AS n FROM messages WHERE id > ? AND id <= ? AND state IN ('queued', 'deferred')").get(range.after, end) as { n: number }).n
       return result
     }
