@@ -190,6 +190,34 @@ export const TRIGRAMS_ASKED = 3
 /** The newest rows in which each trigram of a search is counted, to find the rarest. */
 export const TRIGRAM_SAMPLE_ROWS = 1000
 
+/** A log's newest rows, folded, as rarestTrigrams counts in them; reused while the log has not moved on much. */
+interface Sample {
+  newestId: number
+  at: number
+  rows: string[]
+}
+const samples = new WeakMap<DatabaseSync, Map<LogTable, Sample>>()
+/** Rows logged, and seconds passed, before the sample is read again: it only ranks trigrams, the search stays exact. */
+const SAMPLE_REUSE_ROWS = TRIGRAM_SAMPLE_ROWS / 10
+const SAMPLE_REUSE_MS = 60_000
+
+function newestSample(db: DatabaseSync, table: LogTable): string[] {
+  const newestId = (db.prepare(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get() as { id: number }).id
+  let byTable = samples.get(db)
+  if (!byTable) samples.set(db, (byTable = new Map()))
+  const kept = byTable.get(table)
+  const now = Date.now()
+  if (kept && newestId >= kept.newestId && newestId - kept.newestId < SAMPLE_REUSE_ROWS && now - kept.at < SAMPLE_REUSE_MS) return kept.rows
+  const cols = SEARCHED_COLUMNS[table]
+  const rows = db
+    .prepare(`SELECT ${cols.map((c) => `coalesce(${c}, '')`).join(` || char(0) || `)} AS t FROM ${table} ORDER BY id DESC LIMIT ${TRIGRAM_SAMPLE_ROWS}`)
+    .all() as { t: string }[]
+  // The trigram tokenizer folds case (its default), so the sample is compared folded too.
+  const sample = { newestId, at: now, rows: rows.map((r) => r.t.toLowerCase()) }
+  byTable.set(table, sample)
+  return sample.rows
+}
+
 /**
  * The match for `text`: all its trigrams as one phrase when it has few,
  * otherwise the TRIGRAMS_ASKED rarest among the newest TRIGRAM_SAMPLE_ROWS
@@ -207,12 +235,7 @@ function rarestTrigrams(db: DatabaseSync, table: LogTable, text: string): string
   // Asked of the index as typed (the tokenizer folds case itself); told apart and counted folded.
   const byFolded = new Map(chars.slice(0, -2).map((_, i) => chars.slice(i, i + 3).join('')).map((t) => [t.toLowerCase(), t]))
   if (byFolded.size <= TRIGRAMS_ASKED) return phraseOf(text)
-  const cols = SEARCHED_COLUMNS[table]
-  const rows = db
-    .prepare(`SELECT ${cols.map((c) => `coalesce(${c}, '')`).join(` || char(0) || `)} AS t FROM ${table} ORDER BY id DESC LIMIT ${TRIGRAM_SAMPLE_ROWS}`)
-    .all() as { t: string }[]
-  // The trigram tokenizer folds case (its default), so the sample is compared folded too.
-  const sample = rows.map((r) => r.t.toLowerCase())
+  const sample = newestSample(db, table)
   const counted = [...byFolded].map(([folded, t]) => ({ t, n: sample.reduce((n, row) => (row.includes(folded) ? n + 1 : n), 0) }))
   counted.sort((a, b) => a.n - b.n)
   return counted
