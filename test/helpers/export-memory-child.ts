@@ -27,7 +27,9 @@ engine.db
   .run(rows)
 engine.db.exec('COMMIT')
 
-// The checkpointer's thread starts with the first large write and stays: part of the engine's resting memory, not the export's.
+// The checkpointer's thread starts with the first write that needs it (here, perhaps, the log indexer's during
+// the export) and stays: part of the engine's resting memory, not the export's, so it is started before measuring.
+engine.checkpointer.start()
 await engine.checkpointer.caughtUp()
 globalThis.gc?.()
 const base = process.memoryUsage()

@@ -158,7 +158,7 @@ export class Checkpointer {
       this.again = true
       return
     }
-    const worker = this.start()
+    const worker = this.startWorker()
     if (!worker) return
     this.inFlight = true
     // Held while a step runs, so that whoever waits for it keeps the process alive.
@@ -166,7 +166,12 @@ export class Checkpointer {
     worker.postMessage('step')
   }
 
-  private start(): Worker | null {
+  /** Starts the worker now rather than at the first commit that needs it (it then stays for the engine's life). */
+  start(): void {
+    this.startWorker()
+  }
+
+  private startWorker(): Worker | null {
     if (this.stopped) return null
     if (this.worker) return this.worker
     try {
