@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { GroupCommit } from '../../../src/main/core/listener/group-commit.ts'
 import type { NewMessage } from '../../../src/main/core/queue/queue.ts'
 import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
-import { engineWith, removeDir } from '../../helpers/engine.ts'
+import { engineWith, removeDir, waitFor } from '../../helpers/engine.ts'
 
 // The group commit on a real queue: messages that arrive while a commit is
 // pending share it (one durable transaction, one fsync), each waits for the
@@ -47,6 +47,42 @@ describe('group commit', () => {
     const commit = new GroupCommit({ submit: (m) => engine.queue.submit(m), committed: (n) => batches.push(n), maxBatch: 1 })
     await Promise.all([0, 1, 2].map((i) => commit.add(message(i))))
     expect(batches).toEqual([1, 1, 1])
+  })
+
+  it('with an fsync off the event loop, answers a message only once a sync begun after its commit has ended, and messages committed meanwhile share the next', async () => {
+    const engine = await queueEngine()
+    // The stand-in for the fsync of the log: each call waits until the test lets it end.
+    const syncs: (() => void)[] = []
+    const commit = new GroupCommit({ submit: (m) => engine.queue.submit(m, false), sync: () => new Promise<void>((resolve) => syncs.push(resolve)) })
+    const answered: string[] = []
+    const add = (i: number) => commit.add(message(i)).then((id) => void answered.push(id))
+    const first = add(0)
+    await waitFor(() => syncs.length === 1, 'the first sync')
+    expect(engine.queueView.count()).toBe(1)
+    // Arriving while that sync runs: committed at once, without waiting for it, and not answered by it.
+    const later = [add(1), add(2)]
+    await waitFor(() => engine.queueView.count() === 3, 'the next messages to be committed')
+    expect(syncs.length).toBe(1)
+    syncs[0]!()
+    await first
+    expect(answered.length).toBe(1)
+    await waitFor(() => syncs.length === 2, 'one more sync for the two')
+    expect(answered.length).toBe(1)
+    syncs[1]!()
+    await Promise.all(later)
+    expect(answered.length).toBe(3)
+    expect(commit.stats).toMatchObject({ messages: 3, syncs: 2 })
+    await commit.drained()
+  })
+
+  it('refuses the messages whose sync failed, and no later message waits on it', async () => {
+    const engine = await queueEngine()
+    let fail = true
+    const commit = new GroupCommit({ submit: (m) => engine.queue.submit(m, false), sync: () => (fail ? Promise.reject(new Error('EIO: i/o error, fdatasync')) : Promise.resolve()) })
+    await expect(commit.add(message(0))).rejects.toThrow(/fdatasync/)
+    fail = false
+    await expect(commit.add(message(1))).resolves.toMatch(/^[0-9A-F]{12}$/)
+    await commit.drained()
   })
 
   it('rejects every message of a commit that failed, and none of them is queued', async () => {

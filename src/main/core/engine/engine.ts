@@ -8,7 +8,7 @@ import { effectiveRelayPort, SASL_WITHOUT_TLS_NOTE, settingsStatus, saslNeedsSta
 import type { Status } from '../../../shared/types.ts'
 import { EXPORT_PATH } from '../../../shared/wire.ts'
 import { Checkpointer } from '../storage/checkpointer.ts'
-import { checkpointTruncate, openDatabase, StorageError, storageErrorOf } from '../storage/db.ts'
+import { checkpointTruncate, openDatabase, walSyncer, StorageError, storageErrorOf } from '../storage/db.ts'
 import { DeliveryWorker } from '../delivery/worker.ts'
 import { InputError, toApiError } from './api-errors.ts'
 import { BulkRunner } from './bulk.ts'
@@ -153,7 +153,9 @@ export class CoreEngine implements Engine, EngineParts {
     this.bulk = new BulkRunner({ db: this.db, indexer: this.logIndexer, queue: this.queue, queueView: this.queueView, worker: this.worker, watch: this.watch, notifier: this.notifier })
     this.handlers = makeHandlers(this)
     this.listenerCommit = new GroupCommit({
-      submit: (messages) => this.queue.submit(messages),
+      // Committed at once, made durable by an fsync of the log off the event loop, before any 250.
+      submit: (messages) => this.queue.submit(messages, false),
+      sync: walSyncer(this.db, join(this.dataDir, 'queue.sqlite')),
       committed: (n) => this.queueChanged(n),
       ...(options.listener?.grouping === false ? { maxBatch: 1 } : {}),
     })

@@ -2,14 +2,21 @@ import { performance } from 'node:perf_hooks'
 import type { NewMessage } from '../queue/queue.ts'
 
 // Group commit: each message local submission accepts must be on disk before
-// its 250, and a durable commit costs an fsync. Messages whose DATA ends while
-// one commit runs wait for the next, which takes them all in one transaction:
-// one fsync for many sessions, so durability does not cap the rate at one
-// fsync per message. The commit is the queue's own submit (synchronous=FULL).
+// its 250, and making it so costs an fsync. Messages are written to the queue
+// as they arrive, in one transaction per turn of the event loop; the fsync
+// that makes them durable runs off the event loop, and covers every
+// transaction written before it started: the messages that arrive while one
+// runs share the next. Durability does not cap the rate at one fsync per
+// message, and the event loop answers other sessions during the fsync.
 
 export interface GroupCommitOptions {
-  /** The queue's durable submit: every message of the batch, or none. */
+  /**
+   * The queue's submit: every message of the batch, or none. With `sync`, it
+   * commits without waiting for the disk; without, it is durable on return.
+   */
   submit(messages: NewMessage[]): string[]
+  /** Makes every transaction committed before the call durable (an fsync of the write-ahead log). */
+  sync?(): Promise<void>
   /** Told after each commit how many messages it took. */
   committed?(count: number): void
   /** 1 commits each message alone (the ungrouped baseline the benchmark compares with). */
@@ -22,6 +29,12 @@ interface Waiting {
   reject(err: Error): void
 }
 
+interface Written {
+  queueId: string
+  resolve(queueId: string): void
+  reject(err: Error): void
+}
+
 /** A batch is capped so one commit's wait stays short for the first message in it. */
 export const MAX_BATCH = 500
 
@@ -29,10 +42,13 @@ export class GroupCommit {
   private readonly options: GroupCommitOptions
   private readonly maxBatch: number
   private waiting: Waiting[] = []
+  /** Committed, waiting for an fsync to make them durable. */
+  private written: Written[] = []
+  private syncing = false
   private scheduled = false
   private idle: (() => void)[] = []
-  /** Commits made, messages they took and the time spent in them (the event loop waits meanwhile), for the benchmark. */
-  readonly stats = { commits: 0, messages: 0, commitMs: 0 }
+  /** Commits made, messages they took, the time spent in them (the event loop waits meanwhile) and the fsyncs, for the benchmark. */
+  readonly stats = { commits: 0, messages: 0, commitMs: 0, syncs: 0 }
 
   constructor(options: GroupCommitOptions) {
     this.options = options
@@ -47,9 +63,9 @@ export class GroupCommit {
     })
   }
 
-  /** Resolves when nothing waits for a commit. */
+  /** Resolves when nothing waits for a commit or an fsync. */
   drained(): Promise<void> {
-    if (this.waiting.length === 0 && !this.scheduled) return Promise.resolve()
+    if (this.waiting.length === 0 && this.written.length === 0 && !this.scheduled && !this.syncing) return Promise.resolve()
     return new Promise((resolve) => this.idle.push(resolve))
   }
 
@@ -62,6 +78,8 @@ export class GroupCommit {
 
   private commit(): void {
     this.scheduled = false
+    // Ungrouped (the benchmark's baseline): the next commit waits for the last one's fsync.
+    if (this.maxBatch === 1 && this.syncing) return
     const batch = this.waiting.splice(0, this.maxBatch)
     if (batch.length > 0) {
       let ids: string[] | null = null
@@ -75,11 +93,45 @@ export class GroupCommit {
       if (ids) {
         this.stats.commits++
         this.stats.messages += batch.length
-        batch.forEach((w, i) => w.resolve(ids[i]!))
+        const done = ids
+        if (this.options.sync) {
+          batch.forEach((w, i) => this.written.push({ queueId: done[i]!, resolve: w.resolve, reject: w.reject }))
+          this.startSync()
+        } else {
+          batch.forEach((w, i) => w.resolve(done[i]!))
+        }
         this.options.committed?.(batch.length)
       }
     }
     if (this.waiting.length > 0) this.schedule()
-    else for (const done of this.idle.splice(0)) done()
+    else this.settleIdle()
+  }
+
+  /** One fsync at a time; those committed while it runs wait for the next. */
+  private startSync(): void {
+    if (this.syncing || this.written.length === 0) return
+    this.syncing = true
+    const covered = this.written
+    this.written = []
+    this.stats.syncs++
+    this.options.sync!().then(
+      () => {
+        for (const w of covered) w.resolve(w.queueId)
+      },
+      // Committed but not known to be on disk: the client must not hear 250; it will send again.
+      (err: Error) => {
+        for (const w of covered) w.reject(err)
+      },
+    ).finally(() => {
+      this.syncing = false
+      this.startSync()
+      if (this.maxBatch === 1 && this.waiting.length) this.schedule()
+      this.settleIdle()
+    })
+  }
+
+  private settleIdle(): void {
+    if (this.waiting.length || this.written.length || this.syncing || this.scheduled) return
+    for (const done of this.idle.splice(0)) done()
   }
 }

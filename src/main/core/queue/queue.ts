@@ -152,8 +152,12 @@ export class Queue {
     this.bodies = new OrphanBodies(db)
   }
 
-  /** Accepts messages durably: when this returns, they survive a crash or a power cut. */
-  submit(messages: NewMessage[]): string[] {
+  /**
+   * Accepts messages durably: when this returns, they survive a crash or a power cut.
+   * `durable` false commits without the fsync, for a caller that syncs the log itself
+   * before saying the messages are safe (local submission's group commit).
+   */
+  submit(messages: NewMessage[], durable = true): string[] {
     const insertMessage = this.stmt(
       `INSERT INTO messages (queue_id, message_id, sender, subject, size, arrival_at, state, attempts, next_attempt_at, is_test)
        VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
@@ -186,7 +190,7 @@ export class Queue {
           return queueId
         })
       },
-      true,
+      durable,
     )
   }
 

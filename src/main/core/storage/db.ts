@@ -1,6 +1,7 @@
 import { DatabaseSync } from 'node:sqlite'
 import { dirname } from 'node:path'
 import { chmodSync, closeSync, existsSync, fchmodSync, openSync, readSync, statSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { openLogSearch, type LogSearchOptions } from '../logs/log-search.ts'
 import { checkpointerOf } from './checkpointer.ts'
 import { applyMigration, MIGRATIONS } from './migrations/index.ts'
@@ -248,6 +249,45 @@ export function checkpointTruncate(db: DatabaseSync, path: string): boolean {
     return false
   } finally {
     db.exec('PRAGMA busy_timeout = 5000')
+  }
+}
+
+/**
+ * Makes every transaction committed so far durable, off the event loop: an
+ * fsync (fdatasync) of the write-ahead log in libuv's thread pool. A commit
+ * in WAL mode writes its frames to the log before it returns, and recovery
+ * keeps every commit whose frames are on disk, so a commit made under
+ * synchronous=NORMAL followed by this is as durable as one made under
+ * synchronous=FULL (which is that same fsync, made inside COMMIT, with the
+ * event loop waiting). Frames a checkpoint moved into the database were
+ * synced there first (NORMAL syncs the log before a checkpoint and the
+ * database after). The directory is synced once, so the log's own entry in
+ * it survives a power cut too, as SQLite does at its first sync of a new log.
+ * Where the log cannot be opened by name, a checkpoint does the syncing.
+ */
+export function walSyncer(db: DatabaseSync, path: string): () => Promise<void> {
+  let directorySynced = process.platform === 'win32'
+  return async () => {
+    try {
+      const log = await open(`${path}-wal`, 'r+')
+      try {
+        await log.datasync()
+      } finally {
+        await log.close()
+      }
+    } catch {
+      db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get()
+      return
+    }
+    if (!directorySynced) {
+      const dir = await open(dirname(path), 'r')
+      try {
+        await dir.sync()
+      } finally {
+        await dir.close()
+      }
+      directorySynced = true
+    }
   }
 }
 
