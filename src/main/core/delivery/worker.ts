@@ -25,11 +25,18 @@ export interface WorkerDeps {
    * them; called with null once it has.
    */
   onRecordTrouble?: (err: Error | null, waiting: number) => void
-  /** The worker has nothing in flight and nothing due: a moment for housekeeping (a checkpoint). */
+  /** The worker has had nothing in flight and nothing due for a while: a moment for housekeeping (a checkpoint). */
   onIdle?: () => void
   /** The engine's clock, the one the queue's due times are in. */
   now: () => number
 }
+
+/**
+ * How long the worker stays idle before onIdle. A burst arriving message by message leaves
+ * the worker idle between messages, and a checkpoint (two fsyncs) in every such gap cost the
+ * event loop more than the deliveries did.
+ */
+export const IDLE_AFTER_MS = 1_000
 
 /** The longest the worker sleeps without looking again, so a changed clock cannot strand the queue. */
 const MAX_SLEEP_MS = 60_000
@@ -66,12 +73,15 @@ export class DeliveryWorker {
   private recordFailing = false
   /** Whether the worker has done anything since it was last idle, so onIdle comes once per quiet spell. */
   private busy = false
+  private idleTimer: NodeJS.Timeout | null = null
+  private readonly idleAfterMs: number
   /** Claimed (active in the queue) and waiting for a free session. */
   private ready: ClaimedMessage[] = []
 
-  constructor(deps: WorkerDeps, options: { paused?: boolean } = {}) {
+  constructor(deps: WorkerDeps, options: { paused?: boolean; idleAfterMs?: number } = {}) {
     this.deps = deps
     this.paused = options.paused ?? false
+    this.idleAfterMs = options.idleAfterMs ?? IDLE_AFTER_MS
   }
 
   /** Starts (or resumes) taking work from the queue. */
@@ -114,15 +124,33 @@ export class DeliveryWorker {
         room--
       }
       this.scheduleNext()
-      if (this.inFlight.size > 0) this.busy = true
-      else if (this.busy && this.ready.length === 0) {
+      if (this.inFlight.size > 0) {
+        this.busy = true
+        this.cancelIdle()
+      } else if (this.busy && this.ready.length === 0) {
         this.busy = false
-        this.deps.onIdle?.()
+        this.idleSoon()
       }
     } catch (err) {
       this.deps.onError(err as Error)
       this.sleep(5_000)
     }
+  }
+
+  /** onIdle once the worker has stayed idle for idleAfterMs; work taken meanwhile cancels it. */
+  private idleSoon(): void {
+    if (!this.deps.onIdle) return
+    this.cancelIdle()
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null
+      if (!this.stopped && !this.busy && this.inFlight.size === 0) this.deps.onIdle?.()
+    }, this.idleAfterMs)
+    this.idleTimer.unref()
+  }
+
+  private cancelIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = null
   }
 
   private scheduleNext(): void {
@@ -295,6 +323,7 @@ export class DeliveryWorker {
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
+    this.cancelIdle()
     if (this.ready.length) {
       try {
         this.deps.queue.unclaim(this.ready.map((m) => m.id))
