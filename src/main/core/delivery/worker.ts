@@ -100,6 +100,31 @@ export class DeliveryWorker {
     return this.inFlight.size
   }
 
+  /**
+   * How many messages the worker would start at once: its free sessions, none while it is
+   * paused, suspended, stopped or holding outcomes the disk refused, or while claimed
+   * messages wait for a session (they go first).
+   */
+  room(): number {
+    if (this.stopped || this.paused || this.suspended || this.unrecorded.length || this.ready.length) return 0
+    return Math.max(0, this.deps.concurrency() - this.inFlight.size)
+  }
+
+  /** Takes messages claimed for it elsewhere (at submit, see room()); stopped, it gives them back to the queue. */
+  adopt(msgs: ClaimedMessage[]): void {
+    if (msgs.length === 0) return
+    if (this.stopped) {
+      try {
+        this.deps.queue.unclaim(msgs.map((m) => m.id))
+      } catch {
+        // Refused (disk full): they stay active and the next start gives them back.
+      }
+      return
+    }
+    this.ready.push(...msgs)
+    this.wake()
+  }
+
   /** Looks for due work soon; many calls in a row make one look. */
   wake(): void {
     if (this.stopped || this.paused || this.suspended || this.scheduled) return

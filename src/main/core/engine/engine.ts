@@ -39,6 +39,7 @@ import { buildTransport, type RelayAuth, type Transport } from '../delivery/tran
 import { grantConfigFor, makeGrant } from '../oauth/grants.ts'
 import { TokenCache } from '../oauth/token-cache.ts'
 import { GroupCommit } from '../listener/group-commit.ts'
+import { SubmitHandoff } from './submit-handoff.ts'
 import { signMessage } from '../queue/dkim-sign.ts'
 import { dkimAligned } from '../../../shared/dkim.ts'
 import { Listener } from '../listener/listener.ts'
@@ -152,10 +153,12 @@ export class CoreEngine implements Engine, EngineParts {
     }, { paused: !this.runWorker || this.settings.problem !== null })
     this.bulk = new BulkRunner({ db: this.db, indexer: this.logIndexer, queue: this.queue, queueView: this.queueView, worker: this.worker, watch: this.watch, notifier: this.notifier })
     this.handlers = makeHandlers(this)
+    const handoff = new SubmitHandoff(this.queue, this.worker)
     this.listenerCommit = new GroupCommit({
       // Committed at once, made durable by an fsync of the log off the event loop, before any 250.
-      submit: (messages) => this.queue.submit(messages, false),
+      submit: (messages) => handoff.submit(messages),
       sync: walSyncer(this.db, join(this.dataDir, 'queue.sqlite')),
+      synced: (ids) => handoff.synced(ids),
       committed: (n) => this.queueChanged(n),
       ...(options.listener?.grouping === false ? { maxBatch: 1 } : {}),
     })

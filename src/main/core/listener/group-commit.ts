@@ -19,6 +19,8 @@ export interface GroupCommitOptions {
   sync?(): Promise<void>
   /** Told after each commit how many messages it took. */
   committed?(count: number): void
+  /** Told the queue ids whose fsync has ended, whether or not it succeeded: they are in the queue either way. */
+  synced?(queueIds: string[]): void
   /** 1 commits each message alone (the ungrouped baseline the benchmark compares with). */
   maxBatch?: number
 }
@@ -99,6 +101,7 @@ export class GroupCommit {
           this.startSync()
         } else {
           batch.forEach((w, i) => w.resolve(done[i]!))
+          this.options.synced?.(done)
         }
         this.options.committed?.(batch.length)
       }
@@ -124,6 +127,7 @@ export class GroupCommit {
       },
     ).finally(() => {
       this.syncing = false
+      this.options.synced?.(covered.map((w) => w.queueId))
       this.startSync()
       if (this.maxBatch === 1 && this.waiting.length) this.schedule()
       this.settleIdle()

@@ -158,9 +158,19 @@ export class Queue {
    * before saying the messages are safe (local submission's group commit).
    */
   submit(messages: NewMessage[], durable = true): string[] {
+    return this.submitAndClaim(messages, durable, 0).ids
+  }
+
+  /**
+   * Submits, and claims the first `claim` messages for the worker in the same
+   * transaction (stored active, as claimDue would leave them): a message that
+   * arrives while the worker has a free session needs no second transaction
+   * to be taken, nor its body read back.
+   */
+  submitAndClaim(messages: NewMessage[], durable: boolean, claim: number): { ids: string[]; claimed: ClaimedMessage[] } {
     const insertMessage = this.stmt(
       `INSERT INTO messages (queue_id, message_id, sender, subject, size, arrival_at, state, attempts, next_attempt_at, is_test)
-       VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
     )
     // OR REPLACE: a row id freed by a delete may come back; its body went with it, but never trust a leftover.
     const insertBody = this.stmt('INSERT OR REPLACE INTO message_bodies (message_id, raw) VALUES (?, ?)')
@@ -171,9 +181,11 @@ export class Queue {
       this.db,
       () => {
         const now = this.now()
-        return messages.map((m) => {
+        const claimed: ClaimedMessage[] = []
+        const ids = messages.map((m, i) => {
           const queueId = newQueueId()
-          const { lastInsertRowid } = insertMessage.run(queueId, m.messageId, m.sender, m.subject, m.raw.length, now, now, m.isTest ? 1 : 0)
+          const taken = i < claim
+          const { lastInsertRowid } = insertMessage.run(queueId, m.messageId, m.sender, m.subject, m.raw.length, now, taken ? 'active' : 'queued', now, m.isTest ? 1 : 0)
           insertBody.run(lastInsertRowid, m.raw)
           for (const to of m.recipients) insertRecipient.run(lastInsertRowid, to, domainOf(to), now)
           this.log.append({
@@ -187,11 +199,34 @@ export class Queue {
             reply: m.received?.detail ?? null,
             subject: m.subject,
           })
+          if (taken) {
+            claimed.push({
+              id: Number(lastInsertRowid),
+              queueId,
+              messageId: m.messageId,
+              sender: m.sender,
+              subject: m.subject,
+              raw: m.raw,
+              size: m.raw.length,
+              arrivalAt: now,
+              attempts: 0,
+              isTest: m.isTest === true,
+              // As the recipients table holds them: once each, in address order.
+              recipients: [...new Set(m.recipients)].sort(),
+            })
+          }
           return queueId
         })
+        return { ids, claimed }
       },
       durable,
     )
+  }
+
+  /** Those of `msgs` still in the queue and active: a message claimed at submit may have been deleted before the worker took it. */
+  stillActive(msgs: ClaimedMessage[]): ClaimedMessage[] {
+    const check = this.stmt("SELECT 1 AS ok FROM messages WHERE id = ? AND queue_id = ? AND state = 'active'")
+    return msgs.filter((m) => check.get(m.id, m.queueId) !== undefined)
   }
 
   /** Takes up to `limit` due messages and marks them active. */
@@ -199,12 +234,10 @@ export class Queue {
     if (limit <= 0) return []
     return transaction(this.db, () => {
       const now = this.now()
-      const rows = this.db
-        .prepare(
-          `SELECT id, queue_id, message_id, sender, subject, (SELECT raw FROM message_bodies WHERE message_id = messages.id) AS raw, size, arrival_at, attempts, is_test FROM messages
+      const rows = this.stmt(
+        `SELECT id, queue_id, message_id, sender, subject, (SELECT raw FROM message_bodies WHERE message_id = messages.id) AS raw, size, arrival_at, attempts, is_test FROM messages
            WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-        )
-        .all(now, limit) as {
+      ).all(now, limit) as {
         id: number
         queue_id: string
         message_id: string
