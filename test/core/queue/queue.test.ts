@@ -1,3 +1,5 @@
+import { DatabaseSync } from 'node:sqlite'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openEngine, type CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import type { ClaimedMessage } from '../../../src/main/core/queue/queue.ts'
@@ -82,6 +84,25 @@ describe('the queue state machine', () => {
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ status: 'received', at: START, sender: 'alerts@example.test', recipient: 'admin@example.net, ops@example.org', size: entry.size })
     expect(unwrap(await engine.call('queue.summary', undefined))).toMatchObject({ total: 1, byState: { queued: 1, active: 0, deferred: 0, hold: 0 } })
+  })
+
+  it('a look for due work that finds none takes no write lock (the worker looks after every commit)', async () => {
+    const r = await rig()
+    await submitOne(r.engine)
+    // Due later than now: nothing to claim.
+    r.clock.t = START - 60_000
+    // Another connection holds the write lock: a claim that began a write transaction would wait for it, then fail.
+    const other = new DatabaseSync(join(r.engine.dataDir, 'queue.sqlite'))
+    other.exec('PRAGMA busy_timeout = 0')
+    other.exec('BEGIN IMMEDIATE')
+    try {
+      expect(r.engine.queue.claimDue(10)).toEqual([])
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
+    }
+    r.clock.t = START
+    expect(r.engine.queue.claimDue(10)).toHaveLength(1)
   })
 
   it('with the worker paused, a submitted message stays queued', async () => {

@@ -232,6 +232,10 @@ export class Queue {
   /** Takes up to `limit` due messages and marks them active. */
   claimDue(limit: number): ClaimedMessage[] {
     if (limit <= 0) return []
+    // Read first: most looks find nothing due (a burst's messages are claimed at submit), and a
+    // write transaction costs more than this index probe.
+    const due = this.nextDueAt()
+    if (due === null || due > this.now()) return []
     return transaction(this.db, () => {
       const now = this.now()
       const rows = this.stmt(
