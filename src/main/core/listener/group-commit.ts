@@ -3,11 +3,11 @@ import type { NewMessage } from '../queue/queue.ts'
 
 // Group commit: each message local submission accepts must be on disk before
 // its 250, and making it so costs an fsync. Messages are written to the queue
-// as they arrive, in one transaction per turn of the event loop; the fsync
-// that makes them durable runs off the event loop, and covers every
-// transaction written before it started: the messages that arrive while one
-// runs share the next. Durability does not cap the rate at one fsync per
-// message, and the event loop answers other sessions during the fsync.
+// in one transaction, then an fsync of the log makes them durable; the fsync
+// runs off the event loop, which answers other sessions meanwhile. The
+// messages that arrive while an fsync runs wait for it to end and go together
+// in the next transaction and the next fsync: durability does not cap the
+// rate at one fsync per message, nor at one transaction per message.
 
 export interface GroupCommitOptions {
   /**
@@ -80,8 +80,9 @@ export class GroupCommit {
 
   private commit(): void {
     this.scheduled = false
-    // Ungrouped (the benchmark's baseline): the next commit waits for the last one's fsync.
-    if (this.maxBatch === 1 && this.syncing) return
+    // While an fsync runs, messages wait and go in one transaction after it: their 250s could not
+    // come before the next fsync anyway, and a transaction costs nearly as much for one as for many.
+    if (this.syncing) return
     const batch = this.waiting.splice(0, this.maxBatch)
     if (batch.length > 0) {
       let ids: string[] | null = null
@@ -110,7 +111,7 @@ export class GroupCommit {
     else this.settleIdle()
   }
 
-  /** One fsync at a time; those committed while it runs wait for the next. */
+  /** One fsync at a time; messages that arrive while it runs are committed after it, for the next. */
   private startSync(): void {
     if (this.syncing || this.written.length === 0) return
     this.syncing = true
@@ -128,8 +129,8 @@ export class GroupCommit {
     ).finally(() => {
       this.syncing = false
       this.options.synced?.(covered.map((w) => w.queueId))
-      this.startSync()
-      if (this.maxBatch === 1 && this.waiting.length) this.schedule()
+      if (this.waiting.length) this.schedule()
+      else this.startSync()
       this.settleIdle()
     })
   }
