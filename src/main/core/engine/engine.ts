@@ -8,7 +8,7 @@ import { effectiveRelayPort, SASL_WITHOUT_TLS_NOTE, settingsStatus, saslNeedsSta
 import type { Status } from '../../../shared/types.ts'
 import { EXPORT_PATH } from '../../../shared/wire.ts'
 import { Checkpointer } from '../storage/checkpointer.ts'
-import { checkpointTruncate, openDatabase, walSyncer, StorageError, storageErrorOf } from '../storage/db.ts'
+import { checkpointTruncate, openDatabase, walSyncer, type WalSyncer, StorageError, storageErrorOf } from '../storage/db.ts'
 import { DeliveryWorker } from '../delivery/worker.ts'
 import { InputError, toApiError } from './api-errors.ts'
 import { BulkRunner } from './bulk.ts'
@@ -79,6 +79,8 @@ export class CoreEngine implements Engine, EngineParts {
   /** Local submission: SMTP clients' messages, committed to the queue a group at a time. */
   readonly listener: Listener
   readonly listenerCommit: GroupCommit
+  /** The fsync of the write-ahead log that makes local submission's commits durable. */
+  private readonly walSync: WalSyncer
   private readonly now: () => number
   /** Port for direct delivery: 25, or a test's. */
   readonly directPort: number
@@ -153,11 +155,12 @@ export class CoreEngine implements Engine, EngineParts {
     }, { paused: !this.runWorker || this.settings.problem !== null })
     this.bulk = new BulkRunner({ db: this.db, indexer: this.logIndexer, queue: this.queue, queueView: this.queueView, worker: this.worker, watch: this.watch, notifier: this.notifier })
     this.handlers = makeHandlers(this)
+    this.walSync = walSyncer(this.db, join(this.dataDir, 'queue.sqlite'))
     const handoff = new SubmitHandoff(this.queue, this.worker)
     this.listenerCommit = new GroupCommit({
       // Committed at once, made durable by an fsync of the log off the event loop, before any 250.
       submit: (messages) => handoff.submit(messages),
-      sync: walSyncer(this.db, join(this.dataDir, 'queue.sqlite')),
+      sync: () => this.walSync.sync(),
       synced: (ids) => handoff.synced(ids),
       committed: (n) => this.queueChanged(n),
       ...(options.listener?.grouping === false ? { maxBatch: 1 } : {}),
@@ -555,6 +558,7 @@ export class CoreEngine implements Engine, EngineParts {
     await this.bulk.stop()
     // Clients still in a session hear 421; messages already in a commit are written before the database closes.
     await this.listener.stop()
+    await this.walSync.close()
     this.logIndexer.stop()
     await this.worker.stop()
     await this.checkpointer.stop()

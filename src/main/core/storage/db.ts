@@ -1,7 +1,7 @@
 import { DatabaseSync } from 'node:sqlite'
 import { dirname } from 'node:path'
 import { chmodSync, closeSync, existsSync, fchmodSync, openSync, readSync, statSync } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import { openLogSearch, type LogSearchOptions } from '../logs/log-search.ts'
 import { checkpointerOf } from './checkpointer.ts'
 import { applyMigration, MIGRATIONS } from './migrations/index.ts'
@@ -265,29 +265,46 @@ export function checkpointTruncate(db: DatabaseSync, path: string): boolean {
  * it survives a power cut too, as SQLite does at its first sync of a new log.
  * Where the log cannot be opened by name, a checkpoint does the syncing.
  */
-export function walSyncer(db: DatabaseSync, path: string): () => Promise<void> {
+export interface WalSyncer {
+  sync(): Promise<void>
+  /** Closes the log's handle; after the listener stopped, before the database closes. */
+  close(): Promise<void>
+}
+
+export function walSyncer(db: DatabaseSync, path: string): WalSyncer {
   let directorySynced = process.platform === 'win32'
-  return async () => {
+  // Kept open: SQLite keeps the same log file while a connection is open (a checkpoint truncates it, never replaces it).
+  let log: Promise<FileHandle> | null = null
+  const syncDirectory = async () => {
     try {
-      const log = await open(`${path}-wal`, 'r+')
-      try {
-        await log.datasync()
-      } finally {
-        await log.close()
-      }
-    } catch {
-      db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get()
-      return
-    }
-    if (!directorySynced) {
       const dir = await open(dirname(path), 'r')
       try {
         await dir.sync()
       } finally {
         await dir.close()
       }
-      directorySynced = true
+    } catch {
+      // As SQLite's own directory sync, a hint: a file system that refuses it keeps its entries its own way.
     }
+    directorySynced = true
+  }
+  return {
+    async sync() {
+      try {
+        log ??= open(`${path}-wal`, 'r+')
+        await (await log).datasync()
+      } catch {
+        log = null
+        db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get()
+        return
+      }
+      if (!directorySynced) await syncDirectory()
+    },
+    async close() {
+      const handle = log
+      log = null
+      await handle?.then((h) => h.close()).catch(() => undefined)
+    },
   }
 }
 
