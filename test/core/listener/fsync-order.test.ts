@@ -36,12 +36,12 @@ interface Trace {
   syncs: { start: number; end: number }[]
 }
 
-/** Reads strace -f -y output in order: each line is one event, a syscall split across threads is matched by thread id. */
+/** Reads strace -f -y output in order: each line is one event (its thread id first, padded), a syscall split across threads is matched by thread id. */
 function readTrace(text: string): Trace {
   const t: Trace = { logWrites: [], reply: new Map(), syncs: [] }
   const open = new Map<string, number>()
   text.split('\n').forEach((line, i) => {
-    const tid = /^(\d+) /.exec(line)?.[1] ?? ''
+    const tid = /^(\d+)\s/.exec(line)?.[1] ?? ''
     const sync = /(fdatasync|fsync)\(\d+<[^>]*queue\.sqlite-wal>(?:\)\s+= (-?\d+)| <unfinished)/.exec(line)
     if (sync) {
       if (sync[2] === '0') t.syncs.push({ start: i, end: i })
@@ -54,7 +54,7 @@ function readTrace(text: string): Trace {
       open.delete(tid)
       return
     }
-    if (/^\d+ (pwrite64|write)\(\d+<[^>]*queue\.sqlite-wal>/.test(line)) {
+    if (/^\d+\s+(pwrite64|write)\(\d+<[^>]*queue\.sqlite-wal>/.test(line)) {
       t.logWrites.push({ at: i, text: line })
       return
     }
@@ -81,7 +81,7 @@ describe.skipIf(!usable)(`local submission's 250 and the disk${usable ? '' : ` (
       { stdio: 'ignore' },
     )
     // strace leaves its tracee running when it is killed itself: the engine is stopped by its own pid, the trace's first.
-    const tracee = () => Number(/^(\d+) /.exec(existsSync(traceFile) ? readFileSync(traceFile, 'latin1') : '')?.[1] ?? 0)
+    const tracee = () => Number(/^(\d+)\s/.exec(existsSync(traceFile) ? readFileSync(traceFile, 'latin1') : '')?.[1] ?? 0)
     cleanups.push(() => {
       try {
         if (tracee()) process.kill(tracee(), 'SIGKILL')
