@@ -142,13 +142,21 @@ export class DeliveryWorker {
     try {
       const concurrency = this.deps.concurrency()
       let room = concurrency - this.inFlight.size
-      // Claiming a session's worth at a time keeps commits few when the queue is long.
-      if (room > 0 && this.ready.length === 0) this.ready = this.deps.queue.claimDue(concurrency)
+      // When the next message falls due, if known: the look that finds nothing to claim also sets the timer.
+      let due: number | null | undefined
+      if (room > 0 && this.ready.length === 0) {
+        due = this.deps.queue.nextDueAt()
+        if (due !== null && due <= this.deps.now()) {
+          // Claiming a session's worth at a time keeps commits few when the queue is long.
+          this.ready = this.deps.queue.claimDue(concurrency)
+          due = undefined
+        }
+      }
       while (room > 0 && this.ready.length) {
         this.launch(this.ready.shift()!)
         room--
       }
-      this.scheduleNext()
+      this.scheduleNext(due)
       if (this.inFlight.size > 0) {
         this.busy = true
         this.cancelIdle()
@@ -178,9 +186,9 @@ export class DeliveryWorker {
     this.idleTimer = null
   }
 
-  private scheduleNext(): void {
+  private scheduleNext(known?: number | null): void {
     if (this.inFlight.size >= this.deps.concurrency() || this.ready.length) return
-    const due = this.deps.queue.nextDueAt()
+    const due = known !== undefined ? known : this.deps.queue.nextDueAt()
     if (due === null) return this.sleep(MAX_SLEEP_MS)
     this.sleep(Math.max(0, Math.min(due - this.deps.now(), MAX_SLEEP_MS)))
   }
