@@ -4,9 +4,9 @@ import type { NewMessage } from '../../../src/main/core/queue/queue.ts'
 import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import { engineWith, removeDir, waitFor } from '../../helpers/engine.ts'
 
-// The group commit on a real queue: messages that arrive while a commit is
-// pending share it (one durable transaction, one fsync), each waits for the
-// commit that holds it, and a failed commit writes none of its messages.
+// The group commit on a real queue: messages that arrive while a commit or an
+// fsync is pending share the next (one transaction, one fsync), each waits
+// for the fsync that covers it, and a failed commit writes none of its messages.
 
 const engines: CoreEngine[] = []
 afterEach(async () => {
