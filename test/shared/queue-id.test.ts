@@ -17,7 +17,10 @@ afterEach(async () => {
 
 describe('shared/queue-id.ts', () => {
   it('is the shape of every id the queue makes', () => {
-    for (let i = 0; i < 100; i++) expect(newQueueId()).toMatch(QUEUE_ID)
+    // Past several draws of the random pool: each id well formed, none repeated.
+    const ids = Array.from({ length: 2000 }, () => newQueueId())
+    for (const id of ids) expect(id).toMatch(QUEUE_ID)
+    expect(new Set(ids).size).toBe(ids.length)
     expect(isQueueId('0a1b2c3d4e5f')).toBe(true)
     for (const text of ['0A1B2C3D4E5', '0A1B2C3D4E5F0', 'GA1B2C3D4E5F', '']) expect(isQueueId(text), text).toBe(false)
   })
