@@ -128,7 +128,7 @@ describe.each<Mode>(['auto', 'like'])('Mail Log search (%s)', (mode) => {
   it('finds an old row by a long text whose rare trigrams the newest thousand rows lack, any case', async () => {
     const engine = await open(mode)
     seed(engine)
-    // The rarest trigrams are picked from the newest rows: here none of them holds the needle's words.
+    // The rarest trigrams are picked from a sample of rows: here none of the newest holds the needle's words.
     append(engine, Array.from({ length: 1200 }, (_, i) => filler(600 + i)))
     if (mode === 'auto') indexMatchesLog(engine)
     for (const text of ['finance-reports@corp', 'Relay ACCESS denied by POLICY', 'Ok: queued as 7QX9Z2KLM']) {
@@ -288,5 +288,20 @@ describe('totals of a search', () => {
     expect(page).toMatchObject({ total: INDEXED_COUNT_CAP, totalExact: false, position: 0 })
     const few = unwrap(await engine.call('mailLog.list', { limit: 50, text: 'user10@' }))
     expect(few).toMatchObject({ total: 1, totalExact: true })
+  })
+})
+
+describe('the trigrams a search asks of the index', () => {
+  it('ranks a search’s trigrams by what the whole log holds, not by the newest rows alone', async () => {
+    const engine = await open('auto')
+    // A month of mail to alpha-team, then the last minutes' rows, all to omega-desk: the newest rows alone
+    // would call alpha's trigrams rare, and the index would walk their long lists.
+    const row = (i: number, recipient: string): Seed => ({ ...filler(i), recipient })
+    append(engine, Array.from({ length: 3000 }, (_, i) => row(i, `alpha-team${i % 7}@example.com`)))
+    append(engine, Array.from({ length: 1000 }, (_, i) => row(3000 + i, `omega-desk${i % 7}@example.com`)))
+    const match = String(engine.mailLog.rows({ text: 'alphaomega' }).params[0])
+    for (const rare of ['hao', 'aom']) expect(match).toContain(`"${rare}"`)
+    for (const common of ['alp', 'lph', 'pha']) expect(match).not.toContain(`"${common}"`)
+    expect(await search(engine, 'alphaomega')).toEqual([])
   })
 })

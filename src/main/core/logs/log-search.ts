@@ -187,55 +187,69 @@ export const INDEXED_COUNT_CAP = 1000
 
 /** How many of a search's trigrams the index is asked for; the rows it finds are checked with LIKE. */
 export const TRIGRAMS_ASKED = 3
-/** The newest rows in which each trigram of a search is counted, to find the rarest. */
+/** The rows, from across the log, in which each trigram of a search is counted, to find the rarest. */
 export const TRIGRAM_SAMPLE_ROWS = 1000
 
-/** A log's newest rows, folded, as rarestTrigrams counts in them; reused while the log has not moved on much. */
+/**
+ * Rows of a log, folded, in which rarestTrigrams counts a search's trigrams:
+ * SAMPLE_BLOCKS runs of rows spread evenly over the whole log, so the ranking
+ * reflects what the index holds (a month), not only the last minutes, whose
+ * traffic may look nothing like it (a Delete Queue's thousand rows, one
+ * script's mail). Kept while the log has not moved on much: it only ranks
+ * trigrams, the search stays exact.
+ */
 interface Sample {
   newestId: number
   at: number
   rows: string[]
 }
 const samples = new WeakMap<DatabaseSync, Map<LogTable, Sample>>()
-/** Rows logged, and seconds passed, before the sample is read again: it only ranks trigrams, the search stays exact. */
+const SAMPLE_BLOCKS = 20
+/** Rows logged, and time passed, before the sample is read again. */
 const SAMPLE_REUSE_ROWS = TRIGRAM_SAMPLE_ROWS / 10
 const SAMPLE_REUSE_MS = 60_000
 
-function newestSample(db: DatabaseSync, table: LogTable): string[] {
-  const newestId = (db.prepare(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get() as { id: number }).id
+function logSample(db: DatabaseSync, table: LogTable): string[] {
+  // Two subqueries: SQLite answers min() or max() alone from the key's ends, but reads every row for both at once.
+  const span = db.prepare(`SELECT coalesce((SELECT min(id) FROM ${table}), 0) AS first, coalesce((SELECT max(id) FROM ${table}), 0) AS last`).get() as { first: number; last: number }
   let byTable = samples.get(db)
   if (!byTable) samples.set(db, (byTable = new Map()))
   const kept = byTable.get(table)
   const now = Date.now()
-  if (kept && newestId >= kept.newestId && newestId - kept.newestId < SAMPLE_REUSE_ROWS && now - kept.at < SAMPLE_REUSE_MS) return kept.rows
+  if (kept && span.last >= kept.newestId && span.last - kept.newestId < SAMPLE_REUSE_ROWS && now - kept.at < SAMPLE_REUSE_MS) return kept.rows
   const cols = SEARCHED_COLUMNS[table]
-  const rows = db
-    .prepare(`SELECT ${cols.map((c) => `coalesce(${c}, '')`).join(` || char(0) || `)} AS t FROM ${table} ORDER BY id DESC LIMIT ${TRIGRAM_SAMPLE_ROWS}`)
-    .all() as { t: string }[]
+  const perBlock = Math.ceil(TRIGRAM_SAMPLE_ROWS / SAMPLE_BLOCKS)
+  const block = db.prepare(`SELECT ${cols.map((c) => `coalesce(${c}, '')`).join(` || char(0) || `)} AS t FROM ${table} WHERE id >= ? ORDER BY id LIMIT ${perBlock}`)
+  const rows: string[] = []
+  // Each block a seek and a short run of rows: the last one ends at the newest row.
+  const stride = Math.max(0, span.last - span.first - perBlock) / (SAMPLE_BLOCKS - 1)
+  for (let b = 0; b < SAMPLE_BLOCKS && rows.length < TRIGRAM_SAMPLE_ROWS; b++) {
+    for (const r of block.all(Math.floor(span.first + b * stride)) as { t: string }[]) rows.push(r.t.toLowerCase())
+  }
   // The trigram tokenizer folds case (its default), so the sample is compared folded too.
-  const sample = { newestId, at: now, rows: rows.map((r) => r.t.toLowerCase()) }
+  const sample = { newestId: span.last, at: now, rows }
   byTable.set(table, sample)
   return sample.rows
 }
 
 /**
  * The match for `text`: all its trigrams as one phrase when it has few,
- * otherwise the TRIGRAMS_ASKED rarest among the newest TRIGRAM_SAMPLE_ROWS
- * rows, ANDed. FTS5 walks every token's list to match a phrase, and a long
+ * otherwise the TRIGRAMS_ASKED rarest in a sample of TRIGRAM_SAMPLE_ROWS
+ * rows from across the log (logSample), ANDed. FTS5 walks every token's list to match a phrase, and a long
  * search is mostly trigrams every row has ("use", "exa", "000"): asking for
  * a few rare ones finds a small superset of the rows, and the search's LIKE
  * keeps exactly the matching ones. The sample is read from the table, not
- * asked of the index: a trigram's hits among the newest rows cost the index
- * a walk down its whole list when they are few (FTS5 does not stop a
- * descending walk at a rowid bound), ~2 ms a trigram at 10M rows, where
- * reading a thousand rows and looking in them costs well under one.
+ * asked of the index: a trigram's hits cost the index a walk down its
+ * whole list when they are few (FTS5 does not stop a descending walk at a
+ * rowid bound), ~2 ms a trigram at 10M rows, where reading a thousand rows
+ * and looking in them costs well under one.
  */
 function rarestTrigrams(db: DatabaseSync, table: LogTable, text: string): string {
   const chars = [...text]
   // Asked of the index as typed (the tokenizer folds case itself); told apart and counted folded.
   const byFolded = new Map(chars.slice(0, -2).map((_, i) => chars.slice(i, i + 3).join('')).map((t) => [t.toLowerCase(), t]))
   if (byFolded.size <= TRIGRAMS_ASKED) return phraseOf(text)
-  const sample = newestSample(db, table)
+  const sample = logSample(db, table)
   const counted = [...byFolded].map(([folded, t]) => ({ t, n: sample.reduce((n, row) => (row.includes(folded) ? n + 1 : n), 0) }))
   counted.sort((a, b) => a.n - b.n)
   return counted
