@@ -42,7 +42,7 @@ import { GroupCommit } from '../listener/group-commit.ts'
 import { SubmitHandoff } from './submit-handoff.ts'
 import { signMessage } from '../queue/dkim-sign.ts'
 import { dkimAligned } from '../../../shared/dkim.ts'
-import { Listener } from '../listener/listener.ts'
+import { ListenerHost } from '../listener/listener-host.ts'
 import { AlertMonitor } from '../alerts/monitor.ts'
 
 // The engine's lifecycle: it opens the database, wires the store, the queue,
@@ -77,7 +77,7 @@ export class CoreEngine implements Engine, EngineParts {
   /** Delete Queue, Flush Queue and actions on a filter, in chunks, one at a time. */
   readonly bulk: BulkRunner
   /** Local submission: SMTP clients' messages, committed to the queue a group at a time. */
-  readonly listener: Listener
+  readonly listener: ListenerHost
   readonly listenerCommit: GroupCommit
   /** The fsync of the write-ahead log that makes local submission's commits durable. */
   private readonly walSync: WalSyncer
@@ -165,7 +165,7 @@ export class CoreEngine implements Engine, EngineParts {
       committed: (n) => this.queueChanged(n),
       ...(options.listener?.grouping === false ? { maxBatch: 1 } : {}),
     })
-    this.listener = new Listener({
+    this.listener = new ListenerHost({
       dataDir: this.dataDir,
       settings: () => this.settings.get(),
       password: () => this.settings.listenPassword(),

@@ -1,4 +1,3 @@
-import { addressDomain } from '../../../shared/dkim.ts'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { SMTPServer, SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server'
 import { FIELD_LABELS } from '../../../shared/labels.ts'
@@ -7,13 +6,15 @@ import type { ListenerStatus } from '../../../shared/types.ts'
 import type { NewMessage } from '../queue/queue.ts'
 import { listenerCertificate } from './certificate.ts'
 import { PromptSMTPServer } from './prompt-server.ts'
-import type { GroupCommit } from './group-commit.ts'
 import { headerBlock, headerValue, receivedHeader, rfc5322Date } from './received-header.ts'
 
-// Local submission: an SMTP server (smtp-server) for the system's own mail.
-// A message gets its 250 only once it is durable in the queue, committed by
-// the group commit in the same transaction as the API's submit. Bounded:
-// connections, messages per connection, recipients per message, size.
+// Local submission's SMTP side: an SMTP server (smtp-server) for the system's
+// own mail. It speaks the protocol and builds each message; accept() (the
+// engine's, see listener-host.ts) queues it, and the 250 waits until the
+// message is durable there. Bounded: connections, messages per connection,
+// recipients per message, size. It needs nothing of the engine but its
+// parts, so it runs on a thread of its own (listener-thread.ts) or in the
+// engine's.
 
 export interface ListenerLimits {
   /** Connections at once; past them a client gets 421 (as Postfix's default process limit, 100). */
@@ -28,36 +29,28 @@ export interface ListenerLimits {
 
 export const DEFAULT_LIMITS: ListenerLimits = { maxConnections: 100, maxMessagesPerConnection: 10_000, maxRecipients: 1000, socketTimeoutMs: 60_000 }
 
+/** The listener's state as it knows it: the count received today is the engine's (see ListenerHost). */
+export type ListenerState = { state: 'off' } | Omit<Extract<ListenerStatus, { state: 'listening' }>, 'receivedToday'> | { state: 'error'; message: string }
+
 export interface ListenerParts {
   dataDir: string
   settings(): SettingsFields
   password(): Promise<string | null>
-  commit: GroupCommit
-  /** Messages taken from clients today, from the mail log (at start and at midnight). */
-  countSince(at: number): number
+  /**
+   * Queues a message; resolves with its queue id once it is durable there, rejects when nothing
+   * of it was queued (storageTrouble tells a full disk from the rest).
+   */
+  accept(message: NewMessage): Promise<string>
   /** Whether an error is a full disk (452 4.3.1) or another trouble of the disk (451). */
   storageTrouble(err: unknown): 'full' | 'other' | null
   logEvent(level: 'info' | 'warning' | 'error', message: string, details?: Record<string, unknown>): void
-  /** The state changed (listening, failed, stopped): the dashboard reads it again. */
-  changed(): void
+  /** The state changed (listening, failed, stopped). */
+  changed(state: ListenerState): void
   now(): number
   limits?: Partial<ListenerLimits>
-  /**
-   * Signs a message with the DKIM key when Sign with DKIM is on and its From domain is the signing
-   * domain or under it, as the API's messages are; the message as given otherwise. Throws when a key
-   * cannot sign: then nothing is queued.
-   */
-  sign?(raw: Buffer, fromDomain: string | null): Promise<Buffer>
 }
 
 const smtpError = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code })
-
-/** Midnight of the local day holding `at`. */
-function dayStart(at: number): number {
-  const d = new Date(at)
-  d.setHours(0, 0, 0, 0)
-  return d.getTime()
-}
 
 const hashOf = (s: string) => createHash('sha256').update(s, 'utf8').digest()
 
@@ -65,18 +58,18 @@ export class Listener {
   private readonly parts: ListenerParts
   private readonly limits: ListenerLimits
   private servers: SMTPServer[] = []
-  private current: ListenerStatus = { state: 'off' }
-  private today = { start: 0, count: 0 }
+  private current: ListenerState = { state: 'off' }
   private applying: Promise<void> = Promise.resolve()
+  /** Messages handed to accept() and not answered yet: stop() waits for them. */
+  private readonly accepting = new Set<Promise<unknown>>()
 
   constructor(parts: ListenerParts) {
     this.parts = parts
     this.limits = { ...DEFAULT_LIMITS, ...parts.limits }
   }
 
-  status(): ListenerStatus {
-    if (this.current.state !== 'listening') return this.current
-    return { ...this.current, receivedToday: this.receivedToday() }
+  state(): ListenerState {
+    return this.current
   }
 
   /** Starts, restarts or stops the listener as the settings say; one change at a time. */
@@ -88,14 +81,8 @@ export class Listener {
   async stop(): Promise<void> {
     await this.applying
     await this.closeServers()
-    await this.parts.commit.drained()
+    await Promise.allSettled([...this.accepting])
     this.current = { state: 'off' }
-  }
-
-  private receivedToday(): number {
-    const start = dayStart(this.parts.now())
-    if (start !== this.today.start) this.today = { start, count: this.parts.countSince(start) }
-    return this.today.count
   }
 
   private async restart(): Promise<void> {
@@ -131,14 +118,13 @@ export class Listener {
         // No IPv6 loopback here (or the port is taken there): 127.0.0.1 alone serves.
       }
     }
-    this.today.start = 0
     this.parts.logEvent('info', `Local submission listening on ${addresses.join(' and ')}${s.listenRequireAuth ? ', AUTH required' : ''}${s.listenStarttls ? ', STARTTLS offered' : ''}.`)
-    this.set({ state: 'listening', addresses, receivedToday: this.receivedToday(), auth: s.listenRequireAuth, starttls: s.listenStarttls })
+    this.set({ state: 'listening', addresses, auth: s.listenRequireAuth, starttls: s.listenStarttls })
   }
 
-  private set(status: ListenerStatus): void {
-    this.current = status
-    this.parts.changed()
+  private set(state: ListenerState): void {
+    this.current = state
+    this.parts.changed(state)
   }
 
   private fail(message: string, details?: Record<string, unknown>): void {
@@ -214,23 +200,13 @@ export class Listener {
         return
       }
       const message = this.compose(Buffer.concat(chunks), session, s)
-      this.signed(message).then((m) => this.parts.commit.add(m)).then(
-        (queueId) => {
-          this.today.count++
-          cb(null, `2.0.0 Ok: queued as ${queueId}`)
-        },
+      const answered = this.parts.accept(message).then(
+        (queueId) => cb(null, `2.0.0 Ok: queued as ${queueId}`),
         (err: Error) => cb(this.refusal(err)),
       )
+      this.accepting.add(answered)
+      void answered.finally(() => this.accepting.delete(answered))
     })
-  }
-
-  /** The message with its DKIM-Signature on top, where the settings sign its From domain. */
-  private async signed(message: NewMessage): Promise<NewMessage> {
-    if (!this.parts.sign) return message
-    const from = headerValue(headerBlock(message.raw), 'from')
-    const address = from ? (/<([^>]*)>\s*$/.exec(from)?.[1] ?? from) : null
-    const raw = await this.parts.sign(message.raw, address ? addressDomain(address) : null)
-    return raw === message.raw ? message : { ...message, raw }
   }
 
   /** The message as queued: the client's bytes under a Received: header (and Message-ID, Date when missing). */
