@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import { createTransport } from 'nodemailer'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SettingsFields } from '../../../src/shared/settings.ts'
 import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import type { EngineOptions } from '../../../src/main/core/engine/engine-types.ts'
@@ -15,7 +15,9 @@ import { verifyDkim } from '../../helpers/dkim.ts'
 
 // Local submission against real clients: swaks over STARTTLS with AUTH,
 // nodemailer, a raw socket for the exact replies; the relay a real
-// smtp-server on loopback.
+// smtp-server on loopback. Every test runs twice: with the sessions on the
+// listener's own thread (as the console runs them) and in the engine's
+// thread (where they run when that thread cannot start).
 
 const run = promisify(execFile)
 const cleanups: (() => Promise<void> | void)[] = []
@@ -29,20 +31,32 @@ async function relay(): Promise<TestSmtp> {
   return smtp
 }
 
+/** Where the sessions of the tests under way run: false, the engine's thread; undefined, the listener's own. */
+let sessionsIn: false | undefined
+
 async function console_(relayPort: number | null, listen: Partial<SettingsFields>, options: Partial<EngineOptions> & { listenPassword?: string } = {}): Promise<CoreEngine> {
   const port = listen.listenPort ?? (await freePort())
   const settings = { ...(relayPort ? { relayHost: '127.0.0.1', relayPort } : {}), listenEnabled: true, listenPort: port, ...listen }
-  const engine = await engineWith({ ...settings, listenEnabled: false, listenRequireAuth: false }, options)
+  const listener = { ...options.listener, ...(sessionsIn === false ? { thread: false as const } : {}) }
+  const engine = await engineWith({ ...settings, listenEnabled: false, listenRequireAuth: false }, { ...options, listener })
   cleanups.push(() => removeDir(engine.dataDir))
   cleanups.push(() => engine.close())
   unwrap(await engine.call('settings.update', { settings: { ...engine.settings.get(), ...settings }, ...(options.listenPassword !== undefined ? { listenPassword: options.listenPassword } : {}) }))
   await waitFor(() => engine.status().listener?.state !== 'off', 'the listener to start')
+  expect(engine.listener.runsIn).toBe(sessionsIn === false ? 'engine' : 'thread')
   return engine
 }
 
 const portOf = (engine: CoreEngine) => engine.settings.get().listenPort
 
-describe('local submission', () => {
+describe.each([
+  ['its own thread', undefined],
+  ["the engine's thread", false],
+] as const)('local submission, sessions in %s', (_where, thread) => {
+  beforeEach(() => {
+    sessionsIn = thread
+  })
+
   it('takes a message from swaks with AUTH over STARTTLS and the relay gets it whole, with a Received: header on top', async () => {
     const smtp = await relay()
     const engine = await console_(smtp.port, { listenRequireAuth: true, listenUsername: 'cron', listenStarttls: true }, { listenPassword: 'pw-1234' })

@@ -36,7 +36,12 @@ export interface EngineOptions {
   /** 'like' searches the logs as a SQLite without FTS5 does (log-search.ts); for tests. */
   logSearch?: 'auto' | 'like'
   /** Local submission's bounds (tests lower them) and grouping of commits (the benchmark turns it off to compare). */
-  listener?: { limits?: Partial<ListenerLimits>; grouping?: boolean }
+  /**
+   * Local submission: its limits; grouping false commits each message alone (the benchmark's baseline);
+   * thread: the module its sessions run in (the build's listener-thread.js), false to run them in the
+   * engine's thread; by default the source module beside the engine's when it runs from its sources.
+   */
+  listener?: { limits?: Partial<ListenerLimits>; grouping?: boolean; thread?: URL | false }
 }
 
 export interface Engine {

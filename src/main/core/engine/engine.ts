@@ -42,7 +42,7 @@ import { GroupCommit } from '../listener/group-commit.ts'
 import { SubmitHandoff } from './submit-handoff.ts'
 import { signMessage } from '../queue/dkim-sign.ts'
 import { dkimAligned } from '../../../shared/dkim.ts'
-import { ListenerHost } from '../listener/listener-host.ts'
+import { ListenerHost, sourceThreadEntry } from '../listener/listener-host.ts'
 import { AlertMonitor } from '../alerts/monitor.ts'
 
 // The engine's lifecycle: it opens the database, wires the store, the queue,
@@ -170,6 +170,8 @@ export class CoreEngine implements Engine, EngineParts {
       settings: () => this.settings.get(),
       password: () => this.settings.listenPassword(),
       commit: this.listenerCommit,
+      // A thread reads the real clock: an engine on a test's clock keeps its sessions in its own thread.
+      thread: options.listener?.thread === false || options.now ? null : (options.listener?.thread ?? sourceThreadEntry()),
       countSince: (at) => this.mailLog.receivedFromClientsSince(at),
       storageTrouble: (err) => (isDiskFull(err) ? 'full' : storageErrorOf(err, this.dataDir) ? 'other' : null),
       logEvent: (level, message, details) => this.logEvent(level, 'listener', message, details),
