@@ -2,7 +2,8 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
 
-// Three builds into out/: main (ESM, dependencies left in node_modules),
+// Three builds into out/: main (ESM, dependencies left in node_modules;
+// index.js and the listener's thread, listener-thread.js),
 // the preload (one CommonJS file: a sandboxed preload cannot load ES modules
 // or anything but 'electron'), and the renderer from src/renderer/index.html.
 // Paths are relative to the project root, where electron-vite runs.
@@ -13,7 +14,8 @@ export default defineConfig({
       outDir: resolve('out/main'),
       externalizeDeps: true,
       rolldownOptions: {
-        input: { index: resolve('src/main/electron/main.ts') },
+        // The listener's thread is a module of its own, loaded by a worker thread beside index.js.
+        input: { index: resolve('src/main/electron/main.ts'), 'listener-thread': resolve('src/main/core/listener/listener-thread.ts') },
       },
     },
   },

@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createTransport } from 'nodemailer'
 import { describe, expect, it } from 'vitest'
 import type { Result } from '../../src/shared/api.ts'
 import { API_METHODS } from '../../src/shared/methods.ts'
 import type { SettingsView } from '../../src/shared/settings.ts'
 import { RENDERER_PAGE_URL } from '../../src/main/electron/renderer-scheme.ts'
-import { waitFor } from '../helpers/engine.ts'
+import { testSettings, waitFor } from '../helpers/engine.ts'
+import { freePort } from '../helpers/postfix.ts'
+import { startSmtp } from '../helpers/smtp.ts'
 import { lastEvent, saslSettings, startSaslRelay, useShells, type BootOptions, type BootedShell } from '../helpers/electron-boot.ts'
 
 // The built desktop shell (out/main/index.js) booted under the stand-in for
@@ -68,5 +71,28 @@ describe('the built shell under the stand-in', () => {
     expect(own.ok).toBe(true)
     await shell.command('quit')
     expect((await shell.exited).code).toBe(0)
+  })
+
+  it("runs local submission's sessions on the built listener-thread.js, and the mail they take goes out", async () => {
+    expect(existsSync(join(shells.main.root, 'out/main/listener-thread.js'))).toBe(true)
+    const relay = await startSmtp({ tls: 'none' })
+    shells.later(() => relay.close())
+    const shell = boot()
+    await shell.window()
+    const listenPort = await freePort()
+    const saved = await shell.invoke<Result<unknown>>('settings.update', { settings: testSettings({ relayHost: '127.0.0.1', relayPort: relay.port, listenEnabled: true, listenPort }) })
+    expect(saved.ok).toBe(true)
+    const client = createTransport({ host: '127.0.0.1', port: listenPort, secure: false, ignoreTLS: true })
+    const info = await client.sendMail({ from: 'cron@example.test', to: 'ops@example.net', subject: 'Through the built thread', text: 'hello' })
+    client.close()
+    expect(info.response).toMatch(/^250 2\.0\.0 Ok: queued as [0-9A-F]{12}$/)
+    await waitFor(() => relay.received.length === 1, 'the relay to get the message')
+    const events = await shell.invoke<Result<{ items: { message: string }[] }>>('events.list', { limit: 50 })
+    const said = events.ok ? events.data.items.map((e) => e.message) : []
+    expect(said.some((m) => m.startsWith('Local submission listening on 127.0.0.1:'))).toBe(true)
+    // Had the module not loaded, the sessions would run in the engine's thread and this would say so.
+    expect(said.filter((m) => m.includes('thread'))).toEqual([])
+    await shell.command('quit')
+    expect(await shell.exited).toEqual({ code: 0, signal: null })
   })
 })

@@ -30,10 +30,12 @@ describe('electron-builder.yml', () => {
     }
   })
 
-  it('packs the entry point package.json names, which is where electron-vite writes main', () => {
+  it('packs the entry point package.json names, which is where electron-vite writes main, and the listener thread beside it', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { main: string }
     const input = config.main?.build?.rolldownOptions?.input as Record<string, string>
-    expect(Object.keys(input)).toEqual(['index'])
+    // index is the app; listener-thread the module main.ts hands the engine for local submission's sessions (boot.test.ts runs it).
+    expect(Object.keys(input)).toEqual(['index', 'listener-thread'])
+    expect(input['listener-thread']).toMatch(/src\/main\/core\/listener\/listener-thread\.ts$/)
     expect(pkg.main).toBe('out/main/index.js')
   })
 

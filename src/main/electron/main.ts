@@ -2,6 +2,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, p
 import Store from 'electron-store'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { openEngine } from '../core/engine/engine.ts'
 import type { Engine } from '../core/engine/engine-types.ts'
 import { KeyFileCipher } from '../core/settings/key-file-cipher.ts'
@@ -35,6 +36,8 @@ const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_
 const rendererRoot = join(import.meta.dirname, '../renderer')
 const appUrl = devServerUrl ?? RENDERER_PAGE_URL
 const preloadPath = join(import.meta.dirname, '../preload/preload.cjs')
+// Built beside this file from src/main/core/listener/listener-thread.ts (electron.vite.config.ts): local submission's sessions run there.
+const listenerThread = pathToFileURL(join(import.meta.dirname, 'listener-thread.js'))
 const iconPath = join(app.getAppPath(), 'assets', 'icon.png')
 
 let window: BrowserWindow | null = null
@@ -101,7 +104,7 @@ async function start(): Promise<Engine | null> {
     // The same file the Node side opens with conf: <dataDir>/settings.json, 0600. Made at the first
     // save, so a file it cannot parse opens the console with delivery paused instead of stopping it.
     const settingsBackend = () => new Store<Record<string, unknown>>({ cwd: dataDir, name: 'settings', configFileMode: 0o600 })
-    engine = await openEngine({ dataDir, settingsBackend, cipher })
+    engine = await openEngine({ dataDir, settingsBackend, cipher, listener: { thread: listenerThread } })
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     dialog.showErrorBox(`${APP_NAME} cannot start`, `${message}\n\nData folder: ${dataDir}`)
