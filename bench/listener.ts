@@ -62,9 +62,9 @@ async function untilSink(sink: SmtpSink, target: number, start: number): Promise
   return performance.now() - start
 }
 
-async function consoleEngine(label: string, relayPort: number, grouping = true): Promise<CoreEngine> {
+async function consoleEngine(label: string, relayPort: number, grouping = true, thread?: false): Promise<CoreEngine> {
   const dir = tempDir(`smtp-console-bench-${label}-`)
-  const engine = await openEngine({ dataDir: dir, startWorker: false, listener: { grouping } })
+  const engine = await openEngine({ dataDir: dir, startWorker: false, listener: { grouping, ...(thread === false ? { thread } : {}) } })
   onCleanup(async () => {
     await engine.close()
     removeDir(dir)
@@ -77,6 +77,7 @@ async function consoleEngine(label: string, relayPort: number, grouping = true):
   const until = Date.now() + 10_000
   while (engine.status().listener?.state !== 'listening' && Date.now() < until) await sleep(20)
   check(engine.status().listener?.state === 'listening', `the listener listens on 127.0.0.1:${port}`)
+  check(engine.listener.runsIn === (thread === false ? 'engine' : 'thread'), `the sessions run in ${thread === false ? "the engine's thread" : 'their own thread'}`)
   return engine
 }
 
@@ -113,11 +114,11 @@ function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
-async function listenerE2e(sink: SmtpSink): Promise<Figures> {
-  const engine = await consoleEngine('race', sink.port)
+async function listenerE2e(sink: SmtpSink, thread?: false): Promise<Figures> {
+  const engine = await consoleEngine(thread === false ? 'race-one-thread' : 'race', sink.port, true, thread)
   engine.worker.start()
   const before = sink.messages
-  progress(`listener end to end: smtp-source → listener → queue → relay → smtp-sink, ${MESSAGES} messages`)
+  progress(`listener end to end${thread === false ? ", sessions in the engine's thread" : ''}: smtp-source → listener → queue → relay → smtp-sink, ${MESSAGES} messages`)
   const start = performance.now()
   const run = await smtpSource(engine.settings.get().listenPort)
   const ms = await untilSink(sink, before + run.accepted, start)
@@ -166,6 +167,8 @@ export async function benchListener(): Promise<Figures> {
   const grouped = await accept(sink.port, true)
   const ungrouped = await accept(sink.port, false)
   const e2e = await listenerE2e(sink)
+  // The same race with the sessions on the engine's event loop: what their own thread gains, in this run.
+  const oneThread = await listenerE2e(sink, false)
   const canPostfix = existsSync(POSTFIX) && process.getuid?.() === 0
   if (!canPostfix) progress('postfix is not installed or this is not root (postfix start needs root): Postfix is left out of the race')
   const pf = canPostfix ? await postfixE2e(sink) : null
@@ -181,6 +184,7 @@ export async function benchListener(): Promise<Figures> {
     postfix_e2e_msgs_per_s: postfixRate,
     listener_vs_postfix_ratio: listenerRate !== null && postfixRate !== null ? round(listenerRate / postfixRate, 3) : null,
     wire_msgs_per_s: wireMs === null ? null : round(MESSAGES / (wireMs / 1000), 0),
+    listener_e2e_engine_thread_msgs_per_s: rate(oneThread),
     listener_accept_msgs_per_s: grouped.msgsPerS,
     listener_accept_ungrouped_msgs_per_s: ungrouped.msgsPerS,
     queue_latency_p50_ms: percentile(latencies, 50),
@@ -192,6 +196,7 @@ export async function benchListener(): Promise<Figures> {
       accept_grouped: grouped,
       accept_ungrouped: ungrouped,
       listener: { ...e2e, latencies: latencies.length },
+      listener_engine_thread: { ...oneThread, latencies: (oneThread.latencies as number[]).length },
       postfix: pf,
     },
   }

@@ -429,6 +429,7 @@ const ROWS: [key: string, label: string, unit: string][] = [
   ['postfix_e2e_msgs_per_s', '  same through a private Postfix', 'msg/s'],
   ['listener_vs_postfix_ratio', '  = listener / Postfix', ''],
   ['wire_msgs_per_s', '  smtp-source → smtp-sink (the wire)', 'msg/s'],
+  ['listener_e2e_engine_thread_msgs_per_s', "  same, sessions in the engine's thread", 'msg/s'],
   ['listener_accept_msgs_per_s', 'Listener 250s, delivery paused', 'msg/s'],
   ['listener_accept_ungrouped_msgs_per_s', '  same, one commit per message', 'msg/s'],
   ['queue_latency_p50_ms', 'Queue latency 250 → sent, p50', 'ms'],
