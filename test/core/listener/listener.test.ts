@@ -92,6 +92,29 @@ describe.each([
     expect(engine.status().listener).toMatchObject({ state: 'listening', receivedToday: 1 })
   })
 
+  it('counts each message once in received today across a restart, however soon the dashboard asks', async () => {
+    const engine = await console_(null, {})
+    const nodemailer = (subject: string) =>
+      createTransport({ host: '127.0.0.1', port: portOf(engine), secure: false, ignoreTLS: true }).sendMail({ from: 'cron@example.test', to: 'ops@example.net', subject, text: 'hello' })
+    await nodemailer('before the restart')
+    // A listener field changes: it listens again and reads the day's count from the mail log afresh.
+    unwrap(await engine.call('settings.update', { settings: { ...engine.settings.get(), hostname: 'other.example.test' } }))
+    await waitFor(() => engine.status().listener?.state === 'listening', 'the listener to listen again')
+    // The dashboard asks while the next message is committed and its fsync has not ended: the worst moment.
+    const commit = engine.listenerCommit as unknown as { options: { sync(): Promise<void> } }
+    const sync = commit.options.sync
+    const seen: unknown[] = []
+    commit.options.sync = () => {
+      seen.push(engine.status().listener)
+      return sync()
+    }
+    await nodemailer('after the restart')
+    commit.options.sync = sync
+    expect(seen).toHaveLength(1)
+    expect(seen[0]).toMatchObject({ state: 'listening', receivedToday: 2 })
+    expect(engine.status().listener).toMatchObject({ state: 'listening', receivedToday: 2 })
+  })
+
   it('answers 552 for an oversize message at SIZE= and at the end of DATA, and queues nothing', async () => {
     const engine = await console_(null, { maxMessageSizeBytes: 2048 })
     const c = await smtpDialog(portOf(engine))

@@ -162,7 +162,10 @@ export class CoreEngine implements Engine, EngineParts {
       submit: (messages) => handoff.submit(messages),
       sync: () => this.walSync.sync(),
       synced: (ids) => handoff.synced(ids),
-      committed: (n) => this.queueChanged(n),
+      committed: (n) => {
+        this.listener.committed(n)
+        this.queueChanged(n)
+      },
       ...(options.listener?.grouping === false ? { maxBatch: 1 } : {}),
     })
     this.listener = new ListenerHost({

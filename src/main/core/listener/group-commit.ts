@@ -17,7 +17,7 @@ export interface GroupCommitOptions {
   submit(messages: NewMessage[]): string[]
   /** Makes every transaction committed before the call durable (an fsync of the write-ahead log). */
   sync?(): Promise<void>
-  /** Told after each commit how many messages it took. */
+  /** Told after each commit how many messages it took, before its fsync begins. */
   committed?(count: number): void
   /** Told the queue ids whose fsync has ended, whether or not it succeeded: they are in the queue either way. */
   synced?(queueIds: string[]): void
@@ -96,6 +96,9 @@ export class GroupCommit {
       if (ids) {
         this.stats.commits++
         this.stats.messages += batch.length
+        // Told in the turn of the transaction, before anything else runs: what counts the
+        // messages then agrees with what reads their rows.
+        this.options.committed?.(batch.length)
         const done = ids
         if (this.options.sync) {
           batch.forEach((w, i) => this.written.push({ queueId: done[i]!, resolve: w.resolve, reject: w.reject }))
@@ -104,7 +107,6 @@ export class GroupCommit {
           batch.forEach((w, i) => w.resolve(done[i]!))
           this.options.synced?.(done)
         }
-        this.options.committed?.(batch.length)
       }
     }
     if (this.waiting.length > 0) this.schedule()

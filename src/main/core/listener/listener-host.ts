@@ -98,9 +98,15 @@ export class ListenerHost {
 
   /** A message a client gave: signed where the settings say, queued, durable when this resolves. */
   async accept(message: NewMessage): Promise<string> {
-    const queueId = await this.parts.commit.add(await this.signed(message))
-    if (dayStart(this.parts.now()) === this.today.start) this.today.count++
-    return queueId
+    return this.parts.commit.add(await this.signed(message))
+  }
+
+  /**
+   * The group commit wrote `count` messages, their `received` rows with them: counted now, in
+   * the turn of that transaction, so the count read from the mail log never holds them twice.
+   */
+  committed(count: number): void {
+    if (dayStart(this.parts.now()) === this.today.start) this.today.count += count
   }
 
   private async applyNow(): Promise<void> {
