@@ -71,7 +71,7 @@ describe("local submission's thread", () => {
 
   it('listens again in the engine when the thread dies, says so, and takes mail again', async () => {
     const smtp = await relay()
-    const engine = await listening(smtp.port, { listener: { thread: pathToFileURL(join(import.meta.dirname, '..', '..', 'helpers', 'crashing-listener-thread.ts')) } })
+    const engine = await listening(smtp.port, { listener: { thread: pathToFileURL(join(import.meta.dirname, '..', '..', 'helpers', 'faulty-listener-thread.ts')) } })
     expect(engine.listener.runsIn).toBe('thread')
     await send(engine, 'before the fault')
     unwrap(await engine.call('settings.update', { settings: { ...engine.settings.get(), hostname: 'crash.example.test' } }))
