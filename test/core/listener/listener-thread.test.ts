@@ -4,7 +4,8 @@ import { createTransport } from 'nodemailer'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import type { EngineOptions } from '../../../src/main/core/engine/engine-types.ts'
-import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { ListenerThread, type ThreadParts } from '../../../src/main/core/listener/thread-client.ts'
+import { engineWith, removeDir, tempDir, testSettings, unwrap, waitFor } from '../../helpers/engine.ts'
 import { freePort } from '../../helpers/postfix.ts'
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
 
@@ -82,5 +83,52 @@ describe("local submission's thread", () => {
     await send(engine, 'after the fault')
     await waitFor(() => smtp.received.length === 2, 'the relay to get both')
     expect(smtp.received.map((m) => /Subject: (.*)\r\n/.exec(m.raw)?.[1])).toEqual(['before the fault', 'after the fault'])
+  })
+})
+
+describe("the engine's end of the listener's thread", () => {
+  const faulty = pathToFileURL(join(import.meta.dirname, '..', '..', 'helpers', 'faulty-listener-thread.ts'))
+
+  function parts() {
+    const said: { level: string; message: string }[] = []
+    const died: string[] = []
+    const thread: ThreadParts = {
+      accept: () => Promise.reject(new Error('nothing is sent in this test')),
+      password: () => Promise.resolve(null),
+      refusal: (err) => ({ message: String(err), trouble: null }),
+      changed: () => undefined,
+      logEvent: (level, message) => said.push({ level, message }),
+      died: (reason) => died.push(reason),
+    }
+    return { thread, said, died }
+  }
+
+  const settings = async (hostname: string) => ({ ...testSettings({ hostname }), listenEnabled: true, listenPort: await freePort() })
+
+  it('ends a thread that stops answering, and the engine is told it died', async () => {
+    const dir = tempDir()
+    cleanups.push(() => removeDir(dir))
+    const { thread: p, said, died } = parts()
+    const thread = await ListenerThread.start(faulty, { dataDir: dir }, p, 500)
+    await thread.apply(await settings('stuck.example.test'))
+    expect(said.find((s) => s.message.includes('did not answer within 0.5 s'))).toMatchObject({ level: 'error' })
+    await waitFor(() => died.length === 1, 'the engine to be told')
+    expect(died[0]).toMatch(/exited with code/)
+    // Ended: a stop asks nothing of it and returns at once.
+    await thread.stop()
+  })
+
+  it('says so when the thread fails as it stops, and stops all the same', async () => {
+    const dir = tempDir()
+    cleanups.push(() => removeDir(dir))
+    const { thread: p, said, died } = parts()
+    const thread = await ListenerThread.start(faulty, { dataDir: dir }, p, 5_000)
+    await thread.apply(await settings('crash-on-stop.example.test'))
+    await thread.stop()
+    await waitFor(() => said.some((s) => s.message.startsWith("Local submission's thread failed as it stopped")), 'the warning')
+    expect(said.find((s) => s.message.startsWith("Local submission's thread failed as it stopped"))).toMatchObject({ level: 'warning' })
+    expect(said.at(-1)!.message).toContain('a fault as the thread stopped')
+    // A stop is not a death: the engine does not start the listener again.
+    expect(died).toEqual([])
   })
 })

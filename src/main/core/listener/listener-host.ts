@@ -77,15 +77,15 @@ export class ListenerHost {
     return { ...this.state, receivedToday: this.receivedToday() }
   }
 
-  /** Starts, restarts or stops the listener as the settings say; one change at a time. */
+  /** Starts, restarts or stops the listener as the settings say; one change at a time (one that failed does not stop the next). */
   apply(): Promise<void> {
-    this.applying = this.applying.then(() => this.applyNow())
+    this.applying = this.applying.catch(() => undefined).then(() => this.applyNow())
     return this.applying
   }
 
   async stop(): Promise<void> {
     this.stopped = true
-    await this.applying
+    await this.applying.catch(() => undefined)
     const thread = this.thread
     const local = this.local
     this.thread = null

@@ -74,12 +74,12 @@ export class Listener {
 
   /** Starts, restarts or stops the listener as the settings say; one change at a time. */
   apply(): Promise<void> {
-    this.applying = this.applying.then(() => this.restart())
+    this.applying = this.applying.catch(() => undefined).then(() => this.restart())
     return this.applying
   }
 
   async stop(): Promise<void> {
-    await this.applying
+    await this.applying.catch(() => undefined)
     await this.closeServers()
     await Promise.allSettled([...this.accepting])
     this.current = { state: 'off' }

@@ -22,6 +22,12 @@ export interface ThreadParts {
 /** How long a thread may take to load its modules before the engine does without it. */
 const START_TIMEOUT_MS = 15_000
 
+/**
+ * How long an apply or a stop may take before the thread is taken for stuck and ended: a stop
+ * gives clients 5 s (smtp-server's close timeout) and waits for the commits of what it holds.
+ */
+export const COMMAND_TIMEOUT_MS = 20_000
+
 export class ListenerThread {
   private readonly worker: Worker
   private readonly parts: ThreadParts
@@ -29,14 +35,16 @@ export class ListenerThread {
   private readonly pending = new Map<number, () => void>()
   private stopping = false
   private ended = false
+  private readonly commandTimeoutMs: number
 
-  private constructor(worker: Worker, parts: ThreadParts) {
+  private constructor(worker: Worker, parts: ThreadParts, commandTimeoutMs: number) {
     this.worker = worker
     this.parts = parts
+    this.commandTimeoutMs = commandTimeoutMs
   }
 
   /** Starts the thread; rejects (the thread gone) when it cannot load or does not say it is ready in time. */
-  static start(entry: URL, init: ThreadInit, parts: ThreadParts): Promise<ListenerThread> {
+  static start(entry: URL, init: ThreadInit, parts: ThreadParts, commandTimeoutMs = COMMAND_TIMEOUT_MS): Promise<ListenerThread> {
     return new Promise((resolve, reject) => {
       let worker: Worker
       try {
@@ -45,7 +53,7 @@ export class ListenerThread {
         reject(err)
         return
       }
-      const thread = new ListenerThread(worker, parts)
+      const thread = new ListenerThread(worker, parts, commandTimeoutMs)
       const timer = setTimeout(() => {
         fail(new Error(`it did not start within ${START_TIMEOUT_MS / 1000} s`))
         void worker.terminate()
@@ -79,7 +87,10 @@ export class ListenerThread {
       this.ended = true
       for (const done of this.pending.values()) done()
       this.pending.clear()
-      if (!this.stopping) this.parts.died(crash ? crash.message : `it exited with code ${code}`)
+      const reason = crash ? crash.message : `it exited with code ${code}`
+      if (!this.stopping) this.parts.died(reason)
+      // Ending anyway: only a fault is worth saying (its clients may send again what they were sending).
+      else if (crash) this.parts.logEvent('warning', `Local submission's thread failed as it stopped (${reason}); clients in a session then may send their message again.`)
     })
   }
 
@@ -119,11 +130,20 @@ export class ListenerThread {
     if (!this.ended) this.worker.postMessage(m)
   }
 
+  /** Sends a command and waits for it to be done, or for the thread to end; a thread that does neither in time is ended. */
   private command(m: (id: number) => ToThread): Promise<void> {
     if (this.ended) return Promise.resolve()
     const id = ++this.lastId
     return new Promise((resolve) => {
-      this.pending.set(id, resolve)
+      const timer = setTimeout(() => {
+        this.parts.logEvent('error', `Local submission's thread did not answer within ${this.commandTimeoutMs / 1000} s; it is ended.`)
+        // Its exit settles this command and every other.
+        void this.worker.terminate()
+      }, this.commandTimeoutMs)
+      this.pending.set(id, () => {
+        clearTimeout(timer)
+        resolve()
+      })
       this.send(m(id))
     })
   }
