@@ -31,6 +31,13 @@ async function relay(): Promise<TestSmtp> {
   return smtp
 }
 
+/** Whether this machine has ::1, where the listener also listens by default. */
+const HAS_IPV6_LOOPBACK = await new Promise<boolean>((resolve) => {
+  const probe = createServer()
+  probe.once('error', () => resolve(false))
+  probe.listen(0, '::1', () => probe.close(() => resolve(true)))
+})
+
 /** Where the sessions of the tests under way run: false, the engine's thread; undefined, the listener's own. */
 let sessionsIn: false | undefined
 
@@ -171,16 +178,22 @@ describe.each([
     expect(await c.send('FROB')).toMatch(/^5\d\d /)
   })
 
-  it('answers 421 past the connections and the messages per connection it allows', async () => {
+  it('answers 421 past the connections and the messages per connection it allows, counting ::1 and 127.0.0.1 together', async () => {
     const engine = await console_(null, {}, { listener: { limits: { maxConnections: 2, maxMessagesPerConnection: 2 } } })
     const port = portOf(engine)
+    expect(engine.status().listener).toMatchObject({ addresses: HAS_IPV6_LOOPBACK ? [`127.0.0.1:${port}`, `[::1]:${port}`] : [`127.0.0.1:${port}`] })
+    const other = HAS_IPV6_LOOPBACK ? '::1' : '127.0.0.1'
     const a = await smtpDialog(port)
-    const b = await smtpDialog(port)
+    const b = await smtpDialog(port, other)
     const c = await smtpDialog(port)
-    cleanups.push(() => [a, b, c].forEach((x) => x.close()))
+    const d = await smtpDialog(port, other)
+    cleanups.push(() => [a, b, c, d].forEach((x) => x.close()))
     expect(a.greeting).toMatch(/^220 /)
+    expect(b.greeting).toMatch(/^220 /)
     expect(c.greeting).toMatch(/^421 /)
+    expect(d.greeting).toMatch(/^421 /)
     await c.closed
+    await d.closed
     await a.send('EHLO client.example.test')
     for (let i = 0; i < 2; i++) {
       expect(await a.send('MAIL FROM:<a@example.test>')).toMatch(/^250 /)

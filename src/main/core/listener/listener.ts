@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type Server } from 'node:net'
 import type { SMTPServer, SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server'
 import { FIELD_LABELS } from '../../../shared/labels.ts'
 import { isLoopback, isMailbox, type SettingsFields } from '../../../shared/settings.ts'
@@ -57,7 +58,8 @@ const hashOf = (s: string) => createHash('sha256').update(s, 'utf8').digest()
 export class Listener {
   private readonly parts: ListenerParts
   private readonly limits: ListenerLimits
-  private servers: SMTPServer[] = []
+  /** The SMTP server, and the one that hands it the connections of a second address (::1), if any. */
+  private servers: { close(done: () => void): void }[] = []
   private current: ListenerState = { state: 'off' }
   private applying: Promise<void> = Promise.resolve()
   /** Messages handed to accept() and not answered yet: stop() waits for them. */
@@ -102,8 +104,10 @@ export class Listener {
       this.fail(`Local submission cannot start: the STARTTLS certificate cannot be read (${(err as Error).message}). Check ${FIELD_LABELS.listenCertFile} and ${FIELD_LABELS.listenKeyFile} in Edit Settings → Advanced.`)
       return
     }
+    let server: SMTPServer
     try {
-      this.servers.push(await listen(options, s.listenAddress, s.listenPort))
+      server = await listen(options, s.listenAddress, s.listenPort)
+      this.servers.push(server)
     } catch (err) {
       this.fail(bindProblem(err as NodeJS.ErrnoException, where(s.listenAddress)), { code: (err as NodeJS.ErrnoException).code })
       return
@@ -112,7 +116,7 @@ export class Listener {
     // The default also takes ::1 where the machine has it: a client resolving "localhost" may try it first.
     if (s.listenAddress === '127.0.0.1') {
       try {
-        this.servers.push(await listen(options, '::1', s.listenPort))
+        this.servers.push(await alsoOn(server, '::1', s.listenPort))
         addresses.push(where('::1'))
       } catch {
         // No IPv6 loopback here (or the port is taken there): 127.0.0.1 alone serves.
@@ -268,6 +272,23 @@ function listen(options: SMTPServerOptions, host: string, port: number): Promise
       // A failing connection must never take the console down.
       server.on('error', () => undefined)
       resolve(server)
+    })
+  })
+}
+
+/**
+ * Takes connections on one more address and hands them to `server`, as its own: the sessions of
+ * both addresses are one count against its connection limit (two servers would allow twice as many).
+ */
+function alsoOn(server: SMTPServer, host: string, port: number): Promise<Server> {
+  const smtp = (server as unknown as { server: Server }).server
+  const extra = createServer((socket) => smtp.emit('connection', socket))
+  return new Promise((resolve, reject) => {
+    extra.once('error', reject)
+    extra.listen(port, host, () => {
+      extra.off('error', reject)
+      extra.on('error', () => undefined)
+      resolve(extra)
     })
   })
 }
