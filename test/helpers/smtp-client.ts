@@ -12,6 +12,8 @@ export interface SmtpDialog {
   /** Resolves when the server has closed the connection. */
   closed: Promise<void>
   close(): void
+  /** Stops reading replies and hands over the socket as it is, to be wrapped in TLS after STARTTLS. */
+  release(): Socket
 }
 
 export function smtpDialog(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<SmtpDialog> {
@@ -22,7 +24,7 @@ export function smtpDialog(port: number, host = '127.0.0.1', timeoutMs = 10_000)
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   socket.on('error', () => undefined)
   socket.setEncoding('latin1')
-  socket.on('data', (chunk: string) => {
+  const onData = (chunk: string) => {
     buffer += chunk
     // A reply ends with a line whose code is followed by a space (RFC 5321 §4.2).
     for (let m = /^((?:\d{3}-[^\n]*\n)*\d{3}(?: [^\n]*)?\r?\n)/.exec(buffer); m; m = /^((?:\d{3}-[^\n]*\n)*\d{3}(?: [^\n]*)?\r?\n)/.exec(buffer)) {
@@ -32,7 +34,8 @@ export function smtpDialog(port: number, host = '127.0.0.1', timeoutMs = 10_000)
       if (next) next(reply)
       else replies.push(reply)
     }
-  })
+  }
+  socket.on('data', onData)
   const next = () =>
     new Promise<string>((resolve, reject) => {
       const queued = replies.shift()
@@ -63,6 +66,10 @@ export function smtpDialog(port: number, host = '127.0.0.1', timeoutMs = 10_000)
           },
           closed,
           close: () => socket.destroy(),
+          release: () => {
+            socket.off('data', onData)
+            return socket
+          },
         }),
       )
     })

@@ -1,12 +1,17 @@
 import { execFile } from 'node:child_process'
+import { X509Certificate } from 'node:crypto'
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { connect as tlsConnect, type PeerCertificate } from 'node:tls'
 import { promisify } from 'node:util'
 import { createTransport } from 'nodemailer'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SettingsFields } from '../../../src/shared/settings.ts'
 import type { CoreEngine } from '../../../src/main/core/engine/engine.ts'
 import type { EngineOptions } from '../../../src/main/core/engine/engine-types.ts'
-import { engineWith, removeDir, unwrap, waitFor } from '../../helpers/engine.ts'
+import { selfSigned } from '../../../src/main/core/listener/certificate.ts'
+import { engineWith, removeDir, tempDir, unwrap, waitFor } from '../../helpers/engine.ts'
 import { freePort } from '../../helpers/postfix.ts'
 import { smtpDialog } from '../../helpers/smtp-client.ts'
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.ts'
@@ -29,6 +34,20 @@ async function relay(): Promise<TestSmtp> {
   const smtp = await startSmtp({ tls: 'none' })
   cleanups.push(() => smtp.close())
   return smtp
+}
+
+/** The certificate the listener offers after STARTTLS. */
+async function starttlsCertificate(port: number): Promise<PeerCertificate> {
+  const c = await smtpDialog(port)
+  cleanups.push(() => c.close())
+  expect(await c.send('EHLO client.example.test')).toMatch(/\n250[- ]STARTTLS/)
+  expect(await c.send('STARTTLS')).toMatch(/^220 /)
+  const secure = tlsConnect({ socket: c.release(), rejectUnauthorized: false })
+  cleanups.push(() => {
+    secure.destroy()
+  })
+  await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject))
+  return secure.getPeerCertificate()
 }
 
 /** Whether this machine has ::1, where the listener also listens by default. */
@@ -176,6 +195,43 @@ describe.each([
     expect(await c.send('RCPT TO:<two@example.net>')).toMatch(/^250 /)
     expect(await c.send('RCPT TO:<three@example.net>')).toMatch(/^452 4\.5\.3/)
     expect(await c.send('FROB')).toMatch(/^5\d\d /)
+    // Malformed commands: 501, and the session goes on.
+    expect(await c.send('RSET')).toMatch(/^250 /)
+    expect(await c.send('MAIL FROM:a@example.test')).toMatch(/^501 /)
+    expect(await c.send('MAIL TO:<a@example.test>')).toMatch(/^501 /)
+    expect(await c.send('EHLO')).toMatch(/^501 /)
+    expect(await c.send('NOOP')).toMatch(/^250 /)
+  })
+
+  it('offers the certificate given in Edit Settings with STARTTLS, and says so when it cannot be read', async () => {
+    const dir = tempDir('smtp-console-cert-')
+    cleanups.push(() => removeDir(dir))
+    const given = selfSigned('mx.example.test')
+    writeFileSync(join(dir, 'cert.pem'), given.cert)
+    writeFileSync(join(dir, 'key.pem'), given.key, { mode: 0o600 })
+    const engine = await console_(null, { listenStarttls: true, listenCertFile: join(dir, 'cert.pem'), listenKeyFile: join(dir, 'key.pem') })
+    const offered = await starttlsCertificate(portOf(engine))
+    expect(offered.fingerprint256).toBe(new X509Certificate(given.cert).fingerprint256)
+    // The console made none of its own.
+    expect(existsSync(join(engine.dataDir, 'listener-key.pem'))).toBe(false)
+
+    // A file it cannot read: the listener stays off with the reason, on the dashboard and in the log.
+    rmSync(join(dir, 'cert.pem'))
+    unwrap(await engine.call('settings.update', { settings: { ...engine.settings.get(), hostname: 'again.example.test' } }))
+    const status = await waitFor(() => (engine.status().listener?.state === 'error' ? engine.status().listener : undefined), 'the error state')
+    expect(status).toEqual({ state: 'error', message: expect.stringContaining('the STARTTLS certificate cannot be read') })
+    expect((status as { message: string }).message).toMatch(/Check .+ and .+ in Edit Settings → Advanced\.$/)
+    const events = unwrap(await engine.call('events.list', { limit: 20, level: 'error' })).items
+    expect(events.some((e) => e.source === 'listener' && e.message.includes('cannot be read'))).toBe(true)
+  })
+
+  it('makes its own certificate for STARTTLS when none is given, its key readable by the owner only', async () => {
+    const engine = await console_(null, { listenStarttls: true })
+    const offered = await starttlsCertificate(portOf(engine))
+    const made = readFileSync(join(engine.dataDir, 'listener-cert.pem'), 'utf8')
+    expect(offered.fingerprint256).toBe(new X509Certificate(made).fingerprint256)
+    expect(offered.subjectaltname).toContain('IP Address:127.0.0.1')
+    expect(statSync(join(engine.dataDir, 'listener-key.pem')).mode & 0o777).toBe(0o600)
   })
 
   it('answers 421 past the connections and the messages per connection it allows, counting ::1 and 127.0.0.1 together', async () => {
@@ -205,6 +261,14 @@ describe.each([
     await a.closed
     expect(engine.queueView.count()).toBe(2)
     b.close()
+  })
+
+  it('reports an address this machine does not have on the dashboard, with what to change', async () => {
+    // Off loopback, the schema asks for AUTH and STARTTLS first; 192.0.2.1 (TEST-NET-1) is nobody's.
+    const engine = await console_(null, { listenAddress: '192.0.2.1', listenRequireAuth: true, listenUsername: 'cron', listenStarttls: true }, { listenPassword: 'pw-5678' })
+    const status = unwrap(await engine.call('status.get', undefined))
+    expect(status.listener).toEqual({ state: 'error', message: expect.stringContaining('cannot listen on 192.0.2.1:') })
+    expect((status.listener as { message: string }).message).toContain('this machine has no such address (EADDRNOTAVAIL)')
   })
 
   it('reports a port in use on the dashboard and in the event log, and the rest keeps working', async () => {
