@@ -95,4 +95,34 @@ describe('the built shell under the stand-in', () => {
     await shell.command('quit')
     expect(await shell.exited).toEqual({ code: 0, signal: null })
   })
+
+  it("opens the Mail Queue when an alert's notification is clicked, in the window or in a new one (macOS, where the app outlives its window)", async () => {
+    const shell = boot({ platform: 'darwin' })
+    const window = await shell.window()
+    await shell.next('show')
+    // Nothing listens on the Relay Port: the test mail is deferred, and Mail is being deferred is shown.
+    const closedPort = await freePort()
+    const saved = await shell.invoke<Result<unknown>>('settings.update', { settings: testSettings({ relayHost: '127.0.0.1', relayPort: closedPort }) })
+    expect(saved.ok).toBe(true)
+    expect((await shell.invoke<Result<unknown>>('mail.sendTest', { to: 'admin@example.net' })).ok).toBe(true)
+    const shown = await shell.next('notification', (r) => String(r.title).startsWith('Mail is being deferred'))
+    expect(String(shown.body)).toMatch(/^1 delivery deferred; 1 message is waiting/)
+
+    const before = shell.reports.length
+    await shell.command('click-notification')
+    const load = await shell.next('load', (r) => shell.reports.indexOf(r) >= before)
+    expect(load).toMatchObject({ url: expect.stringMatching(/#\/queue$/), webContentsId: window.webContentsId })
+    expect(shell.reports.slice(before).map((r) => r.type)).toEqual(expect.arrayContaining(['show', 'focus']))
+
+    // With the window closed, the click opens a new one on the Mail Queue.
+    await shell.command('close-window')
+    const closed = shell.reports.length
+    await shell.command('click-notification')
+    const made = await shell.next('window', (r) => shell.reports.indexOf(r) >= closed)
+    const opened = await shell.next('load', (r) => shell.reports.indexOf(r) >= closed)
+    expect(opened.url).toMatch(/#\/queue$/)
+    expect(made.webContentsId).not.toBe(window.webContentsId)
+    await shell.command('quit')
+    expect((await shell.exited).code).toBe(0)
+  })
 })

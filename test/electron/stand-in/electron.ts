@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path'
 //
 // Set by the test: STANDIN_HOME (paths), STANDIN_KEYCHAIN (available |
 // unavailable | basic_text | hang), STANDIN_KEYCHAIN_DIR, STANDIN_KEY_VERSION
-// (a rotated key), STANDIN_LOAD (fail: loadURL rejects).
+// (a rotated key), STANDIN_LOAD (fail: loadURL rejects). The command
+// 'click-notification' clicks the newest notification shown.
 
 type Json = Record<string, unknown>
 const env = process.env
@@ -190,6 +191,10 @@ class WebContents extends EventEmitter {
   }
   isDestroyed(): boolean {
     return this.destroyed
+  }
+  async loadURL(url: string): Promise<void> {
+    report('load', { url, webContentsId: this.id })
+    await new Promise((resolve) => setImmediate(resolve))
   }
 }
 
@@ -389,9 +394,13 @@ export class Notification extends EventEmitter {
     this.options = options
   }
   show(): void {
+    shown.push(this)
     report('notification', { title: this.options.title, body: this.options.body })
   }
 }
+
+/** Notifications shown, newest last: the test's 'click-notification' clicks the newest. */
+const shown: Notification[] = []
 
 /** The tray icon, where the dock badge is not available: it says what it is told. */
 export class Tray extends EventEmitter {
@@ -465,6 +474,12 @@ async function run(command: Command): Promise<unknown> {
     case 'quit':
       app.quit()
       return null
+    case 'click-notification': {
+      const newest = shown.at(-1)
+      if (!newest) throw new Error('No notification has been shown')
+      newest.emit('click', {})
+      return null
+    }
     default:
       throw new Error(`Unknown command ${command.cmd}`)
   }
