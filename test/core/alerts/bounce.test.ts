@@ -15,6 +15,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
+const MIN = 60_000
 const UNKNOWN = 'nobody@example.org'
 const BUSY = 'busy@example.org'
 
@@ -82,6 +83,27 @@ describe('alerts for bounced mail', () => {
     expect(engine.alerts.check()).toEqual([])
     expect(unwrap(await engine.call('alerts.current', undefined))).toEqual({ alerts: [], badge: { count: 0 } })
     expect(badges.every((n) => n === 0)).toBe(true)
+  })
+
+  it('counts a message past the Maximal queue lifetime as a bounce, and says it expired', async () => {
+    let clock = Date.now()
+    const { engine, raised } = await relayAndEngine({ maxQueueLifetimeSec: 10 * 60 }, () => clock)
+    await engine.submit([{ to: [BUSY], subject: 'Nightly backup', text: 'Backup finished.' }])
+    await waitFor(() => engine.queueView.counts().deferred === 1, 'the message deferred by the 451')
+    await waitFor(() => raised.some((a) => a.kind === 'deferred'), 'the deferred alert')
+    expect(raised.some((a) => a.kind === 'bounced')).toBe(false)
+
+    // Eleven minutes on, the retry is deferred again, and the message has outlived its ten minutes.
+    clock += 11 * MIN
+    engine.worker.wake()
+    await waitFor(async () => (await logged(engine, 'expired')).length === 1, 'the expiry in the Mail Log')
+    await waitFor(() => raised.some((a) => a.kind === 'bounced'), 'the bounce alert for the expired message')
+    const bounce = raised.find((a) => a.kind === 'bounced')!
+    expect(bounce).toMatchObject({ severity: 'error', title: 'Mail bounced' })
+    expect(bounce.body).toBe(
+      '1 delivery bounced and will not be retried. The message outlived the maximal queue lifetime without being delivered, and was returned as undeliverable.',
+    )
+    expect(engine.queueView.counts().deferred).toBe(0)
   })
 
   it('raises nothing for a bounce with Show alerts off', async () => {

@@ -64,7 +64,9 @@ export class AlertMonitor {
       // The attempt's deferrals past the maximal queue lifetime were bounced as expired.
       if (o.kind === 'bounced' || expired > 0) this.seen.bounced += 1
       else this.seen.deferred += 1
-      this.seen.cause = (o.cause ? explainCause(o.cause)?.summary : null) ?? o.reply?.split(/\r?\n/, 1)[0] ?? this.seen.cause
+      // An expired recipient's outcome is its last deferral: the bounce's cause is the lifetime, not that deferral's reply.
+      const cause = o.kind === 'deferred' && expired > 0 ? 'expired' : o.cause
+      this.seen.cause = (cause ? explainCause(cause)?.summary : null) ?? o.reply?.split(/\r?\n/, 1)[0] ?? this.seen.cause
     }
   }
 
