@@ -17,7 +17,8 @@ interface Moment {
   oldestArrivalAt?: number | null
   newDeferred?: number
   newBounced?: number
-  lastCause?: string | null
+  deferredCause?: string | null
+  bouncedCause?: string | null
 }
 
 /** Feeds moments (seconds after T0) to the throttle in order, as the monitor would; returns every alert and the last badge. */
@@ -32,7 +33,8 @@ function run(moments: [number, Moment][], policy = POLICY, start: AlertState = I
       oldestArrivalAt: m.oldestArrivalAt ?? null,
       newDeferred: m.newDeferred ?? 0,
       newBounced: m.newBounced ?? 0,
-      lastCause: m.lastCause ?? null,
+      deferredCause: m.deferredCause ?? null,
+      bouncedCause: m.bouncedCause ?? null,
     }
     const step = stepAlerts(state, facts, policy)
     state = step.state
@@ -69,7 +71,7 @@ describe('the alerts throttle', () => {
       let skip = delivered
       const oldest = batches.find((b) => (skip -= b.n) < 0)
       const waiting = batches.reduce((n, b) => n + b.n, 0) - delivered
-      moments.push([t, { deferred: waiting, oldestArrivalAt: oldest ? T0 + oldest.at * 1000 : null, newDeferred, lastCause: 'The relay refused the connection.' }])
+      moments.push([t, { deferred: waiting, oldestArrivalAt: oldest ? T0 + oldest.at * 1000 : null, newDeferred, deferredCause: 'The relay refused the connection.' }])
     }
     expect(deferrals).toBeGreaterThan(30_000)
     const { alerts, badges } = run(moments)
@@ -109,7 +111,7 @@ describe('the alerts throttle', () => {
 
   it('tells a greylisted message once, and the all-clear when it is delivered', () => {
     const { alerts, badges } = run([
-      [0, { deferred: 1, newDeferred: 1, oldestArrivalAt: T0, lastCause: 'The server asked to try again later (greylisting).' }],
+      [0, { deferred: 1, newDeferred: 1, oldestArrivalAt: T0, deferredCause: 'The server asked to try again later (greylisting).' }],
       [300, { active: 1, oldestArrivalAt: T0 }],
       [305, {}],
     ])
@@ -135,7 +137,7 @@ describe('the alerts throttle', () => {
 
   it('tells a bounce, and a bounce soon after at the next interval, without an all-clear', () => {
     const { alerts } = run([
-      [0, { newBounced: 1, lastCause: 'The recipient’s server says the mailbox does not exist.' }],
+      [0, { newBounced: 1, bouncedCause: 'The recipient’s server says the mailbox does not exist.' }],
       [5, {}],
       [60, { newBounced: 2 }],
       [65, {}],
@@ -149,6 +151,21 @@ describe('the alerts throttle', () => {
     expect(alerts[0]).toMatchObject({ severity: 'error', title: 'Mail bounced', body: '1 delivery bounced and will not be retried. The recipient’s server says the mailbox does not exist.' })
     expect(alerts[1]).toMatchObject({ severity: 'error', title: 'Mail problems go on' })
     expect(alerts[1]!.body).toContain('2 deliveries bounced since the last alert.')
+  })
+
+  it('gives a deferral its own reason and a bounce its own, when both come at once', () => {
+    const { alerts } = run([
+      [0, { deferred: 1, newDeferred: 1, newBounced: 1, oldestArrivalAt: T0, deferredCause: 'The server asked to try again later (greylisting).', bouncedCause: 'The recipient’s server says the mailbox does not exist.' }],
+      [1800, { deferred: 1, newDeferred: 1, newBounced: 1, oldestArrivalAt: T0, deferredCause: 'The relay refused the connection.', bouncedCause: 'The server refused the sender.' }],
+    ])
+    expect(kinds(alerts)).toEqual([
+      ['deferred', 0],
+      ['bounced', 0],
+      ['outage', 1800],
+    ])
+    expect(alerts[0]!.body).toBe('1 delivery deferred; 1 message is waiting, retried automatically. The server asked to try again later (greylisting).')
+    expect(alerts[1]!.body).toBe('1 delivery bounced and will not be retried. The recipient’s server says the mailbox does not exist.')
+    expect(alerts[2]!.body).toBe('For 30 minutes: 1 message is waiting; the oldest has waited 30 minutes. 1 delivery deferred and 1 delivery bounced since the last alert. The relay refused the connection. The server refused the sender.')
   })
 
   it('does not repeat a problem for a relay that comes and goes within the interval', () => {

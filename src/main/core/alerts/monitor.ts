@@ -25,7 +25,7 @@ export const ALERT_CHECK_MS = 30_000
 export class AlertMonitor {
   private readonly parts: AlertMonitorParts
   private state: AlertState = INITIAL_ALERT_STATE
-  private seen = { deferred: 0, bounced: 0, cause: null as string | null }
+  private seen = { deferred: 0, bounced: 0, deferredCause: null as string | null, bouncedCause: null as string | null }
   private count = 0
   /** The latest alert of each problem in the trouble under way, oldest first (alerts.current). */
   private standing: Alert[] = []
@@ -62,11 +62,17 @@ export class AlertMonitor {
     for (const o of outcomes) {
       if (o.kind === 'sent' || isAborted(o)) continue
       // The attempt's deferrals past the maximal queue lifetime were bounced as expired.
-      if (o.kind === 'bounced' || expired > 0) this.seen.bounced += 1
-      else this.seen.deferred += 1
+      const bounced = o.kind === 'bounced' || expired > 0
       // An expired recipient's outcome is its last deferral: the bounce's cause is the lifetime, not that deferral's reply.
       const cause = o.kind === 'deferred' && expired > 0 ? 'expired' : o.cause
-      this.seen.cause = (cause ? explainCause(cause)?.summary : null) ?? o.reply?.split(/\r?\n/, 1)[0] ?? this.seen.cause
+      const words = (cause ? explainCause(cause)?.summary : null) ?? o.reply?.split(/\r?\n/, 1)[0] ?? null
+      if (bounced) {
+        this.seen.bounced += 1
+        this.seen.bouncedCause = words ?? this.seen.bouncedCause
+      } else {
+        this.seen.deferred += 1
+        this.seen.deferredCause = words ?? this.seen.deferredCause
+      }
     }
   }
 
@@ -84,14 +90,14 @@ export class AlertMonitor {
       const seen = this.seen
       step = stepAlerts(
         this.state,
-        { at: this.parts.now(), counts: this.parts.queue.counts(), oldestArrivalAt: this.parts.queue.oldestWaitingArrival(), newDeferred: seen.deferred, newBounced: seen.bounced, lastCause: seen.cause },
+        { at: this.parts.now(), counts: this.parts.queue.counts(), oldestArrivalAt: this.parts.queue.oldestWaitingArrival(), newDeferred: seen.deferred, newBounced: seen.bounced, deferredCause: seen.deferredCause, bouncedCause: seen.bouncedCause },
         policy,
       )
     } catch {
       // A database that cannot be read now (closed, disk trouble) is looked at again at the next change.
       return []
     }
-    this.seen = { deferred: 0, bounced: 0, cause: null }
+    this.seen = { deferred: 0, bounced: 0, deferredCause: null, bouncedCause: null }
     this.state = step.state
     for (const alert of step.alerts) {
       // A problem's newer alert replaces its older one; the all-clear ends them all and is not itself standing.

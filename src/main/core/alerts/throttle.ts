@@ -28,8 +28,9 @@ export interface QueueFacts {
   /** Deliveries (per recipient) deferred, and bounced or expired, since the previous facts. */
   newDeferred: number
   newBounced: number
-  /** The latest deferral's or bounce's cause in the admin's words, if any came since the previous facts. */
-  lastCause?: string | null
+  /** The latest deferral's cause, and the latest bounce's, in the admin's words, if any came since the previous facts. */
+  deferredCause?: string | null
+  bouncedCause?: string | null
 }
 
 /** A problem that gets its own notification. */
@@ -45,15 +46,20 @@ export interface AlertState {
   lastNoticeAt: number | null
   /** Deliveries deferred and bounced that no notification has counted yet. */
   untold: { deferred: number; bounced: number }
-  /** The latest cause not yet told. */
-  cause: string | null
+  /** The latest cause of each not yet told: a bounce's alert never gives a deferral's reason, nor the other way. */
+  causes: Causes
   /** Trouble under way: since when, which problems it has had, whether the admin was told, and since when it has been quiet. */
   outage: { since: number; problems: Problem[]; told: boolean; quietSince: number | null } | null
   /** Numbers the alerts' ids. */
   seq: number
 }
 
-export const INITIAL_ALERT_STATE: AlertState = { lastShown: {}, lastNoticeAt: null, untold: { deferred: 0, bounced: 0 }, cause: null, outage: null, seq: 0 }
+interface Causes {
+  deferred: string | null
+  bounced: string | null
+}
+
+export const INITIAL_ALERT_STATE: AlertState = { lastShown: {}, lastNoticeAt: null, untold: { deferred: 0, bounced: 0 }, causes: { deferred: null, bounced: null }, outage: null, seq: 0 }
 
 export interface AlertStep {
   state: AlertState
@@ -71,28 +77,33 @@ export function stepAlerts(prev: AlertState, facts: QueueFacts, policy: AlertPol
   const untold = { deferred: prev.untold.deferred + facts.newDeferred, bounced: prev.untold.bounced + facts.newBounced }
   const lastShown = { ...prev.lastShown }
   let { lastNoticeAt, seq } = prev
-  let cause = facts.lastCause ?? prev.cause
+  const causes: Causes = { deferred: facts.deferredCause ?? prev.causes.deferred, bounced: facts.bouncedCause ?? prev.causes.bounced }
 
   const present = problemsNow(facts, untold.bounced, waiting, oldestMs, policy)
 
   const alerts: Alert[] = []
-  const view: View = { at, waiting, oldestMs, policy, untold, cause: null }
+  const view: View = { at, waiting, oldestMs, policy, untold, causes: { deferred: null, bounced: null } }
   const raise = (kind: AlertKind, text: AlertText) => {
     seq += 1
     alerts.push({ id: `${at.toString(36)}-${seq}`, kind, at, waiting, ...text })
   }
   const told = (problems: Problem[]) => {
     for (const p of problems) lastShown[p] = at
-    if (problems.includes('deferred')) untold.deferred = 0
-    if (problems.includes('bounced')) untold.bounced = 0
+    if (problems.includes('deferred')) {
+      untold.deferred = 0
+      causes.deferred = null
+    }
+    if (problems.includes('bounced')) {
+      untold.bounced = 0
+      causes.bounced = null
+    }
     lastNoticeAt = at
-    cause = null
   }
 
   let outage = prev.outage
   if (!outage && present.length) outage = { since: at, problems: [], told: false, quietSince: null }
   if (outage) {
-    view.cause = cause
+    view.causes = { ...causes }
     // A problem new to this outage gets its own notification, unless it had one within the interval (a flapping relay).
     const fresh = present.filter((p) => !outage!.problems.includes(p))
     const due = fresh.filter((p) => lastShown[p] === undefined || at - lastShown[p] >= policy.intervalMs)
@@ -119,7 +130,7 @@ export function stepAlerts(prev: AlertState, facts: QueueFacts, policy: AlertPol
       } else outage = { ...outage, quietSince }
     }
   }
-  return { state: { lastShown, lastNoticeAt, untold, cause, outage, seq }, alerts, badge: outage ? waiting : 0 }
+  return { state: { lastShown, lastNoticeAt, untold, causes, outage, seq }, alerts, badge: outage ? waiting : 0 }
 }
 
 /** The problems the facts show, in the order their notifications come. */
@@ -140,19 +151,19 @@ interface View {
   oldestMs: number
   policy: AlertPolicy
   untold: { deferred: number; bounced: number }
-  cause: string | null
+  causes: Causes
 }
 
 const PROBLEM_TEXT: Record<Problem, (v: View) => AlertText> = {
   deferred: (v) => ({
     severity: 'warning',
     title: 'Mail is being deferred',
-    body: sentences(`${count(v.untold.deferred, 'delivery', 'deliveries')} deferred; ${waitingText(v.waiting)}, retried automatically.`, v.cause),
+    body: sentences(`${count(v.untold.deferred, 'delivery', 'deliveries')} deferred; ${waitingText(v.waiting)}, retried automatically.`, v.causes.deferred),
   }),
   bounced: (v) => ({
     severity: 'error',
     title: 'Mail bounced',
-    body: sentences(`${count(v.untold.bounced, 'delivery', 'deliveries')} bounced and will not be retried.`, v.cause),
+    body: sentences(`${count(v.untold.bounced, 'delivery', 'deliveries')} bounced and will not be retried.`, v.causes.bounced),
   }),
   'queue-size': (v) => ({
     severity: 'warning',
@@ -175,7 +186,8 @@ function summaryText(v: View, present: Problem[], since: number): AlertText {
     body: sentences(
       `For ${duration(v.at - since)}: ${waitingText(v.waiting)}${oldest}.`,
       happened.length ? `${capital(happened.join(' and '))} since the last alert.` : null,
-      v.cause,
+      v.causes.deferred,
+      v.causes.bounced === v.causes.deferred ? null : v.causes.bounced,
     ),
   }
 }
