@@ -36,6 +36,8 @@ export class AlertMonitor {
   }
 
   start(everyMs = ALERT_CHECK_MS): void {
+    // Started again (a test's shorter interval): one timer, not two.
+    this.stop()
     this.timer = setInterval(() => this.check(), everyMs)
     this.timer.unref()
     this.check()
