@@ -17,6 +17,7 @@ interface Moment {
   oldestArrivalAt?: number | null
   newDeferred?: number
   newBounced?: number
+  newSent?: number
   deferredCause?: string | null
   bouncedCause?: string | null
 }
@@ -33,6 +34,7 @@ function run(moments: [number, Moment][], policy = POLICY, start: AlertState = I
       oldestArrivalAt: m.oldestArrivalAt ?? null,
       newDeferred: m.newDeferred ?? 0,
       newBounced: m.newBounced ?? 0,
+      newSent: m.newSent ?? 0,
       deferredCause: m.deferredCause ?? null,
       bouncedCause: m.bouncedCause ?? null,
     }
@@ -58,6 +60,7 @@ describe('the alerts throttle', () => {
     let deferrals = 0
     for (let t = 5; t <= 8000; t += 5) {
       let newDeferred = 0
+      const before = delivered
       if (t < 7200) {
         const arrived = Math.min(10_000, Math.floor((t / 1800) * 10_000)) - batches.reduce((n, b) => n + b.n, 0)
         if (arrived > 0) batches.push({ at: t, n: arrived })
@@ -71,7 +74,7 @@ describe('the alerts throttle', () => {
       let skip = delivered
       const oldest = batches.find((b) => (skip -= b.n) < 0)
       const waiting = batches.reduce((n, b) => n + b.n, 0) - delivered
-      moments.push([t, { deferred: waiting, oldestArrivalAt: oldest ? T0 + oldest.at * 1000 : null, newDeferred, deferredCause: 'The relay refused the connection.' }])
+      moments.push([t, { deferred: waiting, oldestArrivalAt: oldest ? T0 + oldest.at * 1000 : null, newDeferred, newSent: delivered - before, deferredCause: 'The relay refused the connection.' }])
     }
     expect(deferrals).toBeGreaterThan(30_000)
     const { alerts, badges } = run(moments)
@@ -113,7 +116,7 @@ describe('the alerts throttle', () => {
     const { alerts, badges } = run([
       [0, { deferred: 1, newDeferred: 1, oldestArrivalAt: T0, deferredCause: 'The server asked to try again later (greylisting).' }],
       [300, { active: 1, oldestArrivalAt: T0 }],
-      [305, {}],
+      [305, { newSent: 1 }],
     ])
     expect(kinds(alerts)).toEqual([
       ['deferred', 0],
@@ -151,6 +154,22 @@ describe('the alerts throttle', () => {
     expect(alerts[0]).toMatchObject({ severity: 'error', title: 'Mail bounced', body: '1 delivery bounced and will not be retried. The recipient’s server says the mailbox does not exist.' })
     expect(alerts[1]).toMatchObject({ severity: 'error', title: 'Mail problems go on' })
     expect(alerts[1]!.body).toContain('2 deliveries bounced since the last alert.')
+  })
+
+  it('does not call mail flowing again when the queue empties with nothing delivered', () => {
+    // The relay never came back: the one message expired after its lifetime and bounced.
+    const { alerts, badges } = run([
+      [0, { deferred: 1, newDeferred: 1, oldestArrivalAt: T0, deferredCause: 'The relay refused the connection.' }],
+      [7200, { newBounced: 1, bouncedCause: 'The message outlived the maximal queue lifetime.' }],
+      [7205, {}],
+    ])
+    expect(kinds(alerts)).toEqual([
+      ['deferred', 0],
+      ['bounced', 7200],
+      ['resolved', 7205],
+    ])
+    expect(alerts.at(-1)).toMatchObject({ severity: 'warning', title: 'The mail queue is empty', body: 'Nothing was delivered during 2 hours of trouble: what waited bounced, expired or was deleted. Send Test Email to see whether mail goes out now.' })
+    expect(badges.at(-1)).toBe(0)
   })
 
   it('gives a deferral its own reason and a bounce its own, when both come at once', () => {

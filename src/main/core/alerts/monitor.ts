@@ -25,7 +25,7 @@ export const ALERT_CHECK_MS = 30_000
 export class AlertMonitor {
   private readonly parts: AlertMonitorParts
   private state: AlertState = INITIAL_ALERT_STATE
-  private seen = { deferred: 0, bounced: 0, deferredCause: null as string | null, bouncedCause: null as string | null }
+  private seen = { sent: 0, deferred: 0, bounced: 0, deferredCause: null as string | null, bouncedCause: null as string | null }
   private count = 0
   /** The latest alert of each problem in the trouble under way, oldest first (alerts.current). */
   private standing: Alert[] = []
@@ -59,9 +59,10 @@ export class AlertMonitor {
     return { alerts: [...this.standing], badge: { count: this.count } }
   }
 
-  /** Counts one attempt's outcomes; an expired recipient is a bounce, an attempt the console stopped is nothing. */
+  /** Counts one attempt's outcomes; an expired recipient is a bounce, an attempt the console stopped is nothing, a sent one mail flowing. */
   noteAttempt(outcomes: readonly RecipientOutcome[], expired: number): void {
     for (const o of outcomes) {
+      if (o.kind === 'sent') this.seen.sent += 1
       if (o.kind === 'sent' || isAborted(o)) continue
       // The attempt's deferrals past the maximal queue lifetime were bounced as expired.
       const bounced = o.kind === 'bounced' || expired > 0
@@ -92,14 +93,14 @@ export class AlertMonitor {
       const seen = this.seen
       step = stepAlerts(
         this.state,
-        { at: this.parts.now(), counts: this.parts.queue.counts(), oldestArrivalAt: this.parts.queue.oldestWaitingArrival(), newDeferred: seen.deferred, newBounced: seen.bounced, deferredCause: seen.deferredCause, bouncedCause: seen.bouncedCause },
+        { at: this.parts.now(), counts: this.parts.queue.counts(), oldestArrivalAt: this.parts.queue.oldestWaitingArrival(), newSent: seen.sent, newDeferred: seen.deferred, newBounced: seen.bounced, deferredCause: seen.deferredCause, bouncedCause: seen.bouncedCause },
         policy,
       )
     } catch {
       // A database that cannot be read now (closed, disk trouble) is looked at again at the next change.
       return []
     }
-    this.seen = { deferred: 0, bounced: 0, deferredCause: null, bouncedCause: null }
+    this.seen = { sent: 0, deferred: 0, bounced: 0, deferredCause: null, bouncedCause: null }
     this.state = step.state
     for (const alert of step.alerts) {
       // A problem's newer alert replaces its older one; the all-clear ends them all and is not itself standing.

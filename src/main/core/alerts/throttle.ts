@@ -28,6 +28,8 @@ export interface QueueFacts {
   /** Deliveries (per recipient) deferred, and bounced or expired, since the previous facts. */
   newDeferred: number
   newBounced: number
+  /** Deliveries (per recipient) that went out since the previous facts: an outage that ends without one is not mail flowing again. */
+  newSent?: number
   /** The latest deferral's cause, and the latest bounce's, in the admin's words, if any came since the previous facts. */
   deferredCause?: string | null
   bouncedCause?: string | null
@@ -48,8 +50,8 @@ export interface AlertState {
   untold: { deferred: number; bounced: number }
   /** The latest cause of each not yet told: a bounce's alert never gives a deferral's reason, nor the other way. */
   causes: Causes
-  /** Trouble under way: since when, which problems it has had, whether the admin was told, and since when it has been quiet. */
-  outage: { since: number; problems: Problem[]; told: boolean; quietSince: number | null } | null
+  /** Trouble under way: since when, which problems it has had, whether the admin was told, since when it has been quiet, and the deliveries since it began. */
+  outage: { since: number; problems: Problem[]; told: boolean; quietSince: number | null; sent: number } | null
   /** Numbers the alerts' ids. */
   seq: number
 }
@@ -101,8 +103,9 @@ export function stepAlerts(prev: AlertState, facts: QueueFacts, policy: AlertPol
   }
 
   let outage = prev.outage
-  if (!outage && present.length) outage = { since: at, problems: [], told: false, quietSince: null }
+  if (!outage && present.length) outage = { since: at, problems: [], told: false, quietSince: null, sent: 0 }
   if (outage) {
+    outage = { ...outage, sent: outage.sent + (facts.newSent ?? 0) }
     view.causes = { ...causes }
     // A problem new to this outage gets its own notification, unless it had one within the interval (a flapping relay).
     const fresh = present.filter((p) => !outage!.problems.includes(p))
@@ -124,7 +127,7 @@ export function stepAlerts(prev: AlertState, facts: QueueFacts, policy: AlertPol
       // Over when the queue has drained, or (a busy queue is never empty) when it has been well for an interval.
       if (waiting === 0 || at - quietSince >= policy.intervalMs) {
         // The all-clear only ends trouble the admin heard of, and that lasted: a bounce is told and done.
-        if (outage.told && outage.problems.some((p) => LASTING.includes(p))) raise('resolved', resolvedText(view, outage.since))
+        if (outage.told && outage.problems.some((p) => LASTING.includes(p))) raise('resolved', resolvedText(view, outage.since, outage.sent))
         untold.deferred = 0
         outage = null
       } else outage = { ...outage, quietSince }
@@ -192,7 +195,11 @@ function summaryText(v: View, present: Problem[], since: number): AlertText {
   }
 }
 
-function resolvedText(v: View, since: number): AlertText {
+function resolvedText(v: View, since: number, sent: number): AlertText {
+  // Emptied with nothing delivered (what waited expired, bounced or was deleted): the trouble may well go on for the next message.
+  if (sent === 0 && v.waiting === 0) {
+    return { severity: 'warning', title: 'The mail queue is empty', body: `Nothing was delivered during ${duration(v.at - since)} of trouble: what waited bounced, expired or was deleted. Send Test Email to see whether mail goes out now.` }
+  }
   const state = v.waiting === 0 ? 'The mail queue has drained' : `Mail is going out again (${waitingText(v.waiting)})`
   return { severity: 'info', title: 'Mail is flowing again', body: `${state} after ${duration(v.at - since)} of trouble.` }
 }
