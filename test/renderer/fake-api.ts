@@ -283,7 +283,7 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
     'settings.update': (request) => {
       const parsed = parseRequest('settings.update', request)
       if (!parsed.ok) return parsed
-      const { settings, password, clientSecret, privateKey, serviceAccountKey, dkimKey } = parsed.data
+      const { settings, password, clientSecret, privateKey, serviceAccountKey, dkimKey, listenPassword } = parsed.data
       const o = fake.view.oauth
       const has = (given: string | null | undefined, saved: boolean) => (given === undefined ? saved : given !== null && given !== '')
       const oauth = {
@@ -300,7 +300,9 @@ export function createFakeApi(seed: { queue?: number; mailLog?: number; events?:
       else if (dkimKey) key = FAKE_DKIM_KEY
       const domain = dkimSigningDomain(settings)
       const record = key && settings.dkimSelector && domain ? dkimRecord(settings.dkimSelector, domain, key) : null
-      fake.view = { ...fake.view, settings, oauth, hasPassword: password === undefined ? fake.view.hasPassword : password !== null, dkim: { key, record } }
+      // As the settings store: undefined keeps the Submission password, null or '' clears it.
+      const hasListenPassword = listenPassword === undefined ? (fake.view.hasListenPassword ?? false) : listenPassword !== null && listenPassword !== ''
+      fake.view = { ...fake.view, settings, oauth, hasPassword: password === undefined ? fake.view.hasPassword : password !== null, hasListenPassword, dkim: { key, record } }
       return ok(fake.view)
     },
     // The engine's keys are real (tested in test/core/settings/dkim.test.ts); the window only ever sees a public half.
