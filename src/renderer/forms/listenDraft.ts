@@ -63,3 +63,9 @@ export function listenPasswordOf(d: ListenDraft, hasPassword: boolean): string |
   if (hasPassword && d.clearPassword) return null
   return d.password === '' ? undefined : d.password
 }
+
+/** The settings fields whose inputs differ between two drafts: their errors go once the admin changes them, as every other field's do. */
+export function listenFieldsChanged(before: ListenDraft, after: ListenDraft): string[] {
+  const keys = (Object.keys(after) as (keyof ListenDraft)[]).filter((k) => before[k] !== after[k])
+  return keys.map((k) => (k === 'clearPassword' ? 'listenPassword' : `listen${k[0]!.toUpperCase()}${k.slice(1)}`))
+}

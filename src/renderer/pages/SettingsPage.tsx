@@ -9,6 +9,7 @@ import { DkimSettings } from '../components/settings/DkimSettings.tsx'
 import { ConnectionResults } from '../components/troubleshooting/ConnectionResults.tsx'
 import { useDiagnosticsRun } from '../hooks/useDiagnosticsRun.ts'
 import { LocalSubmission } from '../components/settings/LocalSubmission.tsx'
+import { listenFieldsChanged, type ListenDraft } from '../forms/listenDraft.ts'
 import { useSlice, useStores } from '../stores/index.ts'
 import { KEYFILE_WARNING, NO_VERIFY_WARNING, PLAIN_AUTH_WARNING } from './Dashboard.tsx'
 import { ADVANCED_FIELDS, buildUpdate, toDraft, type Draft, type FieldErrors } from '../forms/SettingsForm.ts'
@@ -64,7 +65,9 @@ export function SettingsPage({ focus }: { focus?: string | null }) {
     setSaved(false)
     postfixSave.clearNotice()
     const field = key === 'tlsMode' ? 'useTls' : key === 'clearPassword' ? 'password' : key === 'maxQueueLifetimeDays' ? 'maxQueueLifetimeSec' : key === 'maxMessageSizeMiB' ? 'maxMessageSizeBytes' : DKIM_KEY_DRAFT.has(key) ? 'dkimKey' : key
-    if (errors[field]) setErrors(({ [field]: _, ...rest }) => rest)
+    // Local submission is one draft key: its changed inputs name the fields.
+    const fields = key === 'listen' ? listenFieldsChanged(draft!.listen, value as ListenDraft) : [field]
+    if (fields.some((f) => errors[f])) setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !fields.includes(k))))
   }
 
   function showErrors(found: FieldErrors) {

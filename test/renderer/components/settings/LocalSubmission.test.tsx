@@ -83,6 +83,21 @@ describe('Local submission on Edit Settings', () => {
       for (const name of ['Require AUTH', 'Offer STARTTLS']) expect(checkbox(name).getAttribute('aria-invalid')).toBeNull()
     })
 
+    it('an error goes once its field is changed, as on the rest of the form', async () => {
+      const { user } = await openLocalSubmission()
+      await user.click(checkbox('Local submission'))
+      await user.clear(field('Listen address'))
+      await user.type(field('Listen address'), '0.0.0.0')
+      await submit(user)
+      await waitFor(() => expect(checkbox('Require AUTH').getAttribute('aria-invalid')).toBe('true'))
+      // Turned on, Require AUTH no longer says to turn it on; Offer STARTTLS, untouched, still does.
+      await user.click(checkbox('Require AUTH'))
+      expect(checkbox('Require AUTH').getAttribute('aria-invalid')).toBeNull()
+      expect(describedText(checkbox('Require AUTH'))).not.toContain('turn on Require AUTH')
+      expect(checkbox('Offer STARTTLS').getAttribute('aria-invalid')).toBe('true')
+      expect(describedText(checkbox('Offer STARTTLS'))).toContain('turn on Offer STARTTLS')
+    })
+
     it('a loopback address needs neither', async () => {
       const { fake, user } = await openLocalSubmission()
       await user.click(checkbox('Local submission'))
