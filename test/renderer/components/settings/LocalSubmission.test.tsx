@@ -236,6 +236,27 @@ describe('Local submission on Edit Settings', () => {
       for (const label of ALL) expect(field(label).disabled, label).toBe(true)
     })
 
+    it('a bad value typed before turning it off stays open to mend, and then saves', async () => {
+      const { fake, user } = await openLocalSubmission()
+      await user.click(checkbox('Local submission'))
+      await user.clear(field('Listen address'))
+      await user.type(field('Listen address'), 'localhost')
+      await user.click(checkbox('Local submission'))
+      expect(field('Listen address').disabled).toBe(true)
+      await submit(user)
+      await waitFor(() => expect(field('Listen address').getAttribute('aria-invalid')).toBe('true'))
+      // Refused: the field opens so the value can be mended, though the listener stays off.
+      expect(field('Listen address').disabled).toBe(false)
+      expect(field('Listen port').disabled).toBe(true)
+      expect(fake.callsOf('settings.update')).toHaveLength(0)
+      await user.clear(field('Listen address'))
+      await user.type(field('Listen address'), '127.0.0.2')
+      expect(field('Listen address').value).toBe('127.0.0.2')
+      await submit(user)
+      await screen.findByText('Settings saved.')
+      expect(fake.callsOf('settings.update')[0]!.settings).toMatchObject({ listenEnabled: false, listenAddress: '127.0.0.2' })
+    })
+
     it('a saved open address is not an error while off, and what is saved is kept as it was', async () => {
       const settings = settingsWith({ listenEnabled: true, listenAddress: '0.0.0.0', listenPort: 2600, listenRequireAuth: true, listenUsername: 'cron', listenStarttls: true })
       const { fake, user } = await openLocalSubmission(createFakeApi({ view: { settings, hasListenPassword: true } }))
