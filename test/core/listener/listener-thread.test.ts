@@ -60,6 +60,22 @@ describe("local submission's thread", () => {
     expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker')).toEqual([])
   })
 
+  it('ends the thread when Local submission is turned off, and starts a new one when it is turned on', async () => {
+    const smtp = await relay()
+    const engine = await listening(smtp.port, {})
+    expect(engine.listener.runsIn).toBe('thread')
+    unwrap(await engine.call('settings.update', { settings: { ...engine.settings.get(), listenEnabled: false } }))
+    expect(engine.status().listener).toEqual({ state: 'off' })
+    expect(engine.listener.runsIn).toBe('nowhere')
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker')).toEqual([])
+    expect((await events(engine)).some((e) => e.message === 'Local submission stopped.')).toBe(true)
+    unwrap(await engine.call('settings.update', { settings: { ...engine.settings.get(), listenEnabled: true } }))
+    await waitFor(() => engine.status().listener?.state === 'listening', 'the listener to listen again')
+    expect(engine.listener.runsIn).toBe('thread')
+    await send(engine, 'after turning it on again')
+    await waitFor(() => smtp.received.length === 1, 'the relay to get it')
+  })
+
   it('runs the sessions in the engine when the thread cannot start, and says why', async () => {
     const smtp = await relay()
     const engine = await listening(smtp.port, { listener: { thread: pathToFileURL(join(import.meta.dirname, 'no-such-listener-thread.js')) } })

@@ -119,6 +119,12 @@ export class ListenerHost {
     }
     if (this.thread) await this.thread.apply(settings)
     else await this.local!.apply()
+    // Turned off: the thread (its heap, its event loop) goes too; turned on again, a new one starts.
+    if (!settings.listenEnabled && this.thread) {
+      const thread = this.thread
+      this.thread = null
+      await thread.stop()
+    }
   }
 
   private async begin(): Promise<void> {
